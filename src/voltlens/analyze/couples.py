@@ -1,0 +1,365 @@
+"""Pairing anodic and cathodic peaks into redox couples, and the diagnostics of each couple.
+
+Pairing is an ordered assignment: within one cycle, anodic and cathodic peaks sorted by potential
+are matched without crossing (couple k's peaks lie between those of couples k−1 and k+1), by
+dynamic programming that minimises ΔEp plus a penalty for dissimilar current magnitudes, with a
+fixed price for leaving a peak unpaired.  Two well separated couples each with ΔEp = 135 mV are
+therefore never cross-paired into one couple with ΔEp ≈ 600 mV.
+
+Per couple: E½, ΔEp, |ipa/ipc|, n (from ΔEp ≈ 57/n mV and from |Ep − Ep/2| ≈ 56.5/n mV when
+Nernstian), Nicholson's ψ from n·ΔEp (Anal. Chem. 1965, 37, 1351; table in
+``/shared/reference/electrochemistry.md``) and k0 = ψ (π D n f v)^½ / γ^α when D and v are known,
+and the Matsuda–Ayabe class from Λ = √π ψ: reversible Λ ≥ 15, irreversible Λ ≤ 10^(−2(1+α)).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+from scipy.interpolate import PchipInterpolator
+
+from ..constants import STANDARD_TEMPERATURE, f_inverse_volts
+from ..errors import ParameterError
+from .result import FoundCouple, FoundPeak, Quantity, Reversibility
+
+__all__ = [
+    "NICHOLSON_TABLE",
+    "classify_lone_peak",
+    "describe_couple",
+    "find_couples",
+    "k0_from_psi",
+    "nicholson_psi",
+    "pair_peaks",
+]
+
+# Nicholson (1965): ψ → n·ΔEp (V) at 25 °C
+NICHOLSON_TABLE: tuple[tuple[float, float], ...] = (
+    (20.0, 0.061),
+    (7.0, 0.063),
+    (5.0, 0.065),
+    (3.0, 0.068),
+    (2.0, 0.072),
+    (1.0, 0.084),
+    (0.75, 0.092),
+    (0.5, 0.105),
+    (0.35, 0.121),
+    (0.25, 0.141),
+    (0.1, 0.212),
+)
+_X = np.array([x for _, x in NICHOLSON_TABLE])
+_LNPSI = np.log([p for p, _ in NICHOLSON_TABLE])
+_INTERP = PchipInterpolator(_X, _LNPSI)
+
+
+def _ln_lambda_irreversible(x_V: float, alpha: float) -> float:
+    """ln Λ for a totally irreversible couple with peak separation x (V, 25 °C): both peaks from
+    Ep = E° ∓ (RT/α'F)[0.780 + ln(√(α' D f v)/k0)] (B&F 6.3.4) with α' = α and 1 − α."""
+    f = f_inverse_volts(STANDARD_TEMPERATURE)
+    a, b = alpha, 1.0 - alpha
+    s = 1.0 / a + 1.0 / b
+    return 0.780 + (0.5 * math.log(a) / a + 0.5 * math.log(b) / b - x_V * f) / s
+
+
+def nicholson_psi(n_delta_ep_V: float, *, temperature_K: float = STANDARD_TEMPERATURE, alpha: float = 0.5):
+    """Nicholson's ψ for a peak separation n·ΔEp (V).
+
+    Returns ``(psi, status)``: status ``"table"`` inside the table (61–212 mV at 25 °C),
+    ``"reversible"`` below it (ψ returned as +inf), ``"extrapolated"`` above it — continued by the
+    totally irreversible asymptote joined continuously at ψ = 0.1, so treat it with care.
+    """
+    if not np.isfinite(n_delta_ep_V) or n_delta_ep_V < 0:
+        raise ParameterError("n_delta_ep_V", n_delta_ep_V, "a non-negative peak separation in volts")
+    x = float(n_delta_ep_V) * STANDARD_TEMPERATURE / temperature_K
+    if x <= _X[0]:
+        return math.inf, "reversible"
+    if x <= _X[-1]:
+        return float(math.exp(_INTERP(x))), "table"
+    shift = _LNPSI[-1] - (_ln_lambda_irreversible(_X[-1], alpha) - 0.5 * math.log(math.pi))
+    ln_psi = _ln_lambda_irreversible(x, alpha) - 0.5 * math.log(math.pi) + shift
+    return float(math.exp(ln_psi)), "extrapolated"
+
+
+def k0_from_psi(
+    psi: float,
+    *,
+    diffusion_m2_s: float,
+    scan_rate: float,
+    n_electrons: float = 1.0,
+    temperature_K: float = STANDARD_TEMPERATURE,
+    alpha: float = 0.5,
+    gamma: float = 1.0,
+) -> float:
+    """k0 (m/s) = ψ (π D n f v)^½ / γ^α, γ = (D_O/D_R)^½."""
+    for name, val in (("diffusion_m2_s", diffusion_m2_s), ("scan_rate", scan_rate)):
+        if not (np.isfinite(val) and val > 0):
+            raise ParameterError(name, val, "a positive number")
+    f = f_inverse_volts(temperature_K)
+    return float(psi * math.sqrt(math.pi * diffusion_m2_s * n_electrons * f * scan_rate) / gamma**alpha)
+
+
+def pair_peaks(
+    peaks: Sequence[FoundPeak],
+    *,
+    max_separation_V: float = 1.5,
+    min_separation_V: float = -0.03,
+    unpaired_cost: float = 1.0,
+) -> list[tuple[int, int]]:
+    """Index pairs (anodic, cathodic) into ``peaks`` forming couples, cycle by cycle.
+
+    Ordered (non-crossing) matching by dynamic programming; the cost of a pair is
+    ΔEp/max_separation + 0.3·|ln(|ipa|/|ipc|)|, pairs with Epa − Epc outside
+    [min_separation_V, max_separation_V] are not allowed, an unpaired peak costs ``unpaired_cost``.
+    """
+    out: list[tuple[int, int]] = []
+    cycles = sorted({p.cycle for p in peaks})
+    for cyc in cycles:
+        an = sorted((i for i, p in enumerate(peaks) if p.cycle == cyc and p.direction == "anodic"),
+                    key=lambda i: peaks[i].potential.value)
+        ca = sorted((i for i, p in enumerate(peaks) if p.cycle == cyc and p.direction == "cathodic"),
+                    key=lambda i: peaks[i].potential.value)
+        out.extend(_ordered_match(peaks, an, ca, max_separation_V, min_separation_V, unpaired_cost))
+    return out
+
+
+def _pair_cost(pa: FoundPeak, pc: FoundPeak, max_sep: float, min_sep: float) -> float:
+    d = pa.potential.value - pc.potential.value
+    if d < min_sep or d > max_sep:
+        return math.inf
+    ha, hc = abs(pa.height.value), abs(pc.height.value)
+    if ha <= 0 or hc <= 0:
+        return math.inf
+    cost = max(d, 0.0) / max_sep + 0.3 * abs(math.log(ha / hc))
+    if pa.surface != pc.surface:
+        cost += 0.5
+    return cost
+
+
+def _ordered_match(peaks, an, ca, max_sep, min_sep, skip):
+    na, nc = len(an), len(ca)
+    dp = np.full((na + 1, nc + 1), math.inf)
+    move = np.zeros((na + 1, nc + 1), dtype=np.int8)
+    dp[0, :] = skip * np.arange(nc + 1)
+    dp[:, 0] = skip * np.arange(na + 1)
+    move[1:, 0] = 1
+    move[0, 1:] = 2
+    for i in range(1, na + 1):
+        for j in range(1, nc + 1):
+            best, mv = dp[i - 1, j] + skip, 1
+            if dp[i, j - 1] + skip < best:
+                best, mv = dp[i, j - 1] + skip, 2
+            c = _pair_cost(peaks[an[i - 1]], peaks[ca[j - 1]], max_sep, min_sep)
+            if dp[i - 1, j - 1] + c < best:
+                best, mv = dp[i - 1, j - 1] + c, 3
+            dp[i, j], move[i, j] = best, mv
+    pairs = []
+    i, j = na, nc
+    while i > 0 or j > 0:
+        mv = move[i, j]
+        if mv == 3:
+            pairs.append((an[i - 1], ca[j - 1]))
+            i, j = i - 1, j - 1
+        elif mv == 1:
+            i -= 1
+        else:
+            j -= 1
+    return pairs[::-1]
+
+
+def _n_estimates(pa: FoundPeak, pc: FoundPeak, temperature_K: float) -> list[float]:
+    tf = temperature_K / STANDARD_TEMPERATURE
+    out = []
+    for p in (pa, pc):
+        if p.half_peak_width is not None and p.half_peak_width.value > 0 and not p.surface:
+            out.append(0.0565 * tf / p.half_peak_width.value)
+        if p.surface and p.half_width is not None and p.half_width.value > 0:
+            out.append(0.0906 * tf / p.half_width.value)
+    return out
+
+
+def describe_couple(
+    pa: FoundPeak,
+    pc: FoundPeak,
+    ia: int,
+    ic: int,
+    *,
+    scan_rate: float | None = None,
+    diffusion_m2_s: float | None = None,
+    n_electrons: float | None = None,
+    temperature_K: float = STANDARD_TEMPERATURE,
+    alpha: float = 0.5,
+) -> FoundCouple:
+    """Diagnostics of one anodic/cathodic pair (peak indices ``ia``, ``ic``)."""
+    tf = temperature_K / STANDARD_TEMPERATURE
+    ea, ec = pa.potential, pc.potential
+    dep = ea.value - ec.value
+    sd = math.hypot(_finite(ea.uncertainty), _finite(ec.uncertainty))
+    ha, hc = abs(pa.height.value), abs(pc.height.value)
+    ratio = ha / hc
+    s_ratio = ratio * math.hypot(_finite(pa.height.uncertainty) / ha, _finite(pc.height.uncertainty) / hc)
+    reasons: list[str] = []
+    surface = pa.surface and pc.surface
+    # n: given, or from widths and ΔEp when these look Nernstian
+    n_est = _n_estimates(pa, pc, temperature_K)
+    n_q: Quantity | None = None
+    if n_electrons is not None:
+        n = float(n_electrons)
+        n_q = Quantity(n, "", 0.0)
+    else:
+        n = 1.0
+        if n_est:
+            nw = float(np.mean(n_est))
+            cands = [nw] if surface else [nw, *([0.058 * tf / dep] if dep > 0.005 else [])]
+            n_round = max(1, round(float(np.median(cands))))
+            spread = float(np.std(cands)) if len(cands) > 1 else 0.25 * nw
+            if all(abs(c - n_round) < 0.3 * n_round for c in cands):
+                n = float(n_round)
+                n_q = Quantity(n, "", max(spread, 0.05))
+            else:
+                reasons.append("n not estimable from a non-Nernstian couple: n = 1 assumed for ψ")
+    psi: float | None = None
+    k0: Quantity | None = None
+    lam: float | None = None
+    cls: Reversibility
+    x = n * dep
+    if surface:
+        if x <= 0.020 * tf:
+            cls = "reversible"
+            reasons.append(f"surface-confined: ΔEp = {dep * 1e3:.0f} mV ≈ 0 with narrow symmetric peaks")
+        else:
+            cls = "quasi-reversible"
+            reasons.append(f"surface-confined with ΔEp = {dep * 1e3:.0f} mV: slow electron transfer (Laviron)")
+    else:
+        psi_val, status = nicholson_psi(max(x, 0.0), temperature_K=temperature_K, alpha=alpha)
+        lam = math.sqrt(math.pi) * psi_val
+        limit = 10 ** (-2 * (1 + alpha))
+        if status == "reversible" or lam >= 15:
+            cls = "reversible"
+            reasons.append(f"n·ΔEp = {x * 1e3:.0f} mV ≤ 63 mV: Nernstian (Λ ≥ 15)")
+        elif lam > limit:
+            cls = "quasi-reversible"
+            reasons.append(f"n·ΔEp = {x * 1e3:.0f} mV: Nicholson ψ = {psi_val:.3g}, Λ = {lam:.3g}")
+        else:
+            cls = "irreversible"
+            reasons.append(f"n·ΔEp = {x * 1e3:.0f} mV: Λ = {lam:.2g} ≤ 10^(−2(1+α)); totally irreversible")
+        if status != "reversible":
+            psi = psi_val
+            if status == "extrapolated":
+                reasons.append("ψ extrapolated beyond Nicholson's table (n·ΔEp > 212 mV): order of magnitude only")
+            if diffusion_m2_s is not None and scan_rate is not None:
+                kv = k0_from_psi(
+                    psi_val,
+                    diffusion_m2_s=diffusion_m2_s,
+                    scan_rate=scan_rate,
+                    n_electrons=n,
+                    temperature_K=temperature_K,
+                    alpha=alpha,
+                )
+                # uncertainty: ΔEp noise mapped through the table's local slope, plus 10 % model error
+                rel = 0.1
+                if status == "table" and sd > 0:
+                    dlnpsi = float(_INTERP.derivative()(x * STANDARD_TEMPERATURE / temperature_K))
+                    rel = math.hypot(rel, dlnpsi * n * sd)
+                elif status == "extrapolated":
+                    rel = 1.0
+                k0 = Quantity(kv, "m/s", rel * kv)
+    if not surface:
+        if ratio < 0.8:
+            reasons.append(f"|ipa/ipc| = {ratio:.2f} < 1: the product is lost (follow-up chemistry, EC) or adsorbed")
+        elif ratio > 1.25:
+            reasons.append(f"|ipa/ipc| = {ratio:.2f} > 1: an extra process adds to the return peak")
+    if dep < 0:
+        reasons.append("anodic peak below the cathodic one")
+    conf = min(pa.confidence, pc.confidence)
+    if n_q is not None and n_electrons is None and n_q.uncertainty > 0.3 * n_q.value:
+        conf *= 0.8
+    return FoundCouple(
+        anodic=ia,
+        cathodic=ic,
+        e_half=Quantity(0.5 * (ea.value + ec.value), "V", 0.5 * sd),
+        delta_ep=Quantity(dep, "V", sd),
+        current_ratio=Quantity(ratio, "", s_ratio),
+        reversibility=cls,
+        confidence=float(conf),
+        reasons=tuple(reasons),
+        n_electrons=n_q,
+        psi=psi,
+        k0=k0,
+        cycle=pa.cycle,
+        matsuda_ayabe_lambda=lam,
+    )
+
+
+def _finite(x: float) -> float:
+    return float(x) if np.isfinite(x) else 0.0
+
+
+def classify_lone_peak(peak: FoundPeak, *, return_sweep: bool) -> FoundPeak:
+    """What a peak without a partner says about itself.
+
+    With a return sweep that passed its potential: a narrow wave (|Ep − Ep/2| ≤ 70 mV) is fast
+    electron transfer whose product was lost (chemically irreversible, EC), a broad one is slow
+    electron transfer (|Ep − Ep/2| = 47.7/(αn) mV, irreversible).
+    """
+    if peak.surface or not return_sweep:
+        reason = "surface-confined peak without partner" if peak.surface else "no return sweep over this peak"
+        return replace(peak, reasons=(*peak.reasons, reason))
+    hw = peak.half_peak_width.value if peak.half_peak_width is not None else math.nan
+    if np.isfinite(hw) and hw <= 0.070:
+        cls: Reversibility = "reversible"
+        reason = (
+            f"no return peak but |Ep − Ep/2| = {hw * 1e3:.0f} mV (fast electron transfer): "
+            "the product is consumed by a following chemical step (EC)"
+        )
+    else:
+        cls = "irreversible"
+        reason = f"no return peak and |Ep − Ep/2| = {hw * 1e3:.0f} mV: slow electron transfer (irreversible)"
+    return replace(peak, reversibility=cls, reasons=(*peak.reasons, reason))
+
+
+def find_couples(
+    peaks: Sequence[FoundPeak],
+    *,
+    scan_rate: float | None = None,
+    diffusion_m2_s: float | None = None,
+    n_electrons: float | None = None,
+    temperature_K: float = STANDARD_TEMPERATURE,
+    alpha: float = 0.5,
+    max_separation_V: float = 1.5,
+    return_range: dict[int, tuple[float, float]] | None = None,
+) -> tuple[tuple[FoundPeak, ...], tuple[FoundCouple, ...]]:
+    """Couples among ``peaks``; returns the peaks (with ``couple`` set, lone ones classified) and
+    the couples.  ``return_range[sweep]`` is the potential range covered by the sweep
+    after the one holding a peak, used to tell a missing return peak from a missing return sweep."""
+    pairs = pair_peaks(peaks, max_separation_V=max_separation_V)
+    couples = []
+    new = list(peaks)
+    for k, (ia, ic) in enumerate(pairs):
+        couples.append(
+            describe_couple(
+                peaks[ia],
+                peaks[ic],
+                ia,
+                ic,
+                scan_rate=scan_rate,
+                diffusion_m2_s=diffusion_m2_s,
+                n_electrons=n_electrons,
+                temperature_K=temperature_K,
+                alpha=alpha,
+            )
+        )
+        new[ia] = replace(new[ia], couple=k, reversibility=couples[-1].reversibility)
+        new[ic] = replace(new[ic], couple=k, reversibility=couples[-1].reversibility)
+    paired = {i for pr in pairs for i in pr}
+    for i, p in enumerate(peaks):
+        if i in paired:
+            continue
+        covered = False
+        if return_range is not None:
+            rng = return_range.get(p.segment)
+            if rng is not None:
+                covered = rng[0] <= p.potential.value <= rng[1]
+        new[i] = classify_lone_peak(p, return_sweep=covered)
+    return tuple(new), tuple(couples)

@@ -1,0 +1,167 @@
+"""The analysis entry point: one voltammogram in, a :class:`CurveAnalysis` out.
+
+:func:`analyze_curve` dispatches on the technique: CV and LSV go through sweep splitting, the
+semi-integral baselines of :mod:`voltlens.analyze.peaks` and couple pairing; DPV and SWV through
+the shape fitting of :mod:`voltlens.analyze.dpv`.  Pure: no I/O, no global state.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..constants import STANDARD_TEMPERATURE
+from ..errors import DataError, ParameterError
+from ..model import Technique, Voltammogram
+from .couples import find_couples
+from .dpv import find_pulse_peaks
+from .peaks import find_sweep_peaks
+from .preprocess import preprocess
+from .result import CurveAnalysis, Quantity
+
+__all__ = ["analyze_curve"]
+
+
+def _positive(name: str, value: float | None, *, allow_zero: bool = False) -> None:
+    if value is None:
+        return
+    ok = np.isfinite(value) and (value >= 0 if allow_zero else value > 0)
+    if not ok:
+        raise ParameterError(name, value, "a positive finite number" if not allow_zero else "≥ 0 and finite")
+
+
+def analyze_curve(
+    v: Voltammogram,
+    *,
+    diffusion_m2_s: float | None = None,
+    n_electrons: float | None = None,
+    min_snr: float = 5.0,
+    scan_rate: float | None = None,
+    alpha: float = 0.5,
+    temperature_K: float | None = None,
+    uncompensated_resistance_ohm: float | None = None,
+    smooth: bool = True,
+    despike: bool = True,
+    max_couple_separation_V: float = 1.5,
+    min_half_width_V: float = 0.008,
+) -> CurveAnalysis:
+    """Find and measure every peak of ``v`` and, for CV, pair them into couples.
+
+    Parameters (all keyword-only):
+
+    diffusion_m2_s, n_electrons
+        Known D (m²/s) and n; with the scan rate, D turns Nicholson's ψ into k0 (m/s).  n
+        defaults to the estimate from peak widths and ΔEp.
+    min_snr
+        A peak must stand ``min_snr`` × the RMS noise above its baseline.
+    scan_rate
+        V/s, overrides ``v.scan_rate`` (for charges and k0).
+    alpha
+        Transfer coefficient assumed for ψ extrapolation and the Matsuda–Ayabe limit.
+    temperature_K
+        Defaults to ``v.temperature_K`` or 298.15 K.
+    uncompensated_resistance_ohm
+        When known, the potential axis is corrected to E − i·Ru before analysis.
+    smooth, despike
+        Switch off adaptive Savitzky–Golay smoothing or spike removal.
+    max_couple_separation_V
+        Anodic and cathodic peaks further apart than this are never paired.
+    min_half_width_V
+        Narrowest |Ep − Ep/2| accepted (default 8 mV; an n = 4 Nernstian wave has 14 mV).
+    """
+    if not isinstance(v, Voltammogram):
+        raise ParameterError("v", type(v).__name__, "a Voltammogram")
+    _positive("diffusion_m2_s", diffusion_m2_s)
+    _positive("n_electrons", n_electrons)
+    _positive("min_snr", min_snr)
+    _positive("scan_rate", scan_rate)
+    _positive("temperature_K", temperature_K)
+    _positive("uncompensated_resistance_ohm", uncompensated_resistance_ohm, allow_zero=True)
+    _positive("max_couple_separation_V", max_couple_separation_V)
+    _positive("min_half_width_V", min_half_width_V, allow_zero=True)
+    if not (0.0 < alpha < 1.0):
+        raise ParameterError("alpha", alpha, "a transfer coefficient strictly between 0 and 1")
+    temp = temperature_K or v.temperature_K or STANDARD_TEMPERATURE
+    rate = scan_rate or v.scan_rate
+    unit = "A/m²" if v.current_is_density else "A"
+    notes: list[str] = []
+
+    potential = np.asarray(v.potential, dtype=float)
+    current = np.asarray(v.current, dtype=float)
+    if uncompensated_resistance_ohm:
+        amps = current
+        if v.current_is_density:
+            if v.area_m2 is None:
+                raise ParameterError(
+                    "uncompensated_resistance_ohm",
+                    uncompensated_resistance_ohm,
+                    "needs the electrode area (v.area_m2) when the current is a density",
+                )
+            amps = current * v.area_m2
+        potential = potential - amps * uncompensated_resistance_ohm
+        notes.append(f"potential corrected for Ru = {uncompensated_resistance_ohm:g} Ω")
+    if np.ptp(potential) <= 0:
+        raise DataError(v.source, "the potential never changes", field="potential")
+
+    prep = preprocess(potential, current, cycle=v.cycle, despike=despike, smoothing=smooth)
+    if prep.spikes.size:
+        notes.append(f"{prep.spikes.size} spike point(s) replaced")
+    noise = Quantity(prep.noise, unit, prep.noise / math.sqrt(2.0 * max(v.n_points - 1, 1)))
+
+    if v.technique in (Technique.DPV, Technique.SWV):
+        amp = v.pulse.amplitude_V if v.pulse is not None else None
+        if amp is None and v.technique is Technique.DPV:
+            notes.append("pulse amplitude unknown: DPV widths read as the small-amplitude limit")
+        if v.technique is Technique.SWV:
+            amp = None  # the net SWV peak is fitted with a free width
+        peaks = find_pulse_peaks(prep, amplitude_V=amp, min_snr=min_snr, temperature_K=temp, unit=unit)
+        return CurveAnalysis(
+            voltammogram=v,
+            noise=noise,
+            peaks=tuple(peaks),
+            couples=(),
+            smoothed_current=prep.smoothed,
+            notes=tuple(notes),
+        )
+
+    time = v.time if v.time is not None else None
+    raw_peaks, _ = find_sweep_peaks(
+        prep, time=time, scan_rate=rate, min_snr=min_snr, min_half_width_V=min_half_width_V, unit=unit
+    )
+    if v.technique is Technique.LSV or prep.sweeps.count == 1:
+        return CurveAnalysis(
+            voltammogram=v,
+            noise=noise,
+            peaks=tuple(raw_peaks),
+            couples=(),
+            smoothed_current=prep.smoothed,
+            notes=tuple(notes),
+        )
+    return_range = {}
+    for j, (a, b) in enumerate(prep.sweeps.bounds[:-1]):
+        na, nb = prep.sweeps.bounds[j + 1]
+        seg = potential[na:nb]
+        return_range[j] = (float(seg.min()), float(seg.max()))
+    peaks, couples = find_couples(
+        raw_peaks,
+        scan_rate=rate,
+        diffusion_m2_s=diffusion_m2_s,
+        n_electrons=n_electrons,
+        temperature_K=temp,
+        alpha=alpha,
+        max_separation_V=max_couple_separation_V,
+        return_range=return_range,
+    )
+    if any(c.psi is not None and c.reasons and "extrapolated" in " ".join(c.reasons) for c in couples):
+        notes.append("some ψ values lie beyond Nicholson's table and are extrapolated")
+    if diffusion_m2_s is None and any(c.psi is not None for c in couples):
+        notes.append("k0 not computed: pass diffusion_m2_s (and a scan rate) to turn ψ into k0")
+    return CurveAnalysis(
+        voltammogram=v,
+        noise=noise,
+        peaks=peaks,
+        couples=couples,
+        smoothed_current=prep.smoothed,
+        notes=tuple(notes),
+    )

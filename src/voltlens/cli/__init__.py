@@ -1,0 +1,1 @@
+"""The ``voltlens`` command line: thin wrappers at the edge over the pure library."""

@@ -1,0 +1,351 @@
+"""``voltlens analyze FILE...``: peaks, couples, anomalies, series and an interpretation.
+
+A readable table by default; ``--json`` prints exactly the analysis contract on stdout (see
+``voltlens schema analysis``) and nothing else; ``--plot`` writes an overlay of the data, the
+baselines and the peaks with their error bars.  Files holding measurements voltlens does not
+analyse (EIS …) are named on stderr and skipped.  Any problem with an input becomes one line
+naming the file and exit status 2.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..errors import DataError, ParameterError, UnsupportedMeasurementError, VoltlensError
+from ..model import Voltammogram
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".webp"}
+PLOT_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
+CM2 = 1e-4  # m² per cm²
+
+
+def register(app: typer.Typer) -> None:
+    app.command("analyze", help="Analyse voltammograms: peaks, couples, anomalies, series, interpretation.")(
+        analyze_command
+    )
+
+
+def _number_list(option: str, text: str | None) -> list[float] | None:
+    if text is None:
+        return None
+    try:
+        values = [float(x) for x in text.replace(";", ",").split(",") if x.strip()]
+    except ValueError:
+        raise ParameterError(option, text, "comma-separated numbers, e.g. 0,0.1,0.2") from None
+    if not values or not all(math.isfinite(x) for x in values):
+        raise ParameterError(option, text, "comma-separated finite numbers, e.g. 0,0.1,0.2")
+    return values
+
+
+def _positive(option: str, value: float | None) -> float | None:
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise ParameterError(option, value, "a positive number")
+    return value
+
+
+def _warn(message: str) -> None:
+    sys.stderr.write(f"voltlens: {message}\n")
+
+
+def _read_image(path: Path) -> list[Voltammogram]:
+    """Digitise a plot image when voltlens.digitize is installed, else a clear one-line error."""
+    try:
+        import voltlens.digitize as digitize  # type: ignore[import-not-found]
+    except ImportError:
+        raise DataError(
+            str(path),
+            f"is an image ({path.suffix.lower()}); reading plots needs the digitizer (voltlens.digitize), "
+            "which is not available in this installation",
+        ) from None
+    reader = next(
+        (getattr(digitize, n) for n in ("read", "digitize_file", "digitize") if hasattr(digitize, n)), None
+    )
+    if reader is None:
+        raise DataError(str(path), "is an image, but voltlens.digitize offers no reader for it")
+    result = reader(path)
+    return [result] if isinstance(result, Voltammogram) else list(result)
+
+
+def read_inputs(paths: list[Path]) -> tuple[list[Voltammogram], list[tuple[str, str]]]:
+    """Every voltammogram in ``paths``, and (file, reason) for each file or measurement skipped."""
+    from .. import io
+
+    curves: list[Voltammogram] = []
+    skipped: list[tuple[str, str]] = []
+    for path in paths:
+        name = str(path)
+        if not path.exists():
+            raise DataError(name, "no such file")
+        if path.is_dir():
+            raise DataError(name, "is a directory, not a data file")
+        try:
+            if path.suffix.lower() in IMAGE_SUFFIXES:
+                found = _read_image(path)
+            else:
+                found = io.read(path)
+        except UnsupportedMeasurementError as exc:
+            _warn(f"skipping {name}: {exc.problem}")
+            skipped.append((name, exc.problem))
+            continue
+        except VoltlensError:
+            raise
+        except Exception as exc:  # a reader bug must still be one line naming the file
+            raise DataError(name, f"could not be read ({type(exc).__name__}: {exc})") from None
+        for v in found:
+            extra = v.metadata.get("skipped_measurements")
+            if extra:
+                what = extra if isinstance(extra, str) else ", ".join(map(str, extra))
+                _warn(f"{name}: also holds {what}, not analysed")
+                skipped.append((name, f"also holds {what}"))
+        curves.extend(found)
+    if not curves:
+        raise DataError(
+            ", ".join(str(p) for p in paths), "no voltammogram to analyse (every input was skipped)"
+        )
+    return curves, skipped
+
+
+def analyze_command(
+    files: Annotated[
+        list[Path], typer.Argument(help="instrument files or CSV tables (several make a series)")
+    ],
+    json_output: Annotated[
+        bool, typer.Option("--json", help="print the analysis contract as JSON on stdout, nothing else")
+    ] = False,
+    plot: Annotated[
+        Path | None,
+        typer.Option("--plot", help="write an overlay of data, baselines and peaks (.png, .svg, .pdf)"),
+    ] = None,
+    concentrations: Annotated[
+        str | None, typer.Option("--concentrations", help="one per curve, comma-separated; 0 marks a blank")
+    ] = None,
+    concentration_unit: Annotated[
+        str, typer.Option("--concentration-unit", help="unit of --concentrations (used in slope and LOD)")
+    ] = "mM",
+    scan_rates: Annotated[
+        str | None, typer.Option("--scan-rates", help="V/s, one per curve, comma-separated")
+    ] = None,
+    diffusion_cm2_s: Annotated[
+        float | None, typer.Option("--diffusion-cm2-s", help="diffusion coefficient D (cm²/s), for k0")
+    ] = None,
+    area_cm2: Annotated[float | None, typer.Option("--area-cm2", help="electrode area (cm²)")] = None,
+    concentration_mM: Annotated[
+        float | None, typer.Option("--concentration-mM", help="bulk concentration (mM), for Randles–Ševčík D")
+    ] = None,
+) -> None:
+    from ..analyze import analyze
+    from ..analyze.contract import report_of, to_json
+
+    conc = _number_list("--concentrations", concentrations)
+    rates = _number_list("--scan-rates", scan_rates)
+    if conc is not None and rates is not None:
+        raise ParameterError("--scan-rates", scan_rates, "either --concentrations or --scan-rates, not both")
+    d = _positive("--diffusion-cm2-s", diffusion_cm2_s)
+    area = _positive("--area-cm2", area_cm2)
+    c_bulk = _positive("--concentration-mM", concentration_mM)
+    if plot is not None and plot.suffix.lower() not in PLOT_FORMATS:
+        raise ParameterError("--plot", str(plot), f"a file name ending in {', '.join(PLOT_FORMATS)}")
+
+    curves, skipped = read_inputs(files)
+    for option, values in (("--concentrations", conc), ("--scan-rates", rates)):
+        if values is not None and len(values) != len(curves):
+            raise ParameterError(
+                option, values, f"one value per curve: the inputs hold {len(curves)} curve(s)"
+            )
+    sources = ", ".join(dict.fromkeys(v.source for v in curves))
+    try:
+        result = analyze(
+            curves,
+            concentrations=conc,
+            scan_rates=rates,
+            concentration_unit=concentration_unit,
+            diffusion_m2_s=None if d is None else d * CM2,
+            area_m2=None if area is None else area * CM2,
+            concentration_mol_m3=c_bulk,
+            skipped=skipped,
+        )
+    except VoltlensError:
+        raise
+    except Exception as exc:  # never a traceback for a user's file
+        raise DataError(sources, f"analysis failed ({type(exc).__name__}: {exc})") from None
+
+    if plot is not None:
+        write_plot(result, plot)
+    if json_output:
+        sys.stdout.write(to_json(result) + "\n")
+        return
+    print_tables(report_of(result))
+    if plot is not None:
+        sys.stderr.write(f"voltlens: wrote {plot}\n")
+
+
+# ----------------------------------------------------------------------------------------------
+# human-readable output
+
+
+def _fmt(q, scale: float = 1.0, digits: int = 4) -> str:
+    if q is None or q.value is None:
+        return "—"
+    text = f"{q.value * scale:.{digits}g}"
+    if q.uncertainty is not None:
+        text += f" ± {q.uncertainty * scale:.2g}"
+    return text
+
+
+def print_tables(report) -> None:
+    """Rich tables of a report on stdout."""
+    from rich.console import Console
+    from rich.panel import Panel
+    from rich.table import Table
+
+    console = Console(soft_wrap=False)
+    for i, curve in enumerate(report.curves):
+        rate = "" if curve.scan_rate is None else f", {curve.scan_rate.value:g} V/s"
+        console.rule(f"[bold]{i}: {curve.source}[/bold] ({curve.technique}{rate})")
+        unit = "µA" if curve.current_unit == "A" else "µA/cm²"
+        if curve.peaks:
+            t = Table(title="peaks", title_justify="left")
+            for col in ("#", "direction", "cycle", "E / V", f"ip / {unit}", "confidence"):
+                t.add_column(col)
+            for k, p in enumerate(curve.peaks):
+                t.add_row(
+                    str(k),
+                    p.direction,
+                    str(p.cycle),
+                    _fmt(p.potential),
+                    _fmt(p.current, 1e6),
+                    f"{p.confidence:.2f}",
+                )
+            console.print(t)
+        else:
+            console.print("no peaks found")
+        if curve.couples:
+            t = Table(title="couples", title_justify="left")
+            for col in ("peaks", "E½ / V", "ΔEp / mV", "|ipa/ipc|", "reversibility", "confidence"):
+                t.add_column(col)
+            for c in curve.couples:
+                t.add_row(
+                    f"{c.anodic_peak},{c.cathodic_peak}",
+                    _fmt(c.E_half),
+                    _fmt(c.delta_Ep, 1e3, 3),
+                    _fmt(c.current_ratio, 1.0, 3),
+                    c.reversibility,
+                    f"{c.confidence:.2f}",
+                )
+            console.print(t)
+        if curve.anomalies:
+            t = Table(title="anomalies", title_justify="left")
+            for col in ("kind", "confidence", "detail"):
+                t.add_column(col)
+            for a in curve.anomalies:
+                t.add_row(a.kind, f"{a.confidence:.2f}", a.detail)
+            console.print(t)
+    s = report.series
+    if s is not None:
+        t = Table(title=f"series: {s.kind}", title_justify="left")
+        t.add_column("quantity")
+        t.add_column("value")
+        if s.kind == "scan_rate":
+            t.add_row("log|ip| vs log v slope", _fmt(s.log_log_slope, 1.0, 3))
+            t.add_row("95% CI", f"{s.log_log_slope_ci.low:.3g} … {s.log_log_slope_ci.high:.3g}")
+            t.add_row("regime", f"{s.regime} ({s.regime_confidence:.2f})")
+            if s.diffusion_coefficient is not None:
+                t.add_row("D (Randles–Ševčík) / cm²/s", _fmt(s.diffusion_coefficient, 1.0, 3))
+            if s.alpha_n is not None:
+                t.add_row("αn", _fmt(s.alpha_n, 1.0, 3))
+            if s.delta_Ep_trend is not None:
+                t.add_row("ΔEp trend", s.delta_Ep_trend)
+        else:
+            t.add_row(f"slope / {s.slope.unit}", _fmt(s.slope, 1.0, 4))
+            t.add_row(f"intercept / {s.intercept.unit}", _fmt(s.intercept, 1.0, 3))
+            t.add_row("R²", f"{s.r_squared.value:.5f}" if s.r_squared.value is not None else "—")
+            t.add_row(
+                "linear range",
+                f"{s.linear_range.low.value:g} … {s.linear_range.high.value:g} {s.linear_range.low.unit}",
+            )
+            for dl in s.detection_limits:
+                head = " (headline)" if dl.name == s.headline_lod else ""
+                loq = "" if dl.loq is None else f", LOQ {_fmt(dl.loq, 1.0, 3)}"
+                t.add_row(f"{dl.definition}{head}", f"LOD {_fmt(dl.lod, 1.0, 3)}{loq} {dl.lod.unit}")
+        console.print(t)
+    console.print(Panel(report.interpretation, title="interpretation", title_align="left"))
+
+
+# ----------------------------------------------------------------------------------------------
+# overlay plot
+
+
+def write_plot(result, path: Path) -> None:
+    """Data, baselines and peaks (with error bars) of every curve, written atomically."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(8, 5.5), dpi=120)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(1, 1, 1)
+    density = any(c.voltammogram.current_is_density for c in result.curves)
+    peak_max = max((abs(v) for c in result.curves for v in c.voltammogram.current), default=1.0) or 1.0
+    scale, unit = _plot_scale(peak_max * (1e-4 if density else 1.0), "A/cm²" if density else "A")
+    conv = (1e-4 if density else 1.0) / scale  # SI (A or A/m²) → plotted unit
+    colors = [f"C{k % 10}" for k in range(len(result.curves))]
+    for k, curve in enumerate(result.curves):
+        v = curve.voltammogram
+        label = os.path.basename(v.source) if len(result.curves) > 1 else None
+        ax.plot(v.potential, v.current * conv, color=colors[k], lw=1.0, label=label)
+        for p in curve.peaks:
+            if p.baseline_potential_V.size:
+                ax.plot(p.baseline_potential_V, p.baseline_current * conv, color=colors[k], lw=0.8, ls="--")
+            top = (p.baseline_at_peak + p.height.value) * conv
+            xerr = p.potential.uncertainty if math.isfinite(p.potential.uncertainty) else 0.0
+            yerr = p.height.uncertainty * conv if math.isfinite(p.height.uncertainty) else 0.0
+            ax.vlines(p.potential.value, p.baseline_at_peak * conv, top, color=colors[k], lw=0.6, alpha=0.7)
+            ax.errorbar(
+                p.potential.value,
+                top,
+                xerr=xerr,
+                yerr=yerr,
+                fmt="o",
+                ms=4,
+                color=colors[k],
+                ecolor="k",
+                elinewidth=0.8,
+                capsize=2,
+            )
+    reference = result.curves[0].voltammogram.reference_electrode
+    ax.set_xlabel("E / V" + (f" vs {reference}" if reference else ""))
+    ax.set_ylabel(f"{'j' if density else 'i'} / {unit}")
+    ax.axhline(0.0, color="0.7", lw=0.5)
+    if len(result.curves) > 1:
+        ax.legend(fontsize=7, loc="best")
+    fig.tight_layout()
+    fmt = PLOT_FORMATS[path.suffix.lower()]
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise DataError(str(path), "the directory for the plot does not exist", field="--plot")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            fig.savefig(handle, format=fmt)
+        os.replace(tmp, path)
+    except BaseException as exc:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise DataError(
+                str(path), f"cannot write the plot ({exc.strerror or exc})", field="--plot"
+            ) from None
+        raise
+
+
+def _plot_scale(max_abs: float, base: str) -> tuple[float, str]:
+    for prefix, s in (("", 1.0), ("m", 1e-3), ("µ", 1e-6), ("n", 1e-9), ("p", 1e-12)):
+        if max_abs >= s:
+            return s, prefix + base
+    return 1e-12, "p" + base

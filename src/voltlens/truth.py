@@ -1,0 +1,229 @@
+"""Exact ground truth of a simulated voltammogram: its peaks and couples.
+
+Computed from each species' noise-free faradaic current and the known parameters — never from
+what the analysis engine finds.  The background under a peak is defined as an expert reads it:
+zero before the first sweep; for every later sweep, the faradaic current that would have flowed
+had the potential been held where that sweep began (Nicholson's decaying-current baseline).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.signal import find_peaks
+
+from .constants import thermal_voltage
+from .labels import CoupleLabel, PeakLabel
+
+__all__ = ["SpeciesTruthInfo", "couple_labels", "matsuda_ayabe_class", "peak_labels"]
+
+PEAK_PROMINENCE = 0.02  # of the species' largest |current|: below this a bump is not a peak
+
+
+@dataclass(frozen=True, slots=True)
+class SpeciesTruthInfo:
+    """What the truth needs to know about one species besides its current."""
+
+    mechanism: str  # reversible, quasi-reversible, irreversible, EC, EE, adsorbed
+    n: float
+    e0_V: tuple[float, ...]  # one formal potential, two for EE
+    lambda_: float | None  # Matsuda–Ayabe Λ (None: Nernstian or surface-confined)
+    alpha: float = 0.5
+
+
+def matsuda_ayabe_class(lam: float | None, alpha: float) -> str:
+    """Reversible Λ ≥ 15; quasi-reversible 15 > Λ > 10^(−2(1+α)); irreversible below."""
+    if lam is None or lam >= 15.0:
+        return "reversible"
+    return "quasi-reversible" if lam > 10.0 ** (-2.0 * (1.0 + alpha)) else "irreversible"
+
+
+def matsuda_ayabe_lambda(
+    k0_m_s: float, diffusion_m2_s: float, scan_rate_V_s: float, n: float, temperature_K: float
+) -> float:
+    f = n / thermal_voltage(temperature_K)
+    return k0_m_s / math.sqrt(diffusion_m2_s * f * scan_rate_V_s)
+
+
+def _crossing(x: np.ndarray, y: np.ndarray, start: int, step: int, level: float) -> float | None:
+    """x where y first falls below ``level`` walking from ``start`` by ``step`` (linear interpolation)."""
+    j = start
+    while 0 <= j + step < y.size:
+        if y[j + step] < level <= y[j]:
+            t = (y[j] - level) / (y[j] - y[j + step])
+            return float(x[j] + t * (x[j + step] - x[j]))
+        j += step
+    return None
+
+
+def _refine(e: np.ndarray, y: np.ndarray, baseline: np.ndarray, k: int) -> tuple[float, float, float]:
+    """Peak potential, height and baseline refined between samples by a parabola through 3 points."""
+    y0, y1, y2 = y[k - 1], y[k], y[k + 1]
+    denom = y0 - 2.0 * y1 + y2
+    delta = 0.0 if denom >= 0 else float(np.clip(0.5 * (y0 - y2) / denom, -0.5, 0.5))
+    side = k + 1 if delta >= 0 else k - 1
+    frac = abs(delta)
+    e_peak = float(e[k] + frac * (e[side] - e[k]))
+    height = float(y1 - 0.25 * (y0 - y2) * delta)
+    base = float(baseline[k] + frac * (baseline[side] - baseline[k]))
+    return e_peak, height, base
+
+
+def _peak_charge(t: np.ndarray, y: np.ndarray, k: int) -> float:
+    """∫ corrected current dt over the contiguous region around ``k`` above 1% of the peak."""
+    level = 0.01 * y[k]
+    lo = k
+    while lo > 0 and y[lo - 1] > level:
+        lo -= 1
+    hi = k
+    while hi < y.size - 1 and y[hi + 1] > level:
+        hi += 1
+    return float(np.trapezoid(y[lo : hi + 1], t[lo : hi + 1]))
+
+
+def _segment_peaks(
+    *,
+    species: int,
+    segment: int,
+    cycle: int,
+    t: np.ndarray,
+    e: np.ndarray,
+    current: np.ndarray,
+    baseline: np.ndarray,
+    sign: float,
+    scale: float,
+) -> list[PeakLabel]:
+    corrected = sign * (current - baseline)
+    if corrected.size < 5:
+        return []
+    idx, _ = find_peaks(corrected, prominence=PEAK_PROMINENCE * scale, height=PEAK_PROMINENCE * scale)
+    peaks = []
+    for k in idx:
+        if k == 0 or k == corrected.size - 1:
+            continue
+        half = 0.5 * corrected[k]
+        left = _crossing(e, corrected, k, -1, half)
+        right = _crossing(e, corrected, k, +1, half)
+        width = abs(right - left) if left is not None and right is not None else None
+        rising = left  # along the sweep the rising side is the one before the peak
+        e_peak, height, base = _refine(e, corrected, baseline, int(k))
+        peaks.append(
+            PeakLabel(
+                direction="anodic" if sign > 0 else "cathodic",
+                cycle=cycle,
+                segment=segment,
+                species=species,
+                potential_V=e_peak,
+                current_A=sign * height,
+                baseline_A=base,
+                half_width_V=width,
+                half_peak_potential_V=rising,
+                charge_C=sign * _peak_charge(t, corrected, int(k)),
+            )
+        )
+    return peaks
+
+
+def peak_labels(
+    *,
+    time_s: np.ndarray,
+    potential_V: np.ndarray,
+    segment: np.ndarray,
+    cycle: np.ndarray,
+    faradaic_A: np.ndarray,
+    held_current: Callable[[int, int], np.ndarray] | None,
+    differential: bool = False,
+) -> list[PeakLabel]:
+    """Every peak of every species on every sweep, in time order.
+
+    ``held_current(species, segment)`` returns that species' current over the segment's points had
+    the potential been held at the segment's first potential (``None`` for DPV, where the
+    differential current has a zero background).  For DPV (``differential=True``) a positive
+    differential current is an anodic peak.
+    """
+    peaks: list[PeakLabel] = []
+    for k in range(faradaic_A.shape[0]):
+        scale = float(np.max(np.abs(faradaic_A[k]))) or 1.0
+        for s in np.unique(segment):
+            sel = np.flatnonzero(segment == s)
+            e, cur, t = potential_V[sel], faradaic_A[k, sel], time_s[sel]
+            if differential:
+                base = np.zeros_like(cur)
+                signs = (1.0, -1.0)
+            else:
+                base = (
+                    np.zeros_like(cur) if s == segment[0] or held_current is None else held_current(k, int(s))
+                )
+                signs = (1.0 if e[-1] > e[0] else -1.0,)
+            for sign in signs:
+                peaks += _segment_peaks(
+                    species=k,
+                    segment=int(s),
+                    cycle=int(cycle[sel[0]]),
+                    t=t,
+                    e=e,
+                    current=cur,
+                    baseline=base,
+                    sign=sign,
+                    scale=scale,
+                )
+    peaks.sort(key=lambda p: (p.segment, p.species, p.potential_V))
+    return peaks
+
+
+def couple_labels(
+    peaks: Sequence[PeakLabel],
+    species: Sequence[SpeciesTruthInfo],
+    *,
+    temperature_K: float,
+) -> list[CoupleLabel]:
+    """Pair each species' anodic and cathodic peaks of the same cycle into couples.
+
+    One couple per species and cycle; an EE species with two resolved waves gives two couples
+    (paired in order of potential), merged waves one couple with n = 2.
+    """
+    couples: list[CoupleLabel] = []
+    del temperature_K  # the class comes from Λ, already computed per species
+    for k, info in enumerate(species):
+        for cyc in sorted({p.cycle for p in peaks if p.species == k}):
+            an = [
+                i
+                for i, p in enumerate(peaks)
+                if p.species == k and p.cycle == cyc and p.direction == "anodic"
+            ]
+            ca = [
+                i
+                for i, p in enumerate(peaks)
+                if p.species == k and p.cycle == cyc and p.direction == "cathodic"
+            ]
+            if not an or not ca:
+                continue
+            an.sort(key=lambda i: peaks[i].potential_V)
+            ca.sort(key=lambda i: peaks[i].potential_V)
+            if info.mechanism == "EE":
+                pairs = list(zip(an, ca, strict=False)) if len(an) == len(ca) else [(an[0], ca[0])]
+                n_of = 1.0 if len(an) == len(ca) == 2 else 2.0
+            else:
+                pairs = [(an[0], ca[-1] if len(ca) == 1 else ca[0])]
+                n_of = info.n
+            for ia, ic in pairs:
+                pa, pc = peaks[ia], peaks[ic]
+                lam = None if info.mechanism == "adsorbed" else info.lambda_
+                couples.append(
+                    CoupleLabel(
+                        species=k,
+                        cycle=cyc,
+                        anodic=ia,
+                        cathodic=ic,
+                        E_half_V=0.5 * (pa.potential_V + pc.potential_V),
+                        delta_Ep_V=abs(pa.potential_V - pc.potential_V),
+                        current_ratio=abs(pa.current_A / pc.current_A),
+                        n=n_of,
+                        reversibility=matsuda_ayabe_class(lam, info.alpha),  # type: ignore[arg-type]
+                        matsuda_ayabe_lambda=None if lam is None or not math.isfinite(lam) else lam,
+                    )
+                )
+    return couples

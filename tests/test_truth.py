@@ -1,0 +1,153 @@
+"""Ground-truth labels agree with textbook electrochemistry (reference/electrochemistry.md)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from voltlens.constants import FARADAY, thermal_voltage
+from voltlens.simulate import (
+    EC,
+    EE,
+    Adsorbed,
+    Cell,
+    CVWaveform,
+    DPVWaveform,
+    Irreversible,
+    QuasiReversible,
+    Reversible,
+)
+from voltlens.synth.sample import curve_label, simulate_curve
+from voltlens.synth.scenario import CurveSpec
+from voltlens.truth import matsuda_ayabe_class
+
+AREA = 7.07e-6  # m² (3 mm disk)
+D = 1e-9  # m²/s
+C = 1.0  # mol/m³
+VT = thermal_voltage()
+
+
+def _label(species, waveform, technique="CV", cell=None):
+    spec = CurveSpec(technique, tuple(species), ("x",) * len(species), waveform, cell or Cell(area_m2=AREA))
+    measured, clean, injected = simulate_curve(spec, np.random.default_rng(0))
+    return curve_label(spec, measured, clean, injected)
+
+
+@pytest.mark.parametrize("initially", ["red", "ox"])
+@pytest.mark.parametrize("v", [0.02, 0.5])
+def test_reversible_truth_matches_randles_sevcik_and_nicholson(initially: str, v: float) -> None:
+    start, vertex = (-0.45, 0.45) if initially == "red" else (0.45, -0.45)
+    lab = _label(
+        [Reversible(e0_V=0.0, concentration_mol_m3=C, diffusion_m2_s=D, initially=initially)],
+        CVWaveform(start_V=start, vertex_V=vertex, scan_rate_V_s=v),
+    )
+    ip_rs = 0.4463 * FARADAY * AREA * C * math.sqrt(v * D / VT)
+    forward = lab.peaks[0]
+    assert abs(abs(forward.current_A) / ip_rs - 1) < 0.005
+    assert abs(abs(forward.potential_V) - 1.109 * VT) < 0.0007
+    assert forward.half_peak_potential_V is not None
+    assert abs(abs(forward.potential_V - forward.half_peak_potential_V) - 2.20 * VT) < 0.001
+    (couple,) = lab.couples
+    assert 0.0565 <= couple.delta_Ep_V <= 0.060  # 57.0 mV far from the switch (B&F table 6.2.1)
+    assert abs(couple.E_half_V) < 0.0007
+    assert abs(couple.current_ratio - 1) < 0.01  # Nicholson's baseline makes the ratio exactly 1
+    assert couple.reversibility == "reversible"
+
+
+def test_irreversible_truth_peak_current_and_class() -> None:
+    alpha, v = 0.5, 0.1
+    k0 = 1e-4 * math.sqrt(D * v / VT)  # Λ = 1e-4
+    lab = _label(
+        [Irreversible(e0_V=0.0, concentration_mol_m3=C, diffusion_m2_s=D, k0_m_s=k0, alpha=alpha)],
+        CVWaveform(start_V=-0.3, vertex_V=1.2, scan_rate_V_s=v),
+    )
+    ip = 0.4958 * FARADAY * AREA * C * math.sqrt(D) * math.sqrt((1 - alpha) * v / VT)
+    forward = lab.peaks[0]
+    assert forward.direction == "anodic"
+    assert abs(forward.current_A / ip - 1) < 0.01
+    assert abs(abs(forward.potential_V - forward.half_peak_potential_V) - 1.857 * VT / (1 - alpha)) < 0.0015
+    assert not any(p.direction == "cathodic" for p in lab.peaks) or all(
+        c.reversibility == "irreversible" for c in lab.couples
+    )
+
+
+@pytest.mark.parametrize(
+    ("lam", "expected"),
+    [
+        (100.0, "reversible"),
+        (20.0, "reversible"),
+        (1.0, "quasi-reversible"),
+        (0.002, "quasi-reversible"),
+        (1e-4, "irreversible"),
+        (None, "reversible"),
+    ],
+)
+def test_matsuda_ayabe_classes(lam: float | None, expected: str) -> None:
+    assert matsuda_ayabe_class(lam, 0.5) == expected
+
+
+def test_quasi_reversible_couple_is_labelled_by_lambda() -> None:
+    v = 0.1
+    k0 = 0.5 * math.sqrt(D * v / VT)
+    lab = _label(
+        [QuasiReversible(e0_V=0.0, concentration_mol_m3=C, diffusion_m2_s=D, k0_m_s=k0)],
+        CVWaveform(start_V=-0.5, vertex_V=0.5, scan_rate_V_s=v),
+    )
+    (couple,) = lab.couples
+    assert couple.reversibility == "quasi-reversible"
+    assert couple.matsuda_ayabe_lambda == pytest.approx(0.5, rel=1e-6)
+    assert couple.delta_Ep_V > 0.07
+
+
+def test_fast_ec_loses_its_return_peak() -> None:
+    v = 0.1
+    lab = _label(
+        [EC(e0_V=0.0, concentration_mol_m3=C, diffusion_m2_s=D, kf_per_s=50 * v / VT)],
+        CVWaveform(start_V=-0.4, vertex_V=0.4, scan_rate_V_s=v),
+    )
+    assert [p.direction for p in lab.peaks] == ["anodic"]
+    assert lab.couples == []
+
+
+def test_adsorbed_truth_charge_is_nfa_gamma() -> None:
+    gamma, v = 1e-6, 0.1
+    lab = _label(
+        [Adsorbed(e0_V=0.1, coverage_mol_m2=gamma)], CVWaveform(start_V=-0.3, vertex_V=0.5, scan_rate_V_s=v)
+    )
+    forward = lab.peaks[0]
+    assert forward.charge_C == pytest.approx(FARADAY * AREA * gamma, rel=0.01)
+    assert forward.current_A == pytest.approx(FARADAY**2 * AREA * gamma * v / (4 * VT * FARADAY), rel=0.01)
+    assert forward.half_width_V == pytest.approx(3.53 * VT, abs=0.002)
+    (couple,) = lab.couples
+    assert couple.delta_Ep_V < 0.002 and couple.matsuda_ayabe_lambda is None
+
+
+def test_ee_separated_waves_give_two_couples_in_order() -> None:
+    lab = _label(
+        [EE(e0_1_V=0.0, e0_2_V=0.4, concentration_mol_m3=C, diffusion_m2_s=D)],
+        CVWaveform(start_V=-0.4, vertex_V=0.8, scan_rate_V_s=0.1),
+    )
+    halves = sorted(c.E_half_V for c in lab.couples)
+    assert len(halves) == 2
+    assert halves[0] == pytest.approx(0.0, abs=0.004) and halves[1] == pytest.approx(0.4, abs=0.004)
+
+
+@pytest.mark.parametrize("amplitude", [0.01, 0.05, 0.1])
+def test_dpv_truth_follows_parry_osteryoung(amplitude: float) -> None:
+    tp = 0.02  # Parry–Osteryoung holds when the period is long against the pulse
+    lab = _label(
+        [Reversible(e0_V=0.0, concentration_mol_m3=C, diffusion_m2_s=D)],
+        DPVWaveform(
+            start_V=-0.4, end_V=0.4, step_V=0.002, amplitude_V=amplitude, pulse_width_s=tp, period_s=1.0
+        ),
+        technique="DPV",
+    )
+    (peak,) = lab.peaks
+    sigma = math.exp(amplitude / (2 * VT))
+    di = FARADAY * AREA * C * math.sqrt(D / (math.pi * tp)) * abs((1 - sigma) / (1 + sigma))
+    assert peak.direction == "anodic"
+    assert peak.potential_V == pytest.approx(-amplitude / 2, abs=0.0015)
+    assert peak.current_A == pytest.approx(di, rel=0.02)
+    assert lab.couples == []
