@@ -21,6 +21,7 @@ from .labels import CoupleLabel, PeakLabel
 __all__ = ["SpeciesTruthInfo", "couple_labels", "matsuda_ayabe_class", "peak_labels"]
 
 PEAK_PROMINENCE = 0.02  # of the species' largest |current|: below this a bump is not a peak
+VISIBLE_WINDOW_V = 0.03  # the species' own current must turn over within this of a peak
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,47 +85,92 @@ def _peak_charge(t: np.ndarray, y: np.ndarray, k: int) -> float:
     return float(np.trapezoid(y[lo : hi + 1], t[lo : hi + 1]))
 
 
+def _has_visible_extremum(signed: np.ndarray, k: int, half_window: int) -> bool:
+    """Does the species' own current (signed so the peak is a maximum) turn over near ``k``?
+
+    A bump that exists only relative to the held baseline — the forward current dying away on the
+    return sweep of an irreversible or EC wave — is not a peak anyone would see or report.
+    """
+    lo, hi = max(1, k - half_window), min(signed.size - 1, k + half_window + 1)
+    d = np.diff(signed[lo - 1 : hi + 1])
+    return bool(np.any((d[:-1] > 0) & (d[1:] <= 0)))
+
+
 def _segment_peaks(
     *,
-    species: int,
-    segment: int,
-    cycle: int,
     t: np.ndarray,
     e: np.ndarray,
     current: np.ndarray,
     baseline: np.ndarray,
     sign: float,
     scale: float,
-) -> list[PeakLabel]:
+) -> list[tuple[int, dict]]:
+    """(index, peak fields) of the peaks of ``sign``·(current − baseline) within one sweep."""
     corrected = sign * (current - baseline)
     if corrected.size < 5:
         return []
     idx, _ = find_peaks(corrected, prominence=PEAK_PROMINENCE * scale, height=PEAK_PROMINENCE * scale)
-    peaks = []
+    step = float(np.median(np.abs(np.diff(e)))) or 1e-3
+    half_window = max(2, round(VISIBLE_WINDOW_V / step))
+    found = []
     for k in idx:
-        if k == 0 or k == corrected.size - 1:
+        if (
+            k == 0
+            or k == corrected.size - 1
+            or not _has_visible_extremum(sign * current, int(k), half_window)
+        ):
             continue
         half = 0.5 * corrected[k]
         left = _crossing(e, corrected, k, -1, half)
         right = _crossing(e, corrected, k, +1, half)
-        width = abs(right - left) if left is not None and right is not None else None
-        rising = left  # along the sweep the rising side is the one before the peak
         e_peak, height, base = _refine(e, corrected, baseline, int(k))
-        peaks.append(
-            PeakLabel(
-                direction="anodic" if sign > 0 else "cathodic",
-                cycle=cycle,
-                segment=segment,
-                species=species,
-                potential_V=e_peak,
-                current_A=sign * height,
-                baseline_A=base,
-                half_width_V=width,
-                half_peak_potential_V=rising,
-                charge_C=sign * _peak_charge(t, corrected, int(k)),
+        found.append(
+            (
+                int(k),
+                {
+                    "direction": "anodic" if sign > 0 else "cathodic",
+                    "potential_V": e_peak,
+                    "current_A": sign * height,
+                    "baseline_A": base,
+                    "half_width_V": abs(right - left) if left is not None and right is not None else None,
+                    "half_peak_potential_V": left,  # along the sweep the rising side comes first
+                    "charge_C": sign * _peak_charge(t, corrected, int(k)),
+                },
             )
         )
-    return peaks
+    return found
+
+
+def _sweep_peaks(
+    *,
+    t: np.ndarray,
+    e: np.ndarray,
+    current: np.ndarray,
+    baseline: np.ndarray,
+    sign: float,
+    scale: float,
+    hold_from: Callable[[int], np.ndarray] | None,
+) -> list[dict]:
+    """Peaks of one species on one sweep; each later wave measured on the held tail of the wave before.
+
+    ``hold_from(j)`` gives the species' current over the sweep from point j on had the potential been
+    held at point j (the valley between two waves): the exact background of the second wave of an
+    EE couple, as an expert extrapolates the first wave's decay under it.
+    """
+    found = _segment_peaks(t=t, e=e, current=current, baseline=baseline, sign=sign, scale=scale)
+    if len(found) < 2 or hold_from is None:
+        return [fields for _, fields in found]
+    result = [found[0][1]]
+    previous = found[0][0]
+    for k, fields in found[1:]:
+        valley = previous + int(np.argmin(sign * (current - baseline)[previous : k + 1]))
+        held = np.array(baseline, dtype=float)
+        held[valley:] = hold_from(valley)
+        again = _segment_peaks(t=t, e=e, current=current, baseline=held, sign=sign, scale=scale)
+        near = [(abs(j - k), f) for j, f in again if j > valley]
+        result.append(min(near, key=lambda pair: pair[0])[1] if near else fields)
+        previous = k
+    return result
 
 
 def peak_labels(
@@ -134,15 +180,16 @@ def peak_labels(
     segment: np.ndarray,
     cycle: np.ndarray,
     faradaic_A: np.ndarray,
-    held_current: Callable[[int, int], np.ndarray] | None,
+    held_current: Callable[[int, int, int], np.ndarray] | None,
     differential: bool = False,
 ) -> list[PeakLabel]:
     """Every peak of every species on every sweep, in time order.
 
-    ``held_current(species, segment)`` returns that species' current over the segment's points had
-    the potential been held at the segment's first potential (``None`` for DPV, where the
-    differential current has a zero background).  For DPV (``differential=True``) a positive
-    differential current is an anodic peak.
+    ``held_current(species, i0, i1)`` returns that species' current over points ``i0..i1-1`` had the
+    potential been held from point ``i0`` on (``None`` for DPV, whose differential current has a
+    zero background).  The background of the first wave of a sweep is zero on the first sweep and
+    the current held from the sweep's start on later sweeps (Nicholson).  For DPV
+    (``differential=True``) a positive differential current is an anodic peak.
     """
     peaks: list[PeakLabel] = []
     for k in range(faradaic_A.shape[0]):
@@ -150,26 +197,22 @@ def peak_labels(
         for s in np.unique(segment):
             sel = np.flatnonzero(segment == s)
             e, cur, t = potential_V[sel], faradaic_A[k, sel], time_s[sel]
-            if differential:
-                base = np.zeros_like(cur)
-                signs = (1.0, -1.0)
+            first, stop = int(sel[0]), int(sel[-1]) + 1
+            if differential or held_current is None:
+                base, hold_from = np.zeros_like(cur), None
             else:
-                base = (
-                    np.zeros_like(cur) if s == segment[0] or held_current is None else held_current(k, int(s))
-                )
-                signs = (1.0 if e[-1] > e[0] else -1.0,)
+                first_sweep = s == segment[0]
+                base = np.zeros_like(cur) if first_sweep else held_current(k, first, stop)
+
+                def hold_from(j: int, k: int = k, first: int = first, stop: int = stop) -> np.ndarray:
+                    return held_current(k, first + j, stop)
+
+            signs = (1.0, -1.0) if differential else (1.0 if e[-1] > e[0] else -1.0,)
             for sign in signs:
-                peaks += _segment_peaks(
-                    species=k,
-                    segment=int(s),
-                    cycle=int(cycle[sel[0]]),
-                    t=t,
-                    e=e,
-                    current=cur,
-                    baseline=base,
-                    sign=sign,
-                    scale=scale,
-                )
+                for fields in _sweep_peaks(
+                    t=t, e=e, current=cur, baseline=base, sign=sign, scale=scale, hold_from=hold_from
+                ):
+                    peaks.append(PeakLabel(cycle=int(cycle[first]), segment=int(s), species=k, **fields))
     peaks.sort(key=lambda p: (p.segment, p.species, p.potential_V))
     return peaks
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 
@@ -27,18 +26,47 @@ CASES = [
     ("wrong.csv", b"foo,bar\n1,2\n3,4\n5,6\n", FormatError, "no potential column"),
     ("nocurrent.csv", b"E/V,t/s\n1,2\n3,4\n5,6\n", FormatError, "no current column"),
     ("one.csv", b"E/V,I/A\n0.1,1e-6\n", DataError, "1 data point"),
-    ("nan.csv", b"E/V,I/A\n0.1,1e-6\n0.2,nan\n0.3,2e-6\n0.4,1e-6\n", DataError, "I/A: non-finite value nan in data row 2"),
-    ("inf.csv", b"E/V,I/A\n0.1,1e-6\n0.2,2e-6\n-inf,2e-6\n0.4,1e-6\n", DataError, "E/V: non-finite value -inf"),
-    ("text.csv", b"E/V,I/A\n0.1,1e-6\n0.2,2e-6\n0.3,abc\n0.4,1e-6\n", DataError, "'abc' in the data table near line 4"),
+    (
+        "nan.csv",
+        b"E/V,I/A\n0.1,1e-6\n0.2,nan\n0.3,2e-6\n0.4,1e-6\n",
+        DataError,
+        "I/A: non-finite value nan in data row 2",
+    ),
+    (
+        "inf.csv",
+        b"E/V,I/A\n0.1,1e-6\n0.2,2e-6\n-inf,2e-6\n0.4,1e-6\n",
+        DataError,
+        "E/V: non-finite value -inf",
+    ),
+    (
+        "text.csv",
+        b"E/V,I/A\n0.1,1e-6\n0.2,2e-6\n0.3,abc\n0.4,1e-6\n",
+        DataError,
+        "'abc' in the data table near line 4",
+    ),
     ("ragged.csv", b"E/V,I/A\n0.1,1e-6\n0.2,2e-6\n0.3\n0.4,1e-6\n", DataError, "columns"),
     ("enc.csv", b"E/V,I/A\x81\x8d\n0.1,1\n0.2,2\n0.3,3\n", FormatError, "windows-1252"),
-    ("flat.csv", b"E/V,I/A\n0.1,1e-6\n0.1,2e-6\n0.1,3e-6\n", UnsupportedMeasurementError, "constant potential"),
+    (
+        "flat.csv",
+        b"E/V,I/A\n0.1,1e-6\n0.1,2e-6\n0.1,3e-6\n",
+        UnsupportedMeasurementError,
+        "constant potential",
+    ),
     ("bad.json", b'{"hello": [1, 2, 3]}', FormatError, "JSON"),
-    ("broken.pssession", '{"Measurements": [{"Method": "METHOD_ID=cv", '.encode("utf-16"), FormatError, "JSON"),
-    ("short.mpr", b"BIO-LOGIC MODULAR FILE\x1a" + b" " * 25 + b"\x00" * 4 + b"MODULE" + b"\x00" * 10,
-     FormatError, "module header"),
+    (
+        "broken.pssession",
+        '{"Measurements": [{"Method": "METHOD_ID=cv", '.encode("utf-16"),
+        FormatError,
+        "JSON",
+    ),
+    (
+        "short.mpr",
+        b"BIO-LOGIC MODULAR FILE\x1a" + b" " * 25 + b"\x00" * 4 + b"MODULE" + b"\x00" * 10,
+        FormatError,
+        "module header",
+    ),
     ("bad.DTA", b"EXPLAIN\nTAG\tCV\n", FormatError, "no CURVE table"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("name", "content", "error", "text"), CASES)

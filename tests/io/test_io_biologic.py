@@ -74,8 +74,10 @@ def _mpt(tmp_path: Path, technique: str, columns: str, rows: list[str], extra: s
 
 def test_mpt_reference_area_and_latin1(tmp_path):
     e = np.r_[np.linspace(0, 0.5, 26), np.linspace(0.48, 0, 25)]
-    rows = [f"{t:.2f}\t{x:.4f}\t{1e-3 * np.sin(3 * x) * (1 if k < 26 else -1):.6E}\t1".replace(".", ",")
-            for k, (t, x) in enumerate(zip(np.arange(e.size) * 0.4, e, strict=True))]  # fmt: skip
+    rows = [
+        f"{t:.2f}\t{x:.4f}\t{1e-3 * np.sin(3 * x) * (1 if k < 26 else -1):.6E}\t1".replace(".", ",")
+        for k, (t, x) in enumerate(zip(np.arange(e.size) * 0.4, e, strict=True))
+    ]
     path = _mpt(tmp_path, "Cyclic Voltammetry", "time/s\tEwe/V\t<I>/mA\tcycle number", rows)
     [v] = read(path)
     assert v.reference_electrode == "SCE Saturated Calomel Electrode"
@@ -87,8 +89,12 @@ def test_mpt_reference_area_and_latin1(tmp_path):
 
 def test_mpt_impedance_is_named_and_skipped(tmp_path):
     rows = ["1000,0\t10,5\t-2,1\t0,1", "100,0\t11,5\t-5,1\t0,1"]
-    path = _mpt(tmp_path, "Potentio Electrochemical Impedance Spectroscopy", "freq/Hz\tRe(Z)/Ohm\t-Im(Z)/Ohm\tEwe/V",
-                rows)  # fmt: skip
+    path = _mpt(
+        tmp_path,
+        "Potentio Electrochemical Impedance Spectroscopy",
+        "freq/Hz\tRe(Z)/Ohm\t-Im(Z)/Ohm\tEwe/V",
+        rows,
+    )
     with pytest.raises(UnsupportedMeasurementError, match="EIS") as exc:
         read(path)
     assert "file.mpt" in str(exc.value)
@@ -99,5 +105,5 @@ def test_mpt_declared_header_longer_than_file(tmp_path):
 
     path = tmp_path / "short.mpt"
     path.write_text("EC-Lab ASCII FILE\nNb header lines : 80\n\nCyclic Voltammetry\n")
-    with pytest.raises(FormatError, match="short.mpt.*header lines"):
+    with pytest.raises(FormatError, match=r"short\.mpt.*header lines"):
         read(path)

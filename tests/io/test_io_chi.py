@@ -72,9 +72,13 @@ def test_lsv_chi_negative_going_her():
 
 @pytest.mark.parametrize(
     ("name", "rate", "n"),
-    [("exp01_16_40_09", 0.5, 315), ("exp02_16_40_23", 0.4, 322), ("exp03_16_40_39", 0.3, 321),
-     ("exp04_16_40_57", 0.2, 321)],
-)  # fmt: skip
+    [
+        ("exp01_16_40_09", 0.5, 315),
+        ("exp02_16_40_23", 0.4, 322),
+        ("exp03_16_40_39", 0.3, 321),
+        ("exp04_16_40_57", 0.2, 321),
+    ],
+)
 def test_d3tales_two_reversible_couples(name, rate, n):
     """CHI-style text written for a BioLogic SP50E: two reversible couples, each ΔEp ≈ 0.12-0.13 V."""
     path = D3TALES / f"{name}.csv"
@@ -128,10 +132,12 @@ def test_chi_dpv_header_gives_pulse_settings(tmp_path):
             "",
             "Potential/V, Current/A",
             "",
-            *[f"{0.8 - 0.004 * k:.3f}, {-3e-6 - 1e-6 * np.exp(-(((0.8 - 0.004 * k) - 0.4) / 0.05) ** 2):.4e}"
-              for k in range(201)],
+            *[
+                f"{0.8 - 0.004 * k:.3f}, {-3e-6 - 1e-6 * np.exp(-((((0.8 - 0.004 * k) - 0.4) / 0.05) ** 2)):.4e}"
+                for k in range(201)
+            ],
         ]
-    )  # fmt: skip
+    )
     path = tmp_path / "dpv.txt"
     path.write_text(text + "\n", encoding="latin-1")
     [v] = read(path)
@@ -169,13 +175,18 @@ def test_chi_us_convention_is_detected_and_flipped(tmp_path):
     assert v.current[v.segment == 0].min() < 0
 
 
-@pytest.mark.parametrize(("line", "kind"), [("A.C. Impedance", "EIS"), ("Amperometric i-t Curve", "chronoamperometry")])
+@pytest.mark.parametrize(
+    ("line", "kind"), [("A.C. Impedance", "EIS"), ("Amperometric i-t Curve", "chronoamperometry")]
+)
 def test_chi_unsupported_techniques_are_named(tmp_path, line, kind):
     from voltlens import UnsupportedMeasurementError
 
     path = tmp_path / "x.txt"
-    path.write_text(f"Jan. 1, 2020\n{line}\nInit E (V) = 0.2\nQuiet Time (sec) = 2\n\nTime/sec, Current/A\n"
-                    + "\n".join(f"{k},{k * 1e-6}" for k in range(5)) + "\n")  # fmt: skip
+    path.write_text(
+        f"Jan. 1, 2020\n{line}\nInit E (V) = 0.2\nQuiet Time (sec) = 2\n\nTime/sec, Current/A\n"
+        + "\n".join(f"{k},{k * 1e-6}" for k in range(5))
+        + "\n"
+    )
     with pytest.raises(UnsupportedMeasurementError, match=kind) as exc:
         read(path)
     assert "x.txt" in str(exc.value)

@@ -62,5 +62,5 @@ def test_package_resource_may_not_leave_its_directory(tmp_path):
     doc["resources"][0]["path"] = "../../etc/passwd.csv"
     path = tmp_path / "evil.json"
     path.write_text(json.dumps(doc))
-    with pytest.raises(FormatError, match="evil.json.*leaves the package directory"):
+    with pytest.raises(FormatError, match=r"evil\.json.*leaves the package directory"):
         read(path)

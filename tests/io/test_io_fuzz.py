@@ -32,10 +32,32 @@ def test_random_bytes(data):
 
 _token = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
-    st.integers(-10**6, 10**6).map(str),
-    st.sampled_from(["", " ", "nan", "inf", "E/V", "I/A", "Potential/V", "Current/A", "j / mA cm-2", "1,5", "-",
-                     "e", ".", "µA", "Scan", "cycle", "time/s", "1e-400", "1e400", "0x10"]),
-)  # fmt: skip
+    st.integers(-(10**6), 10**6).map(str),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "nan",
+            "inf",
+            "E/V",
+            "I/A",
+            "Potential/V",
+            "Current/A",
+            "j / mA cm-2",
+            "1,5",
+            "-",
+            "e",
+            ".",
+            "µA",
+            "Scan",
+            "cycle",
+            "time/s",
+            "1e-400",
+            "1e400",
+            "0x10",
+        ]
+    ),
+)
 _line = st.lists(_token, min_size=0, max_size=5).flatmap(
     lambda fields: st.sampled_from([",", ";", "\t", " "]).map(lambda sep: sep.join(fields))
 )
@@ -65,10 +87,17 @@ def test_random_text_detect(text):
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.binary(max_size=300), st.sampled_from([
-    b"EC-Lab ASCII FILE\r\nNb header lines : 5\r\n", b"EXPLAIN\r\nTAG\tCV\r\nCURVE1\tTABLE\r\n",
-    b"BIO-LOGIC MODULAR FILE\x1a" + b" " * 25 + b"\x00" * 4, '{"Measurements":['.encode("utf-16"),
-    b"Jan. 1, 2020\nCyclic Voltammetry\nInit E (V) = 0\nScan Rate (V/s) = 0.1\n\nPotential/V, Current/A\n",
-]))  # fmt: skip
+@given(
+    st.binary(max_size=300),
+    st.sampled_from(
+        [
+            b"EC-Lab ASCII FILE\r\nNb header lines : 5\r\n",
+            b"EXPLAIN\r\nTAG\tCV\r\nCURVE1\tTABLE\r\n",
+            b"BIO-LOGIC MODULAR FILE\x1a" + b" " * 25 + b"\x00" * 4,
+            '{"Measurements":['.encode("utf-16"),
+            b"Jan. 1, 2020\nCyclic Voltammetry\nInit E (V) = 0\nScan Rate (V/s) = 0.1\n\nPotential/V, Current/A\n",
+        ]
+    ),
+)
 def test_random_bytes_after_a_format_signature(tail, head):
     _read_bytes(head + tail, "sig.dat")

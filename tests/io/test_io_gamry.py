@@ -22,7 +22,9 @@ def test_nomad_cv():
     assert np.unique(v.cycle).tolist() == [1, 2]
     assert v.metadata["cycles_programmed"] == 1
     assert v.scan_rate == pytest.approx(0.0999998)  # SCANRATE 9.99998E+001 (mV/s)
-    assert v.potential.max() == pytest.approx(0.5, abs=2e-3) and v.potential.min() == pytest.approx(-0.5, abs=2e-3)
+    assert v.potential.max() == pytest.approx(0.5, abs=2e-3) and v.potential.min() == pytest.approx(
+        -0.5, abs=2e-3
+    )
     assert v.time[0] == pytest.approx(0.02) and v.time[-1] == pytest.approx(20.02)
     # CONVENTION 1 (anodic positive): anodic peak on the positive-going sweep is positive
     assert v.sign_convention == SignConvention.IUPAC
@@ -63,8 +65,12 @@ def _dta(tmp_path: Path, tag: str, rows: list[str], *, comma: bool = False) -> P
         "EXPLAIN",
         f"TAG\t{tag}",
         "TITLE\tLABEL\tTest\tTest &Identifier",
-        "SCANRATE\tQUANT\t5,00000E+001\tScan Rate (mV/s)" if comma else "SCANRATE\tQUANT\t5.00000E+001\tScan Rate (mV/s)",
-        "AREA\tQUANT\t7,00000E-002\tSample Area (cm^2)" if comma else "AREA\tQUANT\t7.00000E-002\tSample Area (cm^2)",
+        "SCANRATE\tQUANT\t5,00000E+001\tScan Rate (mV/s)"
+        if comma
+        else "SCANRATE\tQUANT\t5.00000E+001\tScan Rate (mV/s)",
+        "AREA\tQUANT\t7,00000E-002\tSample Area (cm^2)"
+        if comma
+        else "AREA\tQUANT\t7.00000E-002\tSample Area (cm^2)",
         "OCVCURVE\tTABLE\t2",
         "\tPt\tT\tVf\tVm\tAch\tOver",
         "\t#\ts\tV vs. Ref.\tV\tV\tbits",
@@ -83,8 +89,12 @@ def _dta(tmp_path: Path, tag: str, rows: list[str], *, comma: bool = False) -> P
 
 def test_gamry_decimal_comma_and_area(tmp_path):
     e = np.r_[np.linspace(0, 0.5, 11), np.linspace(0.45, 0, 10)]
-    rows = [f"\t{k}\t{k * 0.1:.1f}\t{x:.4E}\t{1e-6 * (x - 0.2):.4E}\t0\t0\t0\t5\t...........".replace(".", ",")
-            .replace(",,,,,,,,,,,", "...........") for k, x in enumerate(e)]  # fmt: skip
+    rows = [
+        f"\t{k}\t{k * 0.1:.1f}\t{x:.4E}\t{1e-6 * (x - 0.2):.4E}\t0\t0\t0\t5\t...........".replace(
+            ".", ","
+        ).replace(",,,,,,,,,,,", "...........")
+        for k, x in enumerate(e)
+    ]
     [v] = read(_dta(tmp_path, "CV", rows, comma=True))
     assert v.n_points == 21
     assert v.scan_rate == pytest.approx(0.05)
@@ -95,6 +105,8 @@ def test_gamry_decimal_comma_and_area(tmp_path):
 
 def test_gamry_eis_is_unsupported(tmp_path):
     path = tmp_path / "eis.DTA"
-    path.write_text("EXPLAIN\nTAG\tEISPOT\nTITLE\tLABEL\tPotentiostatic EIS\tTest &Identifier\nZCURVE\tTABLE\n")
-    with pytest.raises(UnsupportedMeasurementError, match="eis.DTA.*EIS"):
+    path.write_text(
+        "EXPLAIN\nTAG\tEISPOT\nTITLE\tLABEL\tPotentiostatic EIS\tTest &Identifier\nZCURVE\tTABLE\n"
+    )
+    with pytest.raises(UnsupportedMeasurementError, match=r"eis\.DTA.*EIS"):
         read(path)

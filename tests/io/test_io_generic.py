@@ -21,7 +21,9 @@ def test_ferricyanide_series(rate):
     [v] = read(path)
     assert v.n_points == 7380
     assert v.technique == Technique.CV
-    assert v.potential.min() == pytest.approx(-0.1, abs=1e-3) and v.potential.max() == pytest.approx(0.5, abs=2e-3)
+    assert v.potential.min() == pytest.approx(-0.1, abs=1e-3) and v.potential.max() == pytest.approx(
+        0.5, abs=2e-3
+    )
     assert int(v.segment.max()) + 1 == 31  # 15 full cycles (30 vertices) in the table
     assert v.metadata["units_assumed"] == ["potential", "current"]  # header is just "U<TAB>I"
     # 4 mM ferricyanide: anodic maximum at +0.23 V, cathodic minimum at +0.16 V, microampere scale
@@ -65,7 +67,9 @@ def _cv(n: int = 60) -> tuple[np.ndarray, np.ndarray]:
 def test_header_units(tmp_path, header, pscale, iscale, density, ref):
     e, i = _cv()
     path = tmp_path / "data.csv"
-    path.write_text(header + "\n" + "\n".join(f"{a * pscale:.9g},{b * iscale:.9g}" for a, b in zip(e, i, strict=True)))
+    path.write_text(
+        header + "\n" + "\n".join(f"{a * pscale:.9g},{b * iscale:.9g}" for a, b in zip(e, i, strict=True))
+    )
     [v] = read(path)
     np.testing.assert_allclose(v.potential, e, rtol=1e-8)
     # written as i·iscale in the header's unit; 0.1 mA cm-2 is 1 A m-2, so SI values equal i in every case
@@ -80,8 +84,10 @@ def test_header_units(tmp_path, header, pscale, iscale, density, ref):
 )
 def test_delimiters_and_decimal_marks(tmp_path, sep, decimal):
     e, i = _cv()
-    body = "\n".join(f"{a:.6f}{sep}{b:.6e}".replace(".", decimal) if decimal == "," else f"{a:.6f}{sep}{b:.6e}"
-                     for a, b in zip(e, i, strict=True))  # fmt: skip
+    body = "\n".join(
+        f"{a:.6f}{sep}{b:.6e}".replace(".", decimal) if decimal == "," else f"{a:.6f}{sep}{b:.6e}"
+        for a, b in zip(e, i, strict=True)
+    )
     path = tmp_path / "x.dat"
     path.write_text("# exported by some software\n\n" + body + "\n")
     [v] = read(path)
@@ -105,7 +111,9 @@ def test_headerless_time_potential_current(tmp_path):
 
 def test_cycle_and_time_columns(tmp_path):
     e, i = _cv()
-    rows = [f"{k * 0.1:.1f},{a:.6f},{b:.6e},{1 + (k >= 60)}" for k, (a, b) in enumerate(zip(e, i, strict=True))]
+    rows = [
+        f"{k * 0.1:.1f},{a:.6f},{b:.6e},{1 + (k >= 60)}" for k, (a, b) in enumerate(zip(e, i, strict=True))
+    ]
     path = tmp_path / "x.csv"
     path.write_text("Time (s),E (V),I (A),Cycle\n" + "\n".join(rows))
     [v] = read(path)

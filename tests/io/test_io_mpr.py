@@ -19,8 +19,21 @@ from voltlens.io import detect_format, read
 MPT = Path(__file__).parent.parent / "data" / "real" / "biologic" / "ixdat_Pt_poly_cv_CUT.mpt"
 
 # id → (numpy type) for the non-flag columns this writer emits (EC-Lab layout as documented by galvani)
-_TYPES = {4: "<f8", 6: "<f4", 19: "<f4", 24: "<f8", 27: "<f4", 32: "<f4", 37: "<f4", 39: "<u2", 70: "<f4",
-          76: "<f4", 434: "<f4", 471: "<f4", 999: "<f4"}  # fmt: skip
+_TYPES = {
+    4: "<f8",
+    6: "<f4",
+    19: "<f4",
+    24: "<f8",
+    27: "<f4",
+    32: "<f4",
+    37: "<f4",
+    39: "<u2",
+    70: "<f4",
+    76: "<f4",
+    434: "<f4",
+    471: "<f4",
+    999: "<f4",
+}
 _FLAG_BITS = {1: 0x03, 2: 0x04, 3: 0x08, 21: 0x10, 31: 0x20, 65: 0x80}
 
 
@@ -33,8 +46,15 @@ def _module(short: bytes, long: bytes, body: bytes, version: int, *, new_header:
     return b"MODULE" + head + body
 
 
-def write_mpr(path: Path, ids: list[int], columns: dict[int, np.ndarray], *, version: int = 2,
-              new_header: bool = False, n_points: int | None = None) -> None:  # fmt: skip
+def write_mpr(
+    path: Path,
+    ids: list[int],
+    columns: dict[int, np.ndarray],
+    *,
+    version: int = 2,
+    new_header: bool = False,
+    n_points: int | None = None,
+) -> None:
     """Write a minimal .mpr with a settings module and a data module holding ``columns``."""
     n = len(next(iter(columns.values())))
     fields, seen_flags = [], False
@@ -120,7 +140,7 @@ def test_mpr_truncated_records(tmp_path):
     cols = {4: np.arange(10.0), 6: np.linspace(0, 0.5, 10), 76: np.ones(10)}
     path = tmp_path / "cut.mpr"
     write_mpr(path, [4, 6, 76], cols, n_points=20)
-    with pytest.raises(FormatError, match="cut.mpr.*20 records"):
+    with pytest.raises(FormatError, match=r"cut\.mpr.*20 records"):
         read(path)
 
 

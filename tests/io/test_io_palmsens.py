@@ -24,7 +24,9 @@ def test_cv_session_ferri_ferrocyanide():
     assert v.n_points == 437 + 436 + 436  # scan1..scan3 arrays
     assert np.unique(v.cycle).tolist() == [1, 2, 3]
     assert v.scan_rate == pytest.approx(0.1)  # SCAN_RATE=1.0000000E-001
-    assert v.potential.min() == pytest.approx(-0.399962) and v.potential.max() == pytest.approx(0.698, abs=1e-3)
+    assert v.potential.min() == pytest.approx(-0.399962) and v.potential.max() == pytest.approx(
+        0.698, abs=1e-3
+    )
     # currents are stored in µA (unit type MicroAmpere, symbol "A")
     assert v.current[0] == pytest.approx(-5.45671e-6)
     assert v.display_units["current"] == "µA"
@@ -72,7 +74,7 @@ def test_session_with_only_eis_is_unsupported(tmp_path):
 def test_session_without_measurements(tmp_path):
     path = tmp_path / "empty.pssession"
     path.write_bytes('{"Type":"PalmSens.DataFiles.SessionFile","Measurements":[]}'.encode("utf-16"))
-    with pytest.raises(DataError, match="empty.pssession.*no measurements"):
+    with pytest.raises(DataError, match=r"empty\.pssession.*no measurements"):
         read(path)
 
 
@@ -89,8 +91,13 @@ def _pstrace_csv(cv_scans: list[tuple[np.ndarray, np.ndarray]], *, eis: bool) ->
             cells += [f"{e[r]:.6f}", f"{i[r]:.6g}"] if r < len(e) else ["", ""]
         rows.append(",".join(cells))
     if eis:
-        rows += ["", "Measurement:,Impedance Spectroscopy [2]", "Date and time:,2019-10-31 09:10:00",
-                 "freq / Hz,neg. Phase / °,Idc / uA,Z / Ohm,Z' / Ohm,-Z'' / Ohm", "100000,14.8,1.6,116,112,29"]  # fmt: skip
+        rows += [
+            "",
+            "Measurement:,Impedance Spectroscopy [2]",
+            "Date and time:,2019-10-31 09:10:00",
+            "freq / Hz,neg. Phase / °,Idc / uA,Z / Ohm,Z' / Ohm,-Z'' / Ohm",
+            "100000,14.8,1.6,116,112,29",
+        ]
     return "\r\n".join(rows) + "\r\n"
 
 

@@ -59,5 +59,26 @@ def test_write_is_atomic_and_keeps_permissions(tmp_path):
 
 def test_write_into_missing_directory_names_the_file(tmp_path):
     [v] = read(REAL / "chi" / "nomad_LSV_CHI.txt")
-    with pytest.raises(DataError, match="nowhere/x.csv.*cannot be written"):
+    with pytest.raises(DataError, match=r"nowhere/x\.csv.*cannot be written"):
         write_csv(v, tmp_path / "nowhere" / "x.csv")
+
+
+def test_voltlens_csv_is_iupac_by_contract(tmp_path):
+    """A CV whose reverse sweep carries more anodic current (e.g. formic-acid oxidation) scores as
+    'US' for the heuristic; a file written by write_csv must still come back unchanged."""
+    from cvsim.mechanisms import E_rev
+
+    from voltlens import Voltammogram
+
+    e, i = E_rev(-0.2, 0.6, 0.2, 0.1, 1.0, 1e-5, 1e-5).simulate()
+    v = Voltammogram(potential=e, current=-i, source="synthetic")  # IUPAC data with a 'backwards' loop
+    out = tmp_path / "faor_like.csv"
+    write_csv(v, out)
+    [w] = read(out)
+    assert w.sign_convention == SignConvention.IUPAC
+    assert w.metadata["sign_convention_basis"] == "voltlens CSV (IUPAC by contract)"
+    np.testing.assert_allclose(w.current, -i, rtol=1e-14)
+    # the same numbers under a foreign header are judged by the heuristic and flipped
+    foreign = tmp_path / "foreign.csv"
+    foreign.write_text("E/V,I/A\n" + "\n".join(f"{a:.17g},{b:.17g}" for a, b in zip(e, -i, strict=True)))
+    assert read(foreign)[0].sign_convention == SignConvention.US

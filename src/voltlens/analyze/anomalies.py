@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 import numpy as np
@@ -65,17 +65,18 @@ __all__ = [
 THRESHOLDS: Mapping[str, float] = MappingProxyType(
     {
         "noise": 0.02,  # RMS noise / largest peak height
-        "drift": 0.05,  # current shift between first and last cycle / peak height
+        "drift": 0.03,  # baseline current change / peak height (7 % along the natural creep)
         "clipping": 1.0,  # longest flat run at the extreme / max(4, 3 × longest run elsewhere)
         "spikes": 1.0,  # |jump| / max(8 σ, 3 % of peak height), for the largest isolated jump
-        "ir_distortion": 1.0,  # (0.5 / skew) with ΔEp > 80 mV, see detect_ir_distortion
+        "ir_distortion": 1.0,  # 0.58 / skew with ΔEp > 80 mV, see detect_ir_distortion
         "missing_return_peak": 1.0,  # forward height / 20 σ, with no counter-peak
-        "reference_drift": 0.005,  # V: total common shift of anodic and cathodic peaks
+        "reference_drift": 0.005,  # V per cycle: common shift of anodic and cathodic peaks
         "truncated": 1.0,  # rise over the last points / max(8 σ, 5 % of peak height)
         "fouling": 0.10,  # fraction of the peak current lost from the first to the last cycle
         "quantisation": 0.01,  # current step / peak height
     }
 )
+IR_SKEW = 0.58  # peak skew below which the shape is that of an iR-sheared peak
 _WIDTH = 0.3  # logistic width in log(score/threshold): ×2 the threshold → confidence 0.91
 
 
@@ -106,6 +107,7 @@ class CurveFeatures:
     step_V: float
     technique: Technique
     quantum: float  # current step of a quantised signal, 0 when not quantised
+    cache: dict = field(default_factory=dict, compare=False, repr=False)  # shared intermediate results
 
     def sweep(self, k: int) -> slice:
         a, b = self.sweeps.bounds[k]
@@ -167,6 +169,8 @@ def curve_features(voltammogram: Voltammogram, analysis: CurveAnalysis | None = 
             scale = max(
                 scale, _chord_height(e[a:b], smoothed[a:b], d), _chord_height(e[a:b], smoothed[a:b], -d)
             )
+    # a wave cut by the window has no peak to measure: the current range is the floor
+    scale = max(scale, 0.3 * float(np.ptp(smoothed)))
     if scale <= 0:
         scale = float(np.ptp(y)) or 1.0
     return CurveFeatures(
@@ -245,7 +249,7 @@ def _isolated_jumps(f: CurveFeatures) -> tuple[np.ndarray, np.ndarray]:
         seg = y[a:b]
         d = seg[1:-1] - 0.5 * (seg[:-2] + seg[2:])
         mag = np.abs(d)
-        for j in np.flatnonzero(mag > 0):
+        for j in np.flatnonzero(mag[2:-2] > 0) + 2:  # not next to a turning point (charging transient)
             left = mag[j - 1] if j > 0 else 0.0
             right = mag[j + 1] if j + 1 < mag.size else 0.0
             if mag[j] >= max(left, right) and max(left, right) <= 0.75 * mag[j]:
@@ -262,7 +266,8 @@ def detect_spikes(
 ) -> Anomaly | None:
     """Isolated single points: the departure d = yₖ − (yₖ₋₁ + yₖ₊₁)/2 is a local maximum, its
     neighbours' departures are at most ¾ of it, and |d| exceeds max(8·σ_d, 3 % of the peak height)
-    (σ_d = √1.5·σ for white noise).  Score: largest |d| over that limit."""
+    (σ_d = √1.5·σ for white noise).  The three points at either end of a sweep are not judged (the
+    charging current turns there).  Score: largest |d| over that limit."""
     f = _features(voltammogram, analysis, features)
     idx, size = _isolated_jumps(f)
     if idx.size == 0:
@@ -299,7 +304,7 @@ def detect_clipping(
     features: CurveFeatures | None = None,
 ) -> Anomaly | None:
     """A flat run at the maximum or minimum current, far from the median level, that is longer
-    than max(4, 3 × the longest run of equal values elsewhere).  Score: that ratio; also reports
+    than max(4, 3 × the longest run of equal values away from both extremes).  Score: that ratio; also reports
     how many points sit at the extreme value."""
     f = _features(voltammogram, analysis, features)
     y = f.current
@@ -308,17 +313,17 @@ def detect_clipping(
     if span <= 0:
         return None
     best = None
+    tol = 1e-9 * span
+    at_any = np.isclose(values, y.max(), rtol=0, atol=tol) | np.isclose(values, y.min(), rtol=0, atol=tol)
+    others = lengths[~at_any]
+    typical = int(others.max()) if others.size else 1
     for sign, extreme in ((1, y.max()), (-1, y.min())):
-        at = np.isclose(values, extreme, rtol=0, atol=1e-9 * span)
-        if not np.any(at):
-            continue
+        at = np.isclose(values, extreme, rtol=0, atol=tol)
         if abs(extreme - np.median(y)) < 0.3 * span:
             continue
         run = int(lengths[at].max())
-        others = lengths[~at]
-        typical = int(others.max()) if others.size else 1
         score = run / max(4.0, 3.0 * typical)
-        n_at = int(np.sum(np.isclose(y, extreme, rtol=0, atol=1e-9 * span)))
+        n_at = int(np.sum(np.isclose(y, extreme, rtol=0, atol=tol)))
         if best is None or score > best[0]:
             best = (score, sign, float(extreme), run, n_at)
     if best is None:
@@ -392,6 +397,13 @@ def _shape_smoothed(f: CurveFeatures, a: int, b: int) -> tuple[np.ndarray, float
     """The current of one sweep smoothed for shape measurements — a cubic Savitzky–Golay window
     that grows with the noise-to-signal ratio up to 30 mV, well under any peak's width — and the
     noise left in it (the filter passes ≈ 2.25/w of the white-noise variance)."""
+    key = ("shape", a, b)
+    if key not in f.cache:
+        f.cache[key] = _shape_smooth(f, a, b)
+    return f.cache[key]
+
+
+def _shape_smooth(f: CurveFeatures, a: int, b: int) -> tuple[np.ndarray, float]:
     y = np.array(f.current[a:b], dtype=float)
     if f.step_V <= 0:
         return y, f.noise
@@ -480,8 +492,8 @@ def detect_ir_distortion(
     """Uncompensated resistance shears the curve (the electrode sees E − i·Ru): the forward peak
     rises slowly and almost linearly, then falls abruptly, and ΔEp widens.  Skew = (E at 85 % on
     the falling side − Ep) / (Ep − E at half height on the rising side): 0.6–0.8 for reversible
-    and slow-kinetics peaks alike, below 0.5 under iR.  Score 0.5/skew, reported only with
-    ΔEp > 80 mV (CV) or a rise wider than 70 mV (LSV)."""
+    and slow-kinetics peaks alike, below 0.55 once the iR drop at the peak reaches ≈ 40 mV.
+    Score 0.58/skew, reported only with ΔEp > 80 mV (CV) or a rise wider than 70 mV (LSV)."""
     f = _features(voltammogram, analysis, features)
     if f.technique not in (Technique.CV, Technique.LSV):
         return None
@@ -500,12 +512,12 @@ def detect_ir_distortion(
         if peak.half_rise_V <= 0.070:
             return None
         what = f"|Ep − Ep/2| = {1000 * peak.half_rise_V:.0f} mV"
-    score = 0.5 / skew
+    score = IR_SKEW / skew
     return _anomaly(
         "ir_distortion",
         score,
         f"{what} with a skewed forward peak (falls to 85% within {1000 * peak.fall_V:.0f} mV after rising "
-        f"over {1000 * peak.half_rise_V:.0f} mV from half height; skew {skew:.2f} < 0.5): uncompensated "
+        f"over {1000 * peak.half_rise_V:.0f} mV from half height; skew {skew:.2f} < {IR_SKEW}): uncompensated "
         "resistance likely",
         severity=min(1.0, (delta_ep or peak.half_rise_V) / 0.3),
         skew=skew,
@@ -577,7 +589,7 @@ def detect_missing_return_peak(
             potential=peak.potential,
         )
     ratio = _return_ratio(peak, analysis)
-    if ratio is not None and ratio < 0.5:
+    if ratio is not None and ratio < 0.5 and rev[1] < 0.6 * peak.height:
         return _anomaly(
             "missing_return_peak",
             1.0 + 0.4 * (0.5 - ratio),
@@ -665,39 +677,48 @@ def _cycle_sweeps(f: CurveFeatures) -> dict[int, dict[int, slice]]:
 
 
 def _usable_cycles(f: CurveFeatures) -> list[int]:
-    """Complete cycles (both directions present, full length), without the first one when at least
-    three remain: the first cycle starts from a uniform solution and differs for physical reasons."""
+    """Complete cycles: both sweep directions present, at least 90 % as long as the longest."""
     sweeps = _cycle_sweeps(f)
     full = [c for c, s in sorted(sweeps.items()) if len(s) == 2]
     if not full:
         return []
     lengths = {c: sum(s.stop - s.start for s in sweeps[c].values()) for c in full}
     longest = max(lengths.values())
-    full = [c for c in full if lengths[c] >= 0.9 * longest]
-    if len(full) >= 4:
-        full = full[1:]
-    return full
+    return [c for c in full if lengths[c] >= 0.9 * longest]
 
 
-def _common_mode_shift(f: CurveFeatures, c0: int, c1: int) -> float | None:
-    """Median current change from cycle c0 to c1 at the same potential, averaged over both sweep
-    directions (a pure offset moves both alike; a peak change moves them oppositely)."""
+def _end_currents(f: CurveFeatures, cycles: list[int]) -> np.ndarray:
+    """Per cycle, the mean smoothed current over the first and last 2 % of its first sweep (the
+    start potential and the vertex), where the faradaic current is a mass-transport-limited tail
+    that hardly depends on the exact potential: shape (cycles, 2)."""
     sweeps = _cycle_sweeps(f)
-    shifts = []
-    for d in (1, -1):
-        s0, s1 = sweeps.get(c0, {}).get(d), sweeps.get(c1, {}).get(d)
-        if s0 is None or s1 is None:
-            return None
-        e0, y0 = f.potential[s0], f.smoothed[s0]
-        e1, y1 = f.potential[s1], f.smoothed[s1]
-        lo, hi = max(e0.min(), e1.min()), min(e0.max(), e1.max())
-        if hi - lo <= 0:
-            return None
-        grid = np.linspace(lo, hi, 200)
-        o0, o1 = np.argsort(e0), np.argsort(e1)
-        diff = np.interp(grid, e1[o1], y1[o1]) - np.interp(grid, e0[o0], y0[o0])
-        shifts.append(float(np.median(diff)))
-    return 0.5 * (shifts[0] + shifts[1])
+    d0 = f.sweeps.direction[0]
+    out = []
+    for c in cycles:
+        s = sweeps[c][d0]
+        n = max(3, (s.stop - s.start) // 50)
+        out.append((np.mean(f.smoothed[s.start : s.start + n]), np.mean(f.smoothed[s.stop - n : s.stop])))
+    return np.asarray(out)
+
+
+def _common_peak_shift(f: CurveFeatures, cycles: list[int]) -> float:
+    """Shift per cycle (V) common to the anodic and cathodic peak potentials, 0 unless both move the
+    same way by similar amounts."""
+    peaks = _cycle_peaks(f, cycles)
+    sa = np.polyfit(cycles, [peaks[c][0] for c in cycles], 1)[0]
+    sc = np.polyfit(cycles, [peaks[c][1] for c in cycles], 1)[0]
+    if sa * sc <= 0 or max(abs(sa), abs(sc)) > 2 * min(abs(sa), abs(sc)):
+        return 0.0
+    return float(0.5 * (sa + sc))
+
+
+#: Under semi-infinite diffusion the tails at both ends of a CV creep towards the current of the
+#: return sweep from cycle to cycle (products pile up near the electrode), a few % of the peak over
+#: a few cycles; a drift against that direction is reported from 3 %, along it from 7 %.
+_DRIFT_ALONG_NATURAL = 7.0 / 3.0
+#: A closed single cycle ends on the return tail, about 20 % of the peak below (anodic first) its
+#: start for a couple whose window reaches 0.3 V past E½, more with iR; 55 % is beyond that.
+_CLOSING_NATURAL = 0.55
 
 
 def detect_drift(
@@ -706,52 +727,81 @@ def detect_drift(
     *,
     features: CurveFeatures | None = None,
 ) -> Anomaly | None:
-    """Baseline drift.  Several cycles: the current at the same potential moves between the first
-    and last usable cycle by a shift common to both sweep directions.  One closed cycle: it ends on
-    the wrong side of where it started (after an anodic-going first sweep a clean CV ends below its
-    start — the charging current flips and the return tail is cathodic — and vice versa).  Score:
-    shift / largest peak height."""
+    """Baseline drift.  Three or more cycles: the currents at the start potential and at the vertex
+    (mass-transport-limited tails, insensitive to peak changes or small potential shifts) move by
+    the same way from cycle to cycle (tails that change size in opposite directions are fouling or
+    depletion, not drift); the smaller of the two changes over cycles 2… (the first starts from a
+    uniform solution) is scored against 3 % of the peak height when it runs opposite to the natural
+    creep of the tails (towards the return sweep's current), 7 % along it, twice that when the peaks
+    move with a drifting reference (the window then slides along the wave), 1.5 × for two cycles.
+    One closed cycle: after an anodic-going first sweep a clean CV ends below its start (the
+    charging current flips, the return tail is cathodic; vice versa for a cathodic start), by about
+    20 % of the peak.  Ending on the other side is scored against 3 % of the peak height, ending
+    below by more than 55 % against that."""
     f = _features(voltammogram, analysis, features)
     if f.technique is not Technique.CV:
         return None
+    d0 = f.sweeps.direction[0]
     cycles = _usable_cycles(f)
-    if len(cycles) >= 2:
-        shift = _common_mode_shift(f, cycles[0], cycles[-1])
-        if shift is None:
+    if len(cycles) >= 3:
+        shift = _common_peak_shift(f, cycles)
+        cycles = cycles[1:]
+        ends = _end_currents(f, cycles)
+        k = np.asarray(cycles, dtype=float)
+        ks, starts = k, ends[:, 0]
+        n = max(3, f.potential.size // (50 * 2 * len(_usable_cycles(f))))
+        if abs(f.potential[-1] - f.potential[0]) <= max(3 * f.step_V, 1e-9):  # closes: one more start
+            ks = np.append(k, k[-1] + 1)
+            starts = np.append(starts, np.mean(f.smoothed[-n:]))
+        ds = np.polyfit(ks, starts, 1)[0] * (k[-1] - k[0])
+        dv = np.polyfit(k, ends[:, 1], 1)[0] * (k[-1] - k[0])
+        if ds * dv <= 0:  # the tails change size (fouling, depletion), they do not move together
             return None
-        ratio = abs(shift) / f.scale
-        way = "upwards" if shift > 0 else "downwards"
+        total = float(math.copysign(min(abs(ds), abs(dv)), ds))
+        ratio = abs(total) / f.scale
+        factor = _DRIFT_ALONG_NATURAL if d0 * total < 0 else 1.0
+        if abs(shift) >= THRESHOLDS["reference_drift"]:
+            factor *= 2.0  # the window slides along the wave: the tails change by themselves
+        if len(cycles) == 2:
+            factor *= 1.5  # a trend from two points
+        way = "upwards" if total > 0 else "downwards"
         return _anomaly(
             "drift",
-            ratio,
-            f"the current at the same potential moves {way} by {_pct(ratio)} of the peak height from cycle "
-            f"{cycles[0]} to {cycles[-1]}",
+            ratio / factor,
+            f"the current at the start and vertex potentials moves {way} by {_pct(ratio)} of the peak height "
+            f"from cycle {cycles[0]} to {cycles[-1]}",
             severity=ratio / 0.3,
-            shift=shift,
+            shift=total,
         )
     e, y = f.potential, f.smoothed
     span = float(np.ptp(e))
-    if f.sweeps.count < 2 or span <= 0 or abs(e[-1] - e[0]) > max(3 * f.step_V, 0.01 * span):
+    if len(cycles) != 1 or f.sweeps.count < 2 or span <= 0 or abs(e[-1] - e[0]) > max(3 * f.step_V, 0.01 * span):
         return None
     n = max(3, e.size // 200)
     mismatch = float(np.mean(y[-n:]) - np.mean(y[:n]))
-    wrong = f.sweeps.direction[0] * mismatch  # > 0: on the wrong side
-    if wrong <= 3 * f.noise:
+    ratio = abs(mismatch) / f.scale
+    if d0 * mismatch > 3 * f.noise:
+        score, side = ratio, "on the side a clean CV cannot end"
+    elif d0 * mismatch < 0:
+        score, side = ratio * THRESHOLDS["drift"] / _CLOSING_NATURAL, "further than the return tail explains"
+    else:
         return None
-    ratio = wrong / f.scale
     return _anomaly(
         "drift",
-        ratio,
+        score,
         f"the closed cycle ends {_pct(ratio)} of the peak height {'above' if mismatch > 0 else 'below'} where "
-        "it started, on the side a clean CV cannot end: the baseline drifts",
+        f"it started, {side}: the baseline drifts",
         severity=ratio / 0.3,
         shift=mismatch,
     )
 
 
-def _cycle_peaks(f: CurveFeatures, cycles: Iterable[int]) -> dict[int, tuple[float, float, float, float]]:
+def _cycle_peaks(f: CurveFeatures, cycles: list[int]) -> dict[int, tuple[float, float, float, float]]:
     """Per cycle: (E anodic peak, E cathodic peak, anodic height, cathodic height) from the extremes
     of the smoothed current, refined by a parabola through three points; heights above the chord."""
+    key = ("cycle_peaks", tuple(cycles))
+    if key in f.cache:
+        return f.cache[key]
     sweeps = _cycle_sweeps(f)
     out = {}
     for c in cycles:
@@ -759,7 +809,7 @@ def _cycle_peaks(f: CurveFeatures, cycles: Iterable[int]) -> dict[int, tuple[flo
         heights = []
         for d in (1, -1):
             s = sweeps[c][d]
-            e, y = f.potential[s], d * f.smoothed[s]
+            e, y = f.potential[s], d * _shape_smoothed(f, s.start, s.stop)[0]
             j = int(np.argmax(y))
             ep = float(e[j])
             if 0 < j < y.size - 1:
@@ -770,6 +820,7 @@ def _cycle_peaks(f: CurveFeatures, cycles: Iterable[int]) -> dict[int, tuple[flo
             vals.append(ep)
             heights.append(_chord_height(e, y, 1))
         out[c] = (vals[0], vals[1], heights[0], heights[1])
+    f.cache[key] = out
     return out
 
 
@@ -779,9 +830,11 @@ def detect_fouling(
     *,
     features: CurveFeatures | None = None,
 ) -> Anomaly | None:
-    """Peak currents falling from cycle to cycle: the peak-to-peak current of each usable cycle (immune
-    to a baseline offset) fitted linearly/exponentially over the cycles.  Score: fraction lost from the
-    first to the last usable cycle (needs a significant fit with three or more cycles)."""
+    """Peak currents falling from cycle to cycle: the peak-to-peak current of each complete cycle
+    (immune to a baseline offset) fitted linearly/exponentially over three or more cycles (two: half
+    weight).  Score: fraction lost from the first to the last cycle, significant fits only.  Not
+    reported when the forward peak has no return peak: a following chemical step consumes the
+    reactant cycle after cycle, which is chemistry, not fouling."""
     f = _features(voltammogram, analysis, features)
     if f.technique is not Technique.CV:
         return None
@@ -803,6 +856,9 @@ def detect_fouling(
         rate = 100 * (1.0 - amplitude[-1] / amplitude[0])
     if loss <= 0:
         return None
+    missing = detect_missing_return_peak(voltammogram, analysis, features=f)
+    if missing is not None and missing.confidence >= 0.5:
+        return None
     return _anomaly(
         "fouling",
         loss,
@@ -820,8 +876,10 @@ def detect_reference_drift(
     features: CurveFeatures | None = None,
 ) -> Anomaly | None:
     """Anodic and cathodic peak potentials moving the same way from cycle to cycle by similar amounts
-    (within a factor two), with heights steady (within 15 %): the reference electrode drifts.
-    Score: the common shift from the first to the last usable cycle, in volts."""
+    (within a factor two), both trends steady (every step the same way) or significant (95 %
+    confidence interval of the slope excludes zero) with three or more cycles: the reference electrode drifts (fouling or iR changes move the
+    two peaks oppositely).  Score: the common shift per cycle in volts, against 5 mV per cycle; the
+    total must exceed three potential steps."""
     f = _features(voltammogram, analysis, features)
     if f.technique is not Technique.CV:
         return None
@@ -831,26 +889,27 @@ def detect_reference_drift(
     peaks = _cycle_peaks(f, cycles)
     ea = np.array([peaks[c][0] for c in cycles])
     ec = np.array([peaks[c][1] for c in cycles])
-    amp = np.array([peaks[c][2] + peaks[c][3] for c in cycles])
+    span = cycles[-1] - cycles[0]
     if len(cycles) >= 3:
-        sa = linear_fit(cycles, ea).slope * (cycles[-1] - cycles[0])
-        sc = linear_fit(cycles, ec).slope * (cycles[-1] - cycles[0])
+        fa, fc = linear_fit(cycles, ea), linear_fit(cycles, ec)
+        sa, sc = fa.slope, fc.slope
+        monotone = all(np.all(np.sign(np.diff(x)) == np.sign(fit.slope)) for x, fit in ((ea, fa), (ec, fc)))
+        if not monotone and any(fit.slope_ci[0] <= 0 <= fit.slope_ci[1] for fit in (fa, fc)):
+            return None  # neither steady nor significant at 95 %
     else:
-        sa, sc = ea[-1] - ea[0], ec[-1] - ec[0]
+        sa, sc = (ea[-1] - ea[0]) / span, (ec[-1] - ec[0]) / span
     if sa * sc <= 0 or max(abs(sa), abs(sc)) > 2 * min(abs(sa), abs(sc)):
         return None
-    if np.ptp(amp) > 0.15 * np.max(amp):
-        return None
-    shift = 0.5 * (sa + sc)
-    if abs(shift) < 3 * f.step_V:
+    per_cycle = 0.5 * (sa + sc)
+    if abs(per_cycle * span) < 3 * f.step_V:
         return None
     return _anomaly(
         "reference_drift",
-        abs(shift),
-        f"both peaks move {1000 * shift:+.0f} mV from cycle {cycles[0]} to {cycles[-1]} with steady heights: "
+        abs(per_cycle),
+        f"both peaks move {1000 * per_cycle:+.1f} mV per cycle (cycles {cycles[0]}–{cycles[-1]}): "
         "the reference electrode potential drifts",
-        severity=abs(shift) / 0.05,
-        shift_V=shift,
+        severity=abs(per_cycle * span) / 0.05,
+        shift_V_per_cycle=per_cycle,
     )
 
 

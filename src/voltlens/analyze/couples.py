@@ -33,6 +33,7 @@ __all__ = [
     "k0_from_psi",
     "nicholson_psi",
     "pair_peaks",
+    "switching_correction_V",
 ]
 
 # Nicholson (1965): ψ → n·ΔEp (V) at 25 °C
@@ -54,6 +55,23 @@ _LNPSI = np.log([p for p, _ in NICHOLSON_TABLE])
 _INTERP = PchipInterpolator(_X, _LNPSI)
 
 
+# reversible ΔEp against n(Eλ − Ep) (B&F table 6.2.1), mV
+_SWITCH_X = np.array([71.5, 121.5, 171.5])
+_SWITCH_DEP = np.array([60.5, 59.2, 58.3])
+_SWITCH_SHIFT_V = 0.0023  # semi-integral simulations with distant Eλ sit 2.3 mV below Nicholson's table
+
+
+def switching_correction_V(n_distance_V: float | None) -> float:
+    """What to add to a measured n·ΔEp before reading Nicholson's table: his working curve holds
+    for a switching potential about 120/n mV past the peak; a more distant one narrows ΔEp by up
+    to 2.3 mV at every ψ (measured on exact semi-integral simulations, ψ 0.3–20)."""
+    if n_distance_V is None or not np.isfinite(n_distance_V):
+        return 0.0
+    x = float(n_distance_V) * 1e3
+    dep = float(np.interp(x, _SWITCH_X, _SWITCH_DEP))
+    return max(0.0, _SWITCH_SHIFT_V - (dep - _SWITCH_DEP[-1]) * 1e-3)
+
+
 def _ln_lambda_irreversible(x_V: float, alpha: float) -> float:
     """ln Λ for a totally irreversible couple with peak separation x (V, 25 °C): both peaks from
     Ep = E° ∓ (RT/α'F)[0.780 + ln(√(α' D f v)/k0)] (B&F 6.3.4) with α' = α and 1 − α."""
@@ -73,7 +91,7 @@ def nicholson_psi(n_delta_ep_V: float, *, temperature_K: float = STANDARD_TEMPER
     if not np.isfinite(n_delta_ep_V) or n_delta_ep_V < 0:
         raise ParameterError("n_delta_ep_V", n_delta_ep_V, "a non-negative peak separation in volts")
     x = float(n_delta_ep_V) * STANDARD_TEMPERATURE / temperature_K
-    if x <= _X[0]:
+    if x < _X[0]:
         return math.inf, "reversible"
     if x <= _X[-1]:
         return float(math.exp(_INTERP(x))), "table"
@@ -116,10 +134,14 @@ def pair_peaks(
     out: list[tuple[int, int]] = []
     cycles = sorted({p.cycle for p in peaks})
     for cyc in cycles:
-        an = sorted((i for i, p in enumerate(peaks) if p.cycle == cyc and p.direction == "anodic"),
-                    key=lambda i: peaks[i].potential.value)
-        ca = sorted((i for i, p in enumerate(peaks) if p.cycle == cyc and p.direction == "cathodic"),
-                    key=lambda i: peaks[i].potential.value)
+        an = sorted(
+            (i for i, p in enumerate(peaks) if p.cycle == cyc and p.direction == "anodic"),
+            key=lambda i: peaks[i].potential.value,
+        )
+        ca = sorted(
+            (i for i, p in enumerate(peaks) if p.cycle == cyc and p.direction == "cathodic"),
+            key=lambda i: peaks[i].potential.value,
+        )
         out.extend(_ordered_match(peaks, an, ca, max_separation_V, min_separation_V, unpaired_cost))
     return out
 
@@ -190,8 +212,11 @@ def describe_couple(
     n_electrons: float | None = None,
     temperature_K: float = STANDARD_TEMPERATURE,
     alpha: float = 0.5,
+    switch_distance_V: float | None = None,
 ) -> FoundCouple:
-    """Diagnostics of one anodic/cathodic pair (peak indices ``ia``, ``ic``)."""
+    """Diagnostics of one anodic/cathodic pair (peak indices ``ia``, ``ic``).
+
+    ``switch_distance_V``: |Eλ − Ep| of the forward peak, for the switching correction of ψ."""
     tf = temperature_K / STANDARD_TEMPERATURE
     ea, ec = pa.potential, pc.potential
     dep = ea.value - ec.value
@@ -230,9 +255,12 @@ def describe_couple(
             reasons.append(f"surface-confined: ΔEp = {dep * 1e3:.0f} mV ≈ 0 with narrow symmetric peaks")
         else:
             cls = "quasi-reversible"
-            reasons.append(f"surface-confined with ΔEp = {dep * 1e3:.0f} mV: slow electron transfer (Laviron)")
+            reasons.append(
+                f"surface-confined with ΔEp = {dep * 1e3:.0f} mV: slow electron transfer (Laviron)"
+            )
     else:
-        psi_val, status = nicholson_psi(max(x, 0.0), temperature_K=temperature_K, alpha=alpha)
+        corr = switching_correction_V(None if switch_distance_V is None else n * switch_distance_V)
+        psi_val, status = nicholson_psi(max(x + corr, 0.0), temperature_K=temperature_K, alpha=alpha)
         lam = math.sqrt(math.pi) * psi_val
         limit = 10 ** (-2 * (1 + alpha))
         if status == "reversible" or lam >= 15:
@@ -247,7 +275,9 @@ def describe_couple(
         if status != "reversible":
             psi = psi_val
             if status == "extrapolated":
-                reasons.append("ψ extrapolated beyond Nicholson's table (n·ΔEp > 212 mV): order of magnitude only")
+                reasons.append(
+                    "ψ extrapolated beyond Nicholson's table (n·ΔEp > 212 mV): order of magnitude only"
+                )
             if diffusion_m2_s is not None and scan_rate is not None:
                 kv = k0_from_psi(
                     psi_val,
@@ -266,10 +296,33 @@ def describe_couple(
                     rel = 1.0
                 k0 = Quantity(kv, "m/s", rel * kv)
     if not surface:
-        if ratio < 0.8:
-            reasons.append(f"|ipa/ipc| = {ratio:.2f} < 1: the product is lost (follow-up chemistry, EC) or adsorbed")
-        elif ratio > 1.25:
-            reasons.append(f"|ipa/ipc| = {ratio:.2f} > 1: an extra process adds to the return peak")
+        fwd, rev = (pa, pc) if pa.index <= pc.index else (pc, pa)
+        rf = abs(rev.height.value) / abs(fwd.height.value)
+        hw = fwd.half_peak_width.value if fwd.half_peak_width is not None else math.nan
+        narrow = bool(np.isfinite(hw) and hw * n <= 0.062 * tf)
+        if rev.switch_off:
+            # the return "peak" is only the forward current dying away: no return wave at all
+            cls = "reversible" if (np.isfinite(hw) and hw * n <= 0.070 * tf) else "irreversible"
+            reasons.append(
+                "no true return wave (the current never passes the background on the return sweep): "
+                + (
+                    f"fast electron transfer (|Ep − Ep/2| = {hw * 1e3:.0f} mV) whose product is consumed (EC)"
+                    if cls == "reversible"
+                    else f"slow electron transfer (|Ep − Ep/2| = {hw * 1e3:.0f} mV)"
+                )
+            )
+        elif rf < 0.8 and narrow and cls != "reversible":
+            cls = "reversible"
+            reasons.append(
+                f"return/forward = {rf:.2f} with a Nernstian-width forward wave (|Ep − Ep/2| = {hw * 1e3:.0f} mV): "
+                "fast electron transfer, ΔEp widened by a follow-up reaction (EC)"
+            )
+        if rf < 0.8:
+            reasons.append(
+                f"return/forward = {rf:.2f} < 1: the product is lost (follow-up chemistry, EC) or adsorbed"
+            )
+        elif rf > 1.25:
+            reasons.append(f"return/forward = {rf:.2f} > 1: an extra process adds to the return peak")
     if dep < 0:
         reasons.append("anodic peak below the cathodic one")
     conf = min(pa.confidence, pc.confidence)
@@ -337,6 +390,11 @@ def find_couples(
     couples = []
     new = list(peaks)
     for k, (ia, ic) in enumerate(pairs):
+        fwd = peaks[min(ia, ic, key=lambda i: peaks[i].index)]
+        dist = None
+        if return_range is not None and fwd.segment in return_range:
+            lo_e, hi_e = return_range[fwd.segment]
+            dist = abs((hi_e if fwd.direction == "anodic" else lo_e) - fwd.potential.value)
         couples.append(
             describe_couple(
                 peaks[ia],
@@ -348,6 +406,7 @@ def find_couples(
                 n_electrons=n_electrons,
                 temperature_K=temperature_K,
                 alpha=alpha,
+                switch_distance_V=dist,
             )
         )
         new[ia] = replace(new[ia], couple=k, reversibility=couples[-1].reversibility)

@@ -15,6 +15,7 @@ significant; overlapping peaks 80 mV apart are resolved this way.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -31,7 +32,9 @@ from .result import FoundPeak, Quantity
 __all__ = ["als_baseline", "dpv_fwhm", "dpv_n_from_fwhm", "dpv_shape", "find_pulse_peaks"]
 
 
-def als_baseline(y: np.ndarray, *, stiffness: float, asymmetry: float = 0.01, iterations: int = 10) -> np.ndarray:
+def als_baseline(
+    y: np.ndarray, *, stiffness: float, asymmetry: float = 0.01, iterations: int = 10
+) -> np.ndarray:
     """Asymmetric least-squares baseline of ``y`` (peaks point up)."""
     y = np.asarray(y, dtype=float)
     n = y.size
@@ -51,7 +54,9 @@ def als_baseline(y: np.ndarray, *, stiffness: float, asymmetry: float = 0.01, it
     return np.asarray(z)
 
 
-def dpv_shape(e: np.ndarray, e_max: float, height: float, n: float, amplitude_V: float, f: float) -> np.ndarray:
+def dpv_shape(
+    e: np.ndarray, e_max: float, height: float, n: float, amplitude_V: float, f: float
+) -> np.ndarray:
     """Reversible DPV peak (Parry & Osteryoung) of height ``height`` at ``e_max``."""
     sig = math.exp(min(n * f * abs(amplitude_V) / 2.0, 50.0))
     x = np.clip(n * f * (np.asarray(e, dtype=float) - e_max), -200.0, 200.0)
@@ -176,13 +181,40 @@ def find_pulse_peaks(
         cands = _candidates(e, r, noise, step, min_snr)
         if not cands:
             continue
+        # noise left after smoothing, including slow wiggles (1/f noise, mains pick-up)
+        wide = int(0.05 / step) // 2 * 2 + 1
+        if wide >= 7 and r.size > 2 * wide:
+            res = r - savgol_filter(r, wide, 3)
+            noise = max(noise, 1.4826 * float(np.median(np.abs(res - np.median(res)))))
         fit = _fit_select(e, raw - base, cands, r, amp, f, noise, step, min_snr, max_peaks)
         if fit is None:
             continue
+        # as the ground truth counts peaks: at least 2 % of the largest, inside the window
+        big = float(np.max(fit.heights))
+        keep = [
+            int(i)
+            for i in range(fit.centers.size)
+            if fit.heights[i] >= max(0.02 * big, min_snr * noise)
+            and e.min() + 0.6 * dpv_fwhm(fit.ns[i], amp, temperature_K)
+            <= fit.centers[i]
+            <= e.max() - 0.6 * dpv_fwhm(fit.ns[i], amp, temperature_K)
+        ]
+        if not keep:
+            continue
+        fit = _Fit(
+            fit.centers[keep],
+            fit.heights[keep],
+            fit.ns[keep],
+            fit.lin,
+            None if fit.cov is None else _sub_cov(fit.cov, keep, fit.centers.size),
+            fit.rss,
+        )
         # alternative baseline: quadratic through the ends (peak-free regions) for the spread
         alt = _alternative_heights(e, raw, fit, amp, f, noise)
         for i in np.argsort(fit.centers):
-            out.append(_peak(prep, j, s, a, e, fit, int(i), base, alt, amp, f, noise, unit, min_snr, temperature_K))
+            out.append(
+                _peak(prep, j, s, a, e, fit, int(i), base, alt, amp, f, noise, unit, min_snr, temperature_K)
+            )
     return out
 
 
@@ -197,8 +229,15 @@ def _fit_select(e, r_raw, cands, r_s, amp, f, noise, step, min_snr, max_peaks):
         keep = fit.heights >= min_snr * noise
         # merge components that converged onto each other
         order = np.argsort(fit.centers)
-        for i0, i1 in zip(order[:-1], order[1:], strict=False):
-            if abs(fit.centers[i1] - fit.centers[i0]) < 0.012:
+        for i0, i1 in itertools.pairwise(order):
+            width = (
+                0.5
+                * min(dpv_fwhm(fit.ns[i0], amp), dpv_fwhm(fit.ns[i1], amp))
+                * 96485.33212
+                / (8.314462618 * 298.15)
+                / f
+            )
+            if abs(fit.centers[i1] - fit.centers[i0]) < max(0.012, width):
                 keep[i0 if fit.heights[i0] < fit.heights[i1] else i1] = False
         changed = not keep.all()
         if not keep.any():
@@ -217,7 +256,10 @@ def _fit_select(e, r_raw, cands, r_s, amp, f, noise, step, min_snr, max_peaks):
             sm = savgol_filter(resid, w, 2) if w >= 5 and resid.size > w else resid
             jm = int(np.argmax(sm))
             chi = fit.rss / (noise**2 * max(e.size, 1))
-            if sm[jm] > max(min_snr, 4.0) * noise / math.sqrt(max(w, 1)) * 2 and chi > 1.5:
+            far = all(
+                abs(e[jm] - c) > 0.5 * dpv_fwhm(nn, amp) for c, nn in zip(fit.centers, fit.ns, strict=True)
+            )
+            if far and sm[jm] > max(min_snr, 4.0) * noise / math.sqrt(max(w, 1)) * 2 and chi > 1.5:
                 trial = _fit(
                     e,
                     r_raw,
@@ -229,21 +271,37 @@ def _fit_select(e, r_raw, cands, r_s, amp, f, noise, step, min_snr, max_peaks):
                     noise,
                     n_bounds,
                 )
-                bic_old = e.size * math.log(max(fit.rss, 1e-300) / e.size) + 3 * fit.centers.size * math.log(e.size)
-                bic_new = e.size * math.log(max(trial.rss, 1e-300) / e.size) + 3 * trial.centers.size * math.log(
+                bic_old = e.size * math.log(max(fit.rss, 1e-300) / e.size) + 3 * fit.centers.size * math.log(
                     e.size
                 )
+                bic_new = e.size * math.log(
+                    max(trial.rss, 1e-300) / e.size
+                ) + 3 * trial.centers.size * math.log(e.size)
                 if bic_new < bic_old - 10 and np.all(trial.heights >= min_snr * noise):
                     fit = trial
                     added = True
         if added:
             continue
         if changed:
-            fit = _fit(e, r_raw, list(fit.centers[keep]), list(fit.heights[keep]), list(fit.ns[keep]), amp, f,
-                       noise, n_bounds)
+            fit = _fit(
+                e,
+                r_raw,
+                list(fit.centers[keep]),
+                list(fit.heights[keep]),
+                list(fit.ns[keep]),
+                amp,
+                f,
+                noise,
+                n_bounds,
+            )
             continue
         break
     return fit
+
+
+def _sub_cov(cov: np.ndarray, keep: list[int], k: int) -> np.ndarray:
+    idx = [3 * i + j for i in keep for j in range(3)] + [3 * k, 3 * k + 1]
+    return cov[np.ix_(idx, idx)]
 
 
 def _alternative_heights(e, raw, fit, amp, f, noise):

@@ -139,7 +139,7 @@ def analyze_curve(
             notes=tuple(notes),
         )
     return_range = {}
-    for j, (a, b) in enumerate(prep.sweeps.bounds[:-1]):
+    for j, (_a, _b) in enumerate(prep.sweeps.bounds[:-1]):
         na, nb = prep.sweeps.bounds[j + 1]
         seg = potential[na:nb]
         return_range[j] = (float(seg.min()), float(seg.max()))

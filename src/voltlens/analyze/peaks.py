@@ -22,6 +22,7 @@ ipa/ipc formula).
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 
@@ -81,7 +82,7 @@ def _robust_line(e: np.ndarray, y: np.ndarray, noise: float) -> _Line:
 
 
 def _significant_first_peak(r: np.ndarray, thr: float, prom: float) -> int | None:
-    idx, props = find_peaks(r, prominence=prom)
+    idx, _props = find_peaks(r, prominence=prom)
     good = [int(i) for i in idx if r[i] >= thr and 1 < i < r.size - 2]
     if not good:
         return None
@@ -122,7 +123,7 @@ def _is_local_max(q: np.ndarray, p: int, d: int, noise: float) -> bool:
     """q has its maximum near p (within d/2) and falls after it by more than noise within d points."""
     a, b = max(0, p - d // 2), min(q.size, p + d // 2 + 1)
     jq = a + int(np.argmax(q[a:b]))
-    if jq in (0, q.size - 1) or jq == b - 1 and b < q.size and q[b] > q[jq]:
+    if jq in (0, q.size - 1) or (jq == b - 1 and b < q.size and q[b] > q[jq]):
         return False
     after = q[jq : min(q.size, jq + d + 1)]
     before = q[max(0, jq - d) : jq + 1]
@@ -166,7 +167,7 @@ def _foot_fit(e: np.ndarray, y: np.ndarray, s: int, ep: float, hw: float, noise:
     for kappa in (1.86, 2.03, 2.20):
         z = np.exp(np.clip(s * kappa * (e - ep) / hw, -700, 50))
         vand = np.column_stack([np.ones_like(e), e, z])
-        coef, res, *_ = np.linalg.lstsq(vand, y, rcond=None)
+        coef, _res, *_ = np.linalg.lstsq(vand, y, rcond=None)
         rss = float(np.sum((y - vand @ coef) ** 2))
         if coef[2] * s < 0:  # a foot that falls is no foot: plain line
             continue
@@ -313,7 +314,13 @@ class _Ctx:
 
 
 def _vertex_model(
-    e: np.ndarray, y: np.ndarray, left: tuple[int, int], right: tuple[int, int], step: float, s0: int, noise: float
+    e: np.ndarray,
+    y: np.ndarray,
+    left: tuple[int, int],
+    right: tuple[int, int],
+    step: float,
+    s0: int,
+    noise: float,
 ):
     """(jump, onset amplitude, onset width) at the turning point between two sweeps.
 
@@ -396,7 +403,9 @@ def find_sweep_peaks(
     onset = np.zeros(n)
     jumps = [0.0]
     for j in range(1, len(bounds)):
-        jump, amp, width = _vertex_model(e, prep.smoothed, bounds[j - 1], bounds[j], step, dirs[j - 1], prep.noise)
+        jump, amp, width = _vertex_model(
+            e, prep.smoothed, bounds[j - 1], bounds[j], step, dirs[j - 1], prep.noise
+        )
         jumps.append(jump)
         if amp != 0.0:
             ev = e[bounds[j - 1][1] - 1]
@@ -463,7 +472,7 @@ def _sweep_waves(ctx: _Ctx, hist, j, a, b, s, line, alt_lines, prev_waves):
     cand = [int(c) for c in cand if sd[c] > thr_e and 2 <= c < m - 2]
     if not cand:
         return []
-    splits = [int(c0 + np.argmin(sd[c0 : c1 + 1])) for c0, c1 in zip(cand[:-1], cand[1:], strict=False)]
+    splits = [int(c0 + np.argmin(sd[c0 : c1 + 1])) for c0, c1 in itertools.pairwise(cand)]
     starts = [a, *[a + sp + 1 for sp in splits]]
     ends = [*[a + sp + 1 for sp in splits], b]
     out = []
@@ -532,7 +541,7 @@ def _measure(ctx: _Ctx, j, s, lo, hi, rk, base, ext, line):
     fwhm = abs(_interp_e(e, hf) - ep_half) if hf is not None else None
     # raw (unsmoothed) residual for the apex fit
     raw_r = s * (ctx.raw[lo:hi] - base)
-    half_pts = max(2, int(round(0.35 * hw / ctx.step)))
+    half_pts = max(2, round(0.35 * hw / ctx.step))
     fit = _apex_fit(e, raw_r, p, 0, n, half_pts, ctx.noise)
     if fit is None:
         ep, ip, sig_e, sig_ip = float(e[p]), ip_s, ctx.step / math.sqrt(12.0), ctx.noise
@@ -587,7 +596,7 @@ def _alternative_heights(ctx, hist, j, a, b, s, f, pk, alt_lines, prev_waves, li
     # (1) freeze a little earlier or later (only matters for waves after the first on a sweep)
     if f >= a:
         for shift in (-0.25, 0.25):
-            g = int(round(f + shift * (idx - f)))
+            g = round(f + shift * (idx - f))
             if a <= g < idx - 1:
                 cont = frozen_continuation(hist, g, idx + 1)
                 alts.append(s * float(y[idx] - line(e[idx]) - cont[-1]))

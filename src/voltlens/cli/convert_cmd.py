@@ -27,7 +27,10 @@ def _targets(out: Path, count: int) -> list[Path]:
 
 
 def convert(
-    file: Annotated[Path, typer.Argument(help="Instrument file (CHI, EC-Lab .mpt/.mpr, Gamry .DTA, PalmSens, NOVA, CSV...).")],
+    file: Annotated[
+        Path,
+        typer.Argument(help="Instrument file (CHI, EC-Lab .mpt/.mpr, Gamry .DTA, PalmSens, NOVA, CSV...)."),
+    ],
     out: Annotated[Path, typer.Option("--out", "-o", help="CSV file to write.")],
     fmt: Annotated[
         str | None, typer.Option("--format", "-f", help=f"Force the input format: {', '.join(FORMATS)}.")
@@ -45,7 +48,9 @@ def convert(
     for target, v in zip(_targets(out, len(records)), records, strict=True):
         write_csv(v, target)
         cycles = f", {v.n_cycles} cycles" if v.cycle is not None else ""
-        typer.echo(f"wrote {target} ({v.technique.value}, {v.n_points} points{cycles}, from {v.metadata.get('format')})")
+        typer.echo(
+            f"wrote {target} ({v.technique.value}, {v.n_points} points{cycles}, from {v.metadata.get('format')})"
+        )
     note = records[0].metadata.get("skipped_note") if records else None
     if note:
         sys.stderr.write(f"voltlens: note: {file} also {note}; skipped\n")

@@ -97,7 +97,9 @@ def _detect(path: Path, source: str) -> str:
 
 
 def _detect_json(path: Path, source: str, first: str) -> str:
-    head = read_head(path, source, 1 << 16).decode(detect_encoding(read_head(path, source), source), errors="replace")
+    head = read_head(path, source, 1 << 16).decode(
+        detect_encoding(read_head(path, source), source), errors="replace"
+    )
     low = head.lower()
     if '"measurements"' in low and ("palmsens" in low or '"method' in low):
         return "palmsens"
@@ -108,8 +110,11 @@ def _detect_json(path: Path, source: str, first: str) -> str:
             doc = None
         if doc is None or is_data_package(doc):
             return "echemdb"
-    raise FormatError(source, "is JSON but neither a PalmSens session nor an echemdb/frictionless data package",
-                      field="content")  # fmt: skip
+    raise FormatError(
+        source,
+        "is JSON but neither a PalmSens session nor an echemdb/frictionless data package",
+        field="content",
+    )
 
 
 def detect_format(path: str | os.PathLike[str]) -> str:
@@ -120,8 +125,9 @@ def detect_format(path: str | os.PathLike[str]) -> str:
     except VoltlensError:
         raise
     except (OSError, ValueError, IndexError, KeyError, TypeError, UnicodeError, RecursionError) as exc:
-        raise FormatError(source, f"format could not be recognised ({type(exc).__name__}: {exc})",
-                          field="content") from None  # fmt: skip
+        raise FormatError(
+            source, f"format could not be recognised ({type(exc).__name__}: {exc})", field="content"
+        ) from None
 
 
 def read(path: str | os.PathLike[str], *, fmt: str | None = None) -> list[Voltammogram]:
@@ -142,9 +148,21 @@ def read(path: str | os.PathLike[str], *, fmt: str | None = None) -> list[Voltam
         raise
     except MemoryError:
         raise DataError(source, "is too large to read into memory", field="size") from None
-    except (OSError, ValueError, IndexError, KeyError, TypeError, UnicodeError, struct.error, RecursionError,
-            OverflowError, AttributeError) as exc:  # fmt: skip
-        raise FormatError(source, f"malformed {name} file ({type(exc).__name__}: {exc})", field="content") from None
+    except (
+        OSError,
+        ValueError,
+        IndexError,
+        KeyError,
+        TypeError,
+        UnicodeError,
+        struct.error,
+        RecursionError,
+        OverflowError,
+        AttributeError,
+    ) as exc:
+        raise FormatError(
+            source, f"malformed {name} file ({type(exc).__name__}: {exc})", field="content"
+        ) from None
 
 
 def read_many(paths: Iterable[str | os.PathLike[str]]) -> list[Voltammogram]:

@@ -17,10 +17,22 @@ from ..model import PulseSettings, SignConvention, Technique, Voltammogram
 from ..units import Unit
 from ._sweeps import cycles_from_segments, estimate_scan_rate, infer_sign_convention, sweep_segments
 
-__all__ = ["MIN_POTENTIAL_SPAN_V", "build_voltammogram", "check_finite"]
+__all__ = [
+    "MAX_ABS_CURRENT",
+    "MAX_ABS_POTENTIAL_V",
+    "MAX_ABS_TIME_S",
+    "MIN_POTENTIAL_SPAN_V",
+    "build_voltammogram",
+    "check_finite",
+]
 
 #: A record whose potential moves less than this is not a voltammogram (chronoamperometry, OCP).
 MIN_POTENTIAL_SPAN_V = 1e-3
+#: Values beyond these (after conversion to SI) are not physical and usually mean a wrong unit
+#: or a corrupt file; they are refused before any arithmetic could overflow.
+MAX_ABS_POTENTIAL_V = 1e3
+MAX_ABS_CURRENT = 1e6  # A, or A/m² for a current density
+MAX_ABS_TIME_S = 1e12
 
 _VOLT = Unit("potential", "V", 1.0)
 _AMP = Unit("current", "A", 1.0)
@@ -35,6 +47,18 @@ def check_finite(values: np.ndarray, *, source: str, field: str, first_row: int 
         raise DataError(
             source,
             f"non-finite value {float(values[row])!r} in data row {first_row + row}; remove or fix that row",
+            field=field,
+        )
+
+
+def _check_plausible(values: np.ndarray, limit: float, unit: str, source: str, field: str) -> None:
+    big = np.abs(values) > limit
+    if np.any(big):
+        row = int(np.flatnonzero(big)[0])
+        raise DataError(
+            source,
+            f"value {float(values[row]):.6g} {unit} in data row {row + 1} is not physical (limit ±{limit:g} {unit}); "
+            "check the column's unit",
             field=field,
         )
 
@@ -86,6 +110,14 @@ def build_voltammogram(
     cu = current_unit or _AMP
     e = e_raw * pu.scale
     i = i_raw * cu.scale
+    _check_plausible(e, MAX_ABS_POTENTIAL_V, "V", source, labels.get("potential", "potential"))
+    _check_plausible(
+        i,
+        MAX_ABS_CURRENT,
+        "A" if cu.quantity == "current" else "A/m²",
+        source,
+        labels.get("current", "current"),
+    )
     span = float(np.ptp(e))
     if span < MIN_POTENTIAL_SPAN_V:
         raise UnsupportedMeasurementError(
@@ -98,6 +130,7 @@ def build_voltammogram(
         t_raw = np.asarray(time, dtype=float)
         check_finite(t_raw, source=source, field=labels.get("time", "time"))
         t = t_raw * (time_unit or _SECOND).scale
+        _check_plausible(t, MAX_ABS_TIME_S, "s", source, labels.get("time", "time"))
     if segment is None:
         segment = sweep_segments(e)
     segment = np.asarray(segment, dtype=np.int64)
@@ -108,6 +141,7 @@ def build_voltammogram(
     if cycle is not None:
         c_raw = np.asarray(cycle, dtype=float)
         check_finite(c_raw, source=source, field=labels.get("cycle", "cycle"))
+        _check_plausible(c_raw, 1e9, "", source, labels.get("cycle", "cycle"))
         cycle = np.rint(c_raw).astype(np.int64)
         if cycle.min() < 1:
             cycle = cycle - cycle.min() + 1

@@ -14,7 +14,15 @@ from typing import Literal
 from ..errors import ParameterError
 from ..units import Unit, parse_unit
 
-__all__ = ["Header", "Role", "choose_columns", "parse_unit_or_none", "role_of", "split_header", "split_reference"]
+__all__ = [
+    "Header",
+    "Role",
+    "choose_columns",
+    "parse_unit_or_none",
+    "role_of",
+    "split_header",
+    "split_reference",
+]
 
 Role = Literal["potential", "current", "density", "time", "cycle", "other"]
 
@@ -94,16 +102,64 @@ def split_header(raw: str) -> Header:
 
 
 _POTENTIAL_NAMES = (
-    "ewe", "<ewe>", "e", "u", "v", "vf", "potential", "voltage", "we(1).potential", "e_we", "e we",
-    "vstep", "e step", "estep",
-)  # fmt: skip
-_POTENTIAL_AVOID = ("control", "ece", "ewe-ece", "vu", "sig", "ach", "|ewe|", "ecell", "e cell", "vrev", "vfwd")
+    "ewe",
+    "<ewe>",
+    "e",
+    "u",
+    "v",
+    "vf",
+    "potential",
+    "voltage",
+    "we(1).potential",
+    "e_we",
+    "e we",
+    "vstep",
+    "e step",
+    "estep",
+)
+_POTENTIAL_AVOID = (
+    "control",
+    "ece",
+    "ewe-ece",
+    "vu",
+    "sig",
+    "ach",
+    "|ewe|",
+    "ecell",
+    "e cell",
+    "vrev",
+    "vfwd",
+)
 _CURRENT_NAMES = (
-    "<i>", "i", "im", "current", "we(1).current", "i_we", "idif", "i dif", "idiff", "i delta", "diff(i)",
-    "delta i", "net current", "inet",
-)  # fmt: skip
-_CURRENT_AVOID = ("|i|", "i range", "idc", "iac", "ifwd", "irev", "ich", "for(i)", "rev(i)", "forward", "reverse")
-_DENSITY_NAMES = ("j", "current density", "current_density", "i/a", "jwe")
+    "<i>",
+    "i",
+    "im",
+    "current",
+    "we(1).current",
+    "i_we",
+    "idif",
+    "i dif",
+    "idiff",
+    "i delta",
+    "diff(i)",
+    "delta i",
+    "net current",
+    "inet",
+)
+_CURRENT_AVOID = (
+    "|i|",
+    "i range",
+    "idc",
+    "iac",
+    "ifwd",
+    "irev",
+    "ich",
+    "for(i)",
+    "rev(i)",
+    "forward",
+    "reverse",
+)
+_DENSITY_NAMES = ("j", "current density", "current_density", "jwe")
 _TIME_NAMES = ("t", "time", "time/s", "elapsed time", "t_s", "time_s")
 _CYCLE_NAMES = ("cycle", "cycle number", "cycle_number", "scan", "cycle no", "cycle no.", "scan number")
 

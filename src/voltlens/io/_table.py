@@ -34,7 +34,9 @@ class TableLayout:
 def split_fields(line: str, delimiter: str | None) -> list[str]:
     """Fields of a line; trailing empty fields (a trailing delimiter) dropped."""
     if delimiter is None:
-        fields = re.split(r"\t|\s{2,}", line.strip()) if re.search(r"\t|\s{2,}", line.strip()) else line.split()
+        fields = (
+            re.split(r"\t|\s{2,}", line.strip()) if re.search(r"\t|\s{2,}", line.strip()) else line.split()
+        )
     else:
         fields = line.split(delimiter)
     fields = [f.strip() for f in fields]
@@ -83,7 +85,9 @@ def sniff_table(lines: list[str], source: str, *, start_at: int = 0) -> TableLay
     raise FormatError(source, "holds no table of numbers (at least two numeric columns)", field="content")
 
 
-def _header_above(lines: list[str], k: int, delimiter: str | None, n: int) -> tuple[list[str] | None, int | None]:
+def _header_above(
+    lines: list[str], k: int, delimiter: str | None, n: int
+) -> tuple[list[str] | None, int | None]:
     j = k - 1
     while j >= 0 and not lines[j].strip():
         j -= 1

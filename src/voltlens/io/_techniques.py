@@ -18,6 +18,7 @@ class Unsupported:
 
     kind: str
 
+
 _SUPPORTED: tuple[tuple[str, Technique], ...] = (
     (r"differential\s*pulse|\bdpv\b|diffpulse", Technique.DPV),
     (r"square[\s_-]*wave|\bswv\b|\bosww?v\b", Technique.SWV),
@@ -28,14 +29,16 @@ _UNSUPPORTED: tuple[tuple[str, str], ...] = (
     (r"impedance|\beis\b|\bpeis\b|\bgeis\b|eispot|eisgalv|\bz\b", "EIS (impedance)"),
     (r"normal\s*pulse|\bnpv\b", "normal pulse voltammetry (NPV)"),
     (r"\bac\s*voltammetry|\bacv\b", "AC voltammetry"),
-    (r"chronoamperometry|chronoamp|amperometric|\bi-t\b|\bca\b|\bad\b|\bpad\b|\bfca\b|multistep",
-     "chronoamperometry"),
+    (
+        r"chronoamperometry|chronoamp|amperometric|\bi-t\b|\bca\b|\bad\b|\bpad\b|\bfca\b|multistep",
+        "chronoamperometry",
+    ),
     (r"chronocoulometry|\bcc\b", "chronocoulometry"),
     (r"chronopotentiometry|chronopot|\bcp\b|galvanostatic|\bgcpl\b|galvanostat", "chronopotentiometry"),
     (r"open\s*circuit|\bocp\b|\bocv\b|corpot|\beoc\b", "open-circuit potential (OCP)"),
     (r"stripping\s*chrono|\bpsa\b", "potentiometric stripping"),
     (r"bulk\s*electrolysis", "bulk electrolysis"),
-)  # fmt: skip
+)
 
 
 def classify_technique(text: str | None) -> Technique | Unsupported | None:

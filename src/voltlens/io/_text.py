@@ -28,7 +28,9 @@ __all__ = [
     "decode_bytes",
     "detect_encoding",
     "file_size",
+    "head_lines",
     "is_number",
+    "iter_lines",
     "numeric_fields",
     "open_text",
     "parse_number",
@@ -279,7 +281,9 @@ def check_row_count(path: Path, source: str, *, allowance: int = 100_000) -> Non
         )
 
 
-_LOADTXT_CONVERT = re.compile(r"could not convert string '(?P<tok>.*)' to float64 at row (?P<row>\d+), column (?P<col>\d+)")
+_LOADTXT_CONVERT = re.compile(
+    r"could not convert string '(?P<tok>.*)' to float64 at row (?P<row>\d+), column (?P<col>\d+)"
+)
 _LOADTXT_COLUMNS = re.compile(r"number of columns changed from (?P<a>\d+) to (?P<b>\d+) at row (?P<row>\d+)")
 
 
@@ -298,9 +302,10 @@ def parse_table(
     """Parse a numeric table into a 2-D float array (rows × ``usecols``) with numpy's C reader.
 
     ``names`` label the used columns and ``first_line`` is the 1-based file line of the table's
-    first row, both only for messages.  At most :data:`MAX_POINTS` rows are read; more raise.
+    first row, both only for messages.  More than :data:`MAX_POINTS` rows raise DataError; callers
+    bound the work beforehand with :func:`check_row_count` (``max_rows`` is left to callers because
+    numpy warns about blank lines whenever it is set).
     """
-    limit = MAX_POINTS + 1 if max_rows is None else min(max_rows, MAX_POINTS + 1)
     src: IO[str] = DecimalCommaStream(stream) if decimal_comma else stream
     try:
         data = np.loadtxt(
@@ -308,14 +313,16 @@ def parse_table(
             delimiter=delimiter,
             usecols=tuple(usecols),
             skiprows=skiprows,
-            max_rows=limit,
+            max_rows=max_rows,
             ndmin=2,
             dtype=float,
             comments=None,
             encoding=None,
         )
     except UnicodeDecodeError as exc:
-        raise FormatError(source, f"is not valid text in its encoding: {exc.reason}", field="encoding") from None
+        raise FormatError(
+            source, f"is not valid text in its encoding: {exc.reason}", field="encoding"
+        ) from None
     except ValueError as exc:
         raise _table_error(exc, source, names, usecols, first_line) from None
     if data.shape[0] > MAX_POINTS:

@@ -26,7 +26,7 @@ from ._build import build_voltammogram
 from ._columns import choose_columns, parse_unit_or_none, split_header
 from ._table import TableLayout, read_columns, sniff_table, split_fields
 from ._techniques import Unsupported, classify_technique, raise_unsupported
-from ._text import detect_encoding, head_lines, iter_lines, parse_number, read_head
+from ._text import check_row_count, detect_encoding, head_lines, iter_lines, parse_number, read_head
 
 __all__ = ["looks_like_ec_lab_columns", "read_biologic_mpt", "read_biologic_txt"]
 
@@ -146,21 +146,28 @@ def _columns(fields: list[str], technique: Technique | None, source: str) -> dic
 
 def read_biologic_mpt(path: Path, source: str) -> list[Voltammogram]:
     head = read_head(path, source)
+    check_row_count(path, source)
     encoding = detect_encoding(head, source)
     first = head_lines(head, encoding)[:2]
     if len(first) < 2 or not first[0].strip().startswith("EC-Lab ASCII FILE"):
         raise FormatError(source, "does not start with 'EC-Lab ASCII FILE'", field="line 1")
     m = re.match(r"^\s*Nb header lines\s*:\s*(\d+)\s*$", first[1])
     if not m:
-        raise FormatError(source, f"second line is {first[1][:60]!r}, expected 'Nb header lines : N'",
-                          field="Nb header lines")  # fmt: skip
+        raise FormatError(
+            source,
+            f"second line is {first[1][:60]!r}, expected 'Nb header lines : N'",
+            field="Nb header lines",
+        )
     n_header = int(m.group(1))
     if n_header < 3:
-        raise FormatError(source, f"'Nb header lines' is {n_header}, expected at least 3", field="Nb header lines")
+        raise FormatError(
+            source, f"'Nb header lines' is {n_header}, expected at least 3", field="Nb header lines"
+        )
     lines = _header_lines(path, encoding, source, n_header + 1)
     if len(lines) < n_header:
-        raise FormatError(source, f"has {len(lines)} lines but declares {n_header} header lines",
-                          field="Nb header lines")  # fmt: skip
+        raise FormatError(
+            source, f"has {len(lines)} lines but declares {n_header} header lines", field="Nb header lines"
+        )
     header = _parse_mpt_header(lines[: n_header - 1])
     fields = split_fields(lines[n_header - 1], "\t")
     technique = classify_technique(header["technique_text"])
@@ -199,7 +206,8 @@ def read_biologic_mpt(path: Path, source: str) -> list[Voltammogram]:
             current=col[cur_role],
             potential_unit=parse_unit_or_none(headers["potential"].unit),
             current_unit=parse_unit_or_none(headers[cur_role].unit),
-            labels={r: fields[roles[r]] for r in order if r != "density"} | ({"current": fields[roles[cur_role]]}),
+            labels={r: fields[roles[r]] for r in order if r != "density"}
+            | ({"current": fields[roles[cur_role]]}),
             time=col.get("time"),
             time_unit=parse_unit_or_none(headers["time"].unit) if "time" in headers else None,
             cycle=col.get("cycle"),
@@ -218,6 +226,7 @@ def read_biologic_mpt(path: Path, source: str) -> list[Voltammogram]:
 def read_biologic_txt(path: Path, source: str) -> list[Voltammogram]:
     """The plain EC-Lab column export (``Ewe/V<TAB><I>/mA`` header, then numbers)."""
     head = read_head(path, source)
+    check_row_count(path, source)
     encoding = detect_encoding(head, source)
     lines = head_lines(head, encoding)
     layout = sniff_table(lines, source)

@@ -33,7 +33,7 @@ from ._columns import choose_columns, parse_unit_or_none, split_header
 from ._sweeps import sweep_segments
 from ._table import read_columns, sniff_table
 from ._techniques import Unsupported, classify_technique, raise_unsupported
-from ._text import detect_encoding, head_lines, parse_number, read_head
+from ._text import check_row_count, detect_encoding, head_lines, parse_number, read_head
 
 __all__ = ["looks_like_chi", "read_chi"]
 
@@ -64,8 +64,11 @@ def looks_like_chi(lines: list[str]) -> bool:
     """CHI layout: a technique line near the top and ``Init E (V) =`` style parameters."""
     top = [ln.strip().lower() for ln in lines[:6]]
     has_technique = any(t in _TECHNIQUE_LINES for t in top)
-    has_params = any(re.match(r"^(init e|high e|low e|final e|scan rate|quiet time|sensitivity)", ln.strip().lower())
-                     and "=" in ln for ln in lines[:80])  # fmt: skip
+    has_params = any(
+        re.match(r"^(init e|high e|low e|final e|scan rate|quiet time|sensitivity)", ln.strip().lower())
+        and "=" in ln
+        for ln in lines[:80]
+    )
     return has_technique and has_params
 
 
@@ -151,6 +154,7 @@ def _pulse(technique: Technique, params: dict[str, str]) -> tuple[PulseSettings 
 
 def read_chi(path: Path, source: str) -> list[Voltammogram]:
     head = read_head(path, source, 1 << 18)
+    check_row_count(path, source)
     encoding = detect_encoding(head, source)
     lines = head_lines(head, encoding)
     layout = sniff_table(lines, source)
@@ -160,8 +164,9 @@ def read_chi(path: Path, source: str) -> list[Voltammogram]:
     if isinstance(technique, Unsupported):
         raise_unsupported(source, [technique.kind])
     if layout.header is None:
-        raise FormatError(source, "the data table has no column header (expected 'Potential/V, Current/A')",
-                          field="columns")  # fmt: skip
+        raise FormatError(
+            source, "the data table has no column header (expected 'Potential/V, Current/A')", field="columns"
+        )
     headers = [split_header(h) for h in layout.header]
     roles = choose_columns(headers)
     if "potential" not in roles:
@@ -211,7 +216,11 @@ def read_chi(path: Path, source: str) -> list[Voltammogram]:
             current=data[:, 1],
             potential_unit=parse_unit_or_none(headers[usecols[0]].unit),
             current_unit=parse_unit_or_none(headers[usecols[1]].unit),
-            labels={"potential": names[0], "current": names[1], **({"time": names[2]} if len(names) > 2 else {})},
+            labels={
+                "potential": names[0],
+                "current": names[1],
+                **({"time": names[2]} if len(names) > 2 else {}),
+            },
             time=data[:, 2] if len(usecols) > 2 else None,
             time_unit=parse_unit_or_none(headers[usecols[2]].unit) if len(usecols) > 2 else None,
             segment=segment,
@@ -221,7 +230,8 @@ def read_chi(path: Path, source: str) -> list[Voltammogram]:
             sign_convention=None,
             default_convention=SignConvention.IUPAC,
             metadata=metadata,
-            units_assumed=tuple(r for r, c in (("potential", usecols[0]), ("current", usecols[1]))
-                                if headers[c].unit is None),  # fmt: skip
+            units_assumed=tuple(
+                r for r, c in (("potential", usecols[0]), ("current", usecols[1])) if headers[c].unit is None
+            ),
         )
     ]

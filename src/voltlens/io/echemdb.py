@@ -25,7 +25,15 @@ from ._build import build_voltammogram
 from ._columns import parse_unit_or_none
 from ._table import read_columns, sniff_table
 from ._techniques import Unsupported, classify_technique, raise_unsupported
-from ._text import MAX_JSON_BYTES, decode_bytes, detect_encoding, file_size, head_lines, read_head
+from ._text import (
+    MAX_JSON_BYTES,
+    check_row_count,
+    decode_bytes,
+    detect_encoding,
+    file_size,
+    head_lines,
+    read_head,
+)
 
 __all__ = ["is_data_package", "package_for_csv", "quantity_si", "read_echemdb", "reference_from_electrodes"]
 
@@ -68,7 +76,11 @@ def is_data_package(doc: Any) -> bool:
     if not isinstance(doc, dict) or not isinstance(doc.get("resources"), list) or not doc["resources"]:
         return False
     res = doc["resources"][0]
-    return isinstance(res, dict) and isinstance(res.get("schema"), dict) and isinstance(res["schema"].get("fields"), list)
+    return (
+        isinstance(res, dict)
+        and isinstance(res.get("schema"), dict)
+        and isinstance(res["schema"].get("fields"), list)
+    )
 
 
 def _load_json(path: Path, source: str) -> Any:
@@ -78,7 +90,9 @@ def _load_json(path: Path, source: str) -> Any:
     try:
         return json.JSONDecoder().raw_decode(text.lstrip("\ufeff \t\r\n"))[0]
     except json.JSONDecodeError as exc:
-        raise FormatError(source, f"is not valid JSON: {exc.msg} at line {exc.lineno}", field="json") from None
+        raise FormatError(
+            source, f"is not valid JSON: {exc.msg} at line {exc.lineno}", field="json"
+        ) from None
 
 
 def package_for_csv(csv_path: Path) -> tuple[dict[str, Any], Path] | None:
@@ -92,7 +106,9 @@ def package_for_csv(csv_path: Path) -> tuple[dict[str, Any], Path] | None:
         return None
     if not is_data_package(doc):
         return None
-    if any(isinstance(r, dict) and Path(str(r.get("path", ""))).name == csv_path.name for r in doc["resources"]):
+    if any(
+        isinstance(r, dict) and Path(str(r.get("path", ""))).name == csv_path.name for r in doc["resources"]
+    ):
         return doc, candidate
     return None
 
@@ -110,26 +126,35 @@ def _resource(doc: dict[str, Any], csv_name: str | None, source: str) -> dict[st
 
 
 def read_echemdb(path: Path, source: str) -> list[Voltammogram]:
-    if path.suffix.lower() == ".json" or read_head(path, source, 64).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+    if path.suffix.lower() == ".json" or read_head(path, source, 64).lstrip(
+        b"\xef\xbb\xbf \t\r\n"
+    ).startswith(b"{"):
         doc = _load_json(path, source)
         if not is_data_package(doc):
-            raise FormatError(source, "is JSON but not a data package (no resources[].schema.fields)",
-                              field="resources")  # fmt: skip
+            raise FormatError(
+                source, "is JSON but not a data package (no resources[].schema.fields)", field="resources"
+            )
         resource = _resource(doc, None, source)
         csv_path = (path.parent / str(resource.get("path"))).resolve()
         if path.parent.resolve() not in csv_path.parents:
-            raise FormatError(source, f"resource path {resource.get('path')!r} leaves the package directory",
-                              field="resources.path")  # fmt: skip
+            raise FormatError(
+                source,
+                f"resource path {resource.get('path')!r} leaves the package directory",
+                field="resources.path",
+            )
         csv_source = f"{source} → {csv_path.name}"
     else:
         found = package_for_csv(path)
         if found is None:
-            raise FormatError(source, "has no data package (JSON of the same name) describing it", field="package")
+            raise FormatError(
+                source, "has no data package (JSON of the same name) describing it", field="package"
+            )
         doc, _ = found
         resource = _resource(doc, path.name, source)
         csv_path, csv_source = path, source
     fields = {str(f.get("name")): f for f in resource["schema"]["fields"] if isinstance(f, dict)}
     head = read_head(csv_path, csv_source)
+    check_row_count(csv_path, csv_source)
     encoding = detect_encoding(head, csv_source)
     layout = sniff_table(head_lines(head, encoding), csv_source)
     if layout.header is None:
@@ -141,31 +166,45 @@ def read_echemdb(path: Path, source: str) -> list[Voltammogram]:
         unit = parse_unit_or_none(str(spec.get("unit"))) if spec else None
         if unit is None:
             continue
-        role = {"potential": "potential", "current": "current", "current_density": "current", "time": "time"}.get(
-            unit.quantity
-        )
+        role = {
+            "potential": "potential",
+            "current": "current",
+            "current_density": "current",
+            "time": "time",
+        }.get(unit.quantity)
         if role and role not in roles:
             roles[role] = idx
             units[role] = unit
     for role in ("potential", "current"):
         if role not in roles:
-            raise FormatError(csv_source, f"the package gives no {role} field with a unit among {layout.header}",
-                              field="schema.fields")  # fmt: skip
+            raise FormatError(
+                csv_source,
+                f"the package gives no {role} field with a unit among {layout.header}",
+                field="schema.fields",
+            )
     order = [r for r in ("potential", "current", "time") if r in roles]
     names = [layout.header[roles[r]] for r in order]
     data = read_columns(csv_path, encoding, layout, [roles[r] for r in order], names, csv_source)
-    echem = ((resource.get("metadata") or {}).get("echemdb") or {}) if isinstance(resource.get("metadata"), dict) else {}
+    echem = (
+        ((resource.get("metadata") or {}).get("echemdb") or {})
+        if isinstance(resource.get("metadata"), dict)
+        else {}
+    )
     fig = echem.get("figureDescription") or {}
     kind = classify_technique(str(fig.get("measurementType") or ""))
     if isinstance(kind, Unsupported):
         raise_unsupported(source, [kind.kind])
     technique = kind if isinstance(kind, Technique) else None
     rate = fig.get("scanRate") or {}
-    scan_rate = quantity_si(rate.get("value"), rate.get("unit"), "scan_rate") if isinstance(rate, dict) else None
+    scan_rate = (
+        quantity_si(rate.get("value"), rate.get("unit"), "scan_rate") if isinstance(rate, dict) else None
+    )
     e_field = fields.get(layout.header[roles["potential"]], {})
     system = echem.get("system") or {}
     electrodes = system.get("electrodes") if isinstance(system, dict) else None
-    reference = e_field.get("reference") or (reference_from_electrodes(electrodes) if isinstance(electrodes, list) else None)
+    reference = e_field.get("reference") or (
+        reference_from_electrodes(electrodes) if isinstance(electrodes, list) else None
+    )
     area = None
     working: dict[str, Any] = {}
     for el in electrodes if isinstance(electrodes, list) else []:
@@ -179,7 +218,9 @@ def read_echemdb(path: Path, source: str) -> list[Voltammogram]:
         "package": resource.get("name"),
         "figure_type": fig.get("type"),
         "file_technique": fig.get("measurementType"),
-        "literature": {k: src[k] for k in ("citationKey", "url", "figure", "curve") if k in src} if isinstance(src, dict) else {},
+        "literature": {k: src[k] for k in ("citationKey", "url", "figure", "curve") if k in src}
+        if isinstance(src, dict)
+        else {},
         "working_electrode": working,
         "electrolyte": system.get("electrolyte") if isinstance(system, dict) else None,
         "fields": {n: {k: v for k, v in f.items() if k in ("unit", "reference")} for n, f in fields.items()},
@@ -195,7 +236,9 @@ def read_echemdb(path: Path, source: str) -> list[Voltammogram]:
             current=col["current"],
             potential_unit=units["potential"],
             current_unit=units["current"],
-            labels={r: f"{layout.header[roles[r]]} [{fields[layout.header[roles[r]]].get('unit')}]" for r in order},
+            labels={
+                r: f"{layout.header[roles[r]]} [{fields[layout.header[roles[r]]].get('unit')}]" for r in order
+            },
             time=col.get("time"),
             time_unit=units.get("time"),
             technique=technique,

@@ -80,8 +80,9 @@ def _scan(path: Path, encoding: str, source: str) -> tuple[dict[str, list[str]],
                 table.rows.append(line)
                 n_rows += 1
                 if n_rows > MAX_POINTS:
-                    raise DataError(source, f"has more than {MAX_POINTS} data rows (voltlens.io.MAX_POINTS)",
-                                    field="rows")  # fmt: skip
+                    raise DataError(
+                        source, f"has more than {MAX_POINTS} data rows (voltlens.io.MAX_POINTS)", field="rows"
+                    )
                 continue
             if not line.strip():
                 continue
@@ -132,18 +133,20 @@ def _technique(keys: dict[str, list[str]]) -> Technique | Unsupported | None:
     tag = (keys.get("TAG") or [""])[0].strip().upper()
     if tag in _TAGS:
         return _TAGS[tag]
-    title = (keys.get("TITLE") or ["", ""])
+    title = keys.get("TITLE") or ["", ""]
     return classify_technique(tag) or classify_technique(title[1] if len(title) > 1 else None)
 
 
 def _convention(keys: dict[str, list[str]]) -> SignConvention | None:
-    fields = keys.get("CONVENTION")
+    """CONVENTION (or ICONVENTION) IQUANT: 1 = anodic positive, 0 = cathodic positive; or the words."""
+    fields = keys.get("CONVENTION") or keys.get("ICONVENTION")
     if not fields or len(fields) < 2:
         return None
-    value = parse_number(fields[1])
-    if value == 1:
+    text = fields[1].strip().lower()
+    value = parse_number(text)
+    if value == 1 or text.startswith("anodic"):
         return SignConvention.IUPAC
-    if value == 0:
+    if value == 0 or text.startswith("cathodic"):
         return SignConvention.US
     return None
 
@@ -181,8 +184,10 @@ def read_gamry(path: Path, source: str) -> list[Voltammogram]:
     if not curves:
         raise FormatError(source, "has no CURVE table", field="CURVE")
     names = curves[0].names
-    headers = [split_header(f"{n} [{u}]") if u and u not in ("#", "bits") else split_header(n)
-               for n, u in zip(names, curves[0].units + [""] * (len(names) - len(curves[0].units)), strict=False)]  # fmt: skip
+    headers = [
+        split_header(f"{n} [{u}]") if u and u not in ("#", "bits") else split_header(n)
+        for n, u in zip(names, curves[0].units + [""] * (len(names) - len(curves[0].units)), strict=False)
+    ]
     roles = choose_columns(headers)
     if technique in (Technique.DPV, Technique.SWV):
         for idx, name in enumerate(names):
@@ -192,7 +197,9 @@ def read_gamry(path: Path, source: str) -> list[Voltammogram]:
                 roles["potential"] = idx
     for role, label in (("potential", "Vf"), ("current", "Im")):
         if role not in roles:
-            raise FormatError(source, f"no {role} column ({label}) in {curves[0].name}: {names}", field="columns")
+            raise FormatError(
+                source, f"no {role} column ({label}) in {curves[0].name}: {names}", field="columns"
+            )
     order = [r for r in ("potential", "current", "time") if r in roles]
     usecols = [roles[r] for r in order]
     col_names = [names[c] for c in usecols]
@@ -201,8 +208,9 @@ def read_gamry(path: Path, source: str) -> list[Voltammogram]:
     decimal_comma = any("," in row for t in curves for row in t.rows[:20])
     for number, table in enumerate(curves, start=1):
         if table.names != names:
-            raise FormatError(source, f"{table.name} has columns {table.names}, unlike {curves[0].name}",
-                              field=table.name)  # fmt: skip
+            raise FormatError(
+                source, f"{table.name} has columns {table.names}, unlike {curves[0].name}", field=table.name
+            )
         if not table.rows:
             continue
         block = parse_table(
@@ -224,9 +232,13 @@ def read_gamry(path: Path, source: str) -> list[Voltammogram]:
     cycles = np.concatenate(cycle_parts)
     col = {r: data[:, k] for k, r in enumerate(order)}
     unit_of = {r: headers[roles[r]].unit for r in order}
-    _, ref = split_reference(curves[0].units[roles["potential"]] if roles["potential"] < len(curves[0].units) else "")
+    _, ref = split_reference(
+        curves[0].units[roles["potential"]] if roles["potential"] < len(curves[0].units) else ""
+    )
     area_cm2, _ = _quant(keys, "AREA")
-    scan_rate = _scaled(keys, "SCANRATE", "mV/s") if technique in (None, Technique.CV, Technique.LSV) else None
+    scan_rate = (
+        _scaled(keys, "SCANRATE", "mV/s") if technique in (None, Technique.CV, Technique.LSV) else None
+    )
     pulse = _pulse(technique, keys) if technique in (Technique.DPV, Technique.SWV) else None
     if pulse is not None and scan_rate is None and pulse.period_s > 0:
         scan_rate = pulse.step_V / pulse.period_s
@@ -260,10 +272,17 @@ def read_gamry(path: Path, source: str) -> list[Voltammogram]:
             technique=technique,
             scan_rate=scan_rate if scan_rate and scan_rate > 0 else None,
             pulse=pulse,
-            area_m2=area_cm2 * 1e-4 if area_cm2 and area_cm2 > 0 and area_cm2 != GAMRY_DEFAULT_AREA_CM2 else None,
+            area_m2=area_cm2 * 1e-4
+            if area_cm2 and area_cm2 > 0 and area_cm2 != GAMRY_DEFAULT_AREA_CM2
+            else None,
             reference_electrode=ref if ref and ref.strip(". ").lower() != "ref" else None,
             sign_convention=convention,
-            sign_basis=f"stated by the file (CONVENTION={1 if convention == SignConvention.IUPAC else 0})",
+            sign_basis="stated by the file (CONVENTION: "
+            + (
+                "anodic current positive)"
+                if convention == SignConvention.IUPAC
+                else "cathodic current positive)"
+            ),
             metadata=metadata,
         )
     ]

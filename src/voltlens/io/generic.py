@@ -31,12 +31,9 @@ __all__ = ["VOLTLENS_CSV_COLUMNS", "read_generic", "table_roles"]
 VOLTLENS_CSV_COLUMNS = ("potential_V", "current_A", "current_density_A_per_m2", "time_s", "cycle")
 
 
-def table_roles(layout: TableLayout, source: str) -> tuple[list[Header] | None, dict[str, int], list[str]]:
-    """(headers, column index per role, roles whose units were assumed) for a sniffed table."""
-    if layout.header is None:
-        if layout.n_columns == 2:
-            return None, {"potential": 0, "current": 1}, ["potential", "current"]
-        return None, {"?": -1}, ["potential", "current"]
+def table_roles(layout: TableLayout, source: str) -> tuple[list[Header], dict[str, int], list[str]]:
+    """(headers, column index per role, roles whose units were assumed) for a table with a header row."""
+    assert layout.header is not None
     headers = [split_header(h) for h in layout.header]
     roles = choose_columns(headers)
     found = [r for r in ("potential", "current", "density") if r in roles]
@@ -48,56 +45,87 @@ def table_roles(layout: TableLayout, source: str) -> tuple[list[Header] | None, 
             "'Potential/V', 'E [mV]', 'I/µA', 'Current (A)', 'j / mA cm-2')",
             field="columns",
         )
-    assumed = [r for r in ("potential", "current", "density", "time") if r in roles and headers[roles[r]].unit is None]
-    return headers, {k: v for k, v in roles.items() if k in ("potential", "current", "density", "time", "cycle")}, assumed
+    assumed = [
+        r
+        for r in ("potential", "current", "density", "time")
+        if r in roles and headers[roles[r]].unit is None
+    ]
+    return (
+        headers,
+        {k: v for k, v in roles.items() if k in ("potential", "current", "density", "time", "cycle")},
+        assumed,
+    )
 
 
-def _headerless(path: Path, encoding: str, layout: TableLayout, source: str) -> tuple[np.ndarray, dict[str, int]]:
+def _headerless(
+    path: Path, encoding: str, layout: TableLayout, source: str
+) -> tuple[np.ndarray, dict[str, int]]:
     data = read_columns(path, encoding, layout, [0, 1, 2], ["column 1", "column 2", "column 3"], source)
     first = data[:, 0]
-    if data.shape[0] >= 3 and np.all(np.diff(first) >= 0) and first[-1] > first[0] and np.any(np.diff(data[:, 1]) < 0):
+    if (
+        data.shape[0] >= 3
+        and np.all(np.diff(first) >= 0)
+        and first[-1] > first[0]
+        and np.any(np.diff(data[:, 1]) < 0)
+    ):
         return data, {"time": 0, "potential": 1, "current": 2}
     return data, {"potential": 0, "current": 1}
 
 
-def read_generic(path: Path, source: str, *, fmt: str = "generic", metadata: dict[str, Any] | None = None,
-                 sign_convention: SignConvention | None = None, sign_basis: str = "stated by the file",
-                 layout: TableLayout | None = None) -> list[Voltammogram]:  # fmt: skip
+def read_generic(
+    path: Path,
+    source: str,
+    *,
+    fmt: str = "generic",
+    metadata: dict[str, Any] | None = None,
+    sign_convention: SignConvention | None = None,
+    sign_basis: str = "stated by the file",
+) -> list[Voltammogram]:
     """Read a delimited numeric table; see the module docstring for the rules."""
     head = read_head(path, source, 1 << 18)
     encoding = detect_encoding(head, source)
     lines = head_lines(head, encoding)
-    if layout is None:
-        layout = sniff_table(lines, source)
+    layout = sniff_table(lines, source)
     check_row_count(path, source)
-    headers, roles, assumed = table_roles(layout, source)
-    if "?" in roles:
-        data, roles = _headerless(path, encoding, layout, source)
-        order = list(roles)
-        col = {r: data[:, roles[r]] for r in order}
-        labels = {r: f"column {roles[r] + 1}" for r in order}
-        units: dict[str, Any] = {}
-        if "time" in roles:
-            assumed = [*assumed, "time"]
+    units: dict[str, Any] = {}
+    headers: list[Header] | None = None
+    if layout.header is None:  # (E, I) or, when the first column never decreases, (t, E, I)
+        if layout.n_columns == 2:
+            data = read_columns(path, encoding, layout, [0, 1], ["column 1", "column 2"], source)
+            roles = {"potential": 0, "current": 1}
+        else:
+            data, roles = _headerless(path, encoding, layout, source)
+        col = {r: data[:, c] for r, c in roles.items()}
+        labels = {r: f"column {c + 1}" for r, c in roles.items()}
+        assumed = [r for r in ("potential", "current", "time") if r in roles]
     else:
+        headers, roles, assumed = table_roles(layout, source)
         order = [r for r in ("potential", "current", "density", "time", "cycle") if r in roles]
         usecols = [roles[r] for r in order]
-        names = [layout.header[c] if layout.header else f"column {c + 1}" for c in usecols]
+        names = [layout.header[c] for c in usecols]
         data = read_columns(path, encoding, layout, usecols, names, source)
         col = {r: data[:, k] for k, r in enumerate(order)}
         labels = {r: names[k] for k, r in enumerate(order)}
-        units = {r: parse_unit_or_none(headers[roles[r]].unit) for r in order} if headers else {}
+        units = {r: parse_unit_or_none(headers[roles[r]].unit) for r in order}
     cur_role = "current" if "current" in col else "density"
     if cur_role == "density" and units.get("density") is None:
         units["density"] = parse_unit_or_none("A/m2")
     reference = headers[roles["potential"]].reference if headers else None
     meta: dict[str, Any] = dict(metadata or {})
-    preamble = [ln.strip() for ln in lines[: layout.header_line if layout.header_line is not None else layout.start]
-                if ln.strip()]  # fmt: skip
+    preamble = [
+        ln.strip()
+        for ln in lines[: layout.header_line if layout.header_line is not None else layout.start]
+        if ln.strip()
+    ]
     if preamble:
         meta.setdefault("preamble", preamble[:60])
     convention = sign_convention
-    if convention is None and layout.header and layout.header[:2] == ["potential_V", "current_A"]:
+    if (
+        convention is None
+        and layout.header is not None
+        and layout.header[0] == "potential_V"
+        and layout.header[1] in ("current_A", "current_density_A_per_m2")
+    ):
         convention, sign_basis = SignConvention.IUPAC, "voltlens CSV (IUPAC by contract)"
         meta["written_by"] = "voltlens.io.write_csv"
     if cur_role == "density":

@@ -106,7 +106,9 @@ COLUMN_IDS: dict[int, tuple[str, str]] = {
     471: ("<Ece>/V", "<f4"),
 }
 
-_HDR_V1 = np.dtype([("shortname", "S10"), ("longname", "S25"), ("length", "<u4"), ("version", "<u4"), ("date", "S8")])
+_HDR_V1 = np.dtype(
+    [("shortname", "S10"), ("longname", "S25"), ("length", "<u4"), ("version", "<u4"), ("date", "S8")]
+)
 _HDR_V2 = np.dtype(
     [
         ("shortname", "S10"),
@@ -125,19 +127,27 @@ def _modules(data: bytes, source: str) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     while pos < len(data):
         if data[pos : pos + 6] != b"MODULE":
-            raise FormatError(source, f"expected 'MODULE' at byte {pos}, found {data[pos : pos + 6]!r}",
-                              field="module header")  # fmt: skip
+            raise FormatError(
+                source,
+                f"expected 'MODULE' at byte {pos}, found {data[pos : pos + 6]!r}",
+                field="module header",
+            )
         pos += 6
         hdr_type = _HDR_V2 if data[pos + 35 : pos + 39] == b"\xff\xff\xff\xff" else _HDR_V1
         if pos + hdr_type.itemsize > len(data):
-            raise FormatError(source, f"file ends inside a module header at byte {pos}", field="module header")
+            raise FormatError(
+                source, f"file ends inside a module header at byte {pos}", field="module header"
+            )
         hdr = np.frombuffer(data, dtype=hdr_type, count=1, offset=pos)[0]
         pos += hdr_type.itemsize
         length = int(hdr["length"])
         if pos + length > len(data):
             name = bytes(hdr["shortname"]).decode("latin-1").strip()
-            raise FormatError(source, f"module {name!r} declares {length} bytes but the file ends after "
-                              f"{len(data) - pos}", field="module length")  # fmt: skip
+            raise FormatError(
+                source,
+                f"module {name!r} declares {length} bytes but the file ends after {len(data) - pos}",
+                field="module length",
+            )
         out.append(
             {
                 "shortname": bytes(hdr["shortname"]).decode("latin-1").strip(),
@@ -166,8 +176,9 @@ def _column_ids(module: dict[str, Any], source: str) -> tuple[list[int], int]:
     if version in (2, 3):
         ids = np.frombuffer(body, dtype="<u2", count=n_columns, offset=5).tolist()
         return ids, 405 if version == 2 else 406
-    raise FormatError(source, f"data module version {version} is not supported (0, 2 and 3 are)",
-                      field="VMP data version")  # fmt: skip
+    raise FormatError(
+        source, f"data module version {version} is not supported (0, 2 and 3 are)", field="VMP data version"
+    )
 
 
 def _record_dtype(ids: list[int], source: str) -> tuple[np.dtype, dict[str, int]]:
@@ -204,20 +215,28 @@ def read_mpr(path: Path, source: str) -> list[Voltammogram]:
     modules = _modules(data, source)
     data_modules = [m for m in modules if m["shortname"] == "VMP data"]
     if not data_modules:
-        raise FormatError(source, f"has no 'VMP data' module (modules: {[m['shortname'] for m in modules]})",
-                          field="VMP data")  # fmt: skip
+        raise FormatError(
+            source,
+            f"has no 'VMP data' module (modules: {[m['shortname'] for m in modules]})",
+            field="VMP data",
+        )
     module = data_modules[0]
     body: bytes = module["data"]
     n_points = int(np.frombuffer(body, dtype="<u4", count=1)[0]) if len(body) >= 4 else 0
     ids, offset = _column_ids(module, source)
     dtype, flags = _record_dtype(ids, source)
     if n_points > MAX_POINTS:
-        raise DataError(source, f"holds {n_points} points, more than {MAX_POINTS} (voltlens.io.MAX_POINTS)",
-                        field="rows")  # fmt: skip
+        raise DataError(
+            source, f"holds {n_points} points, more than {MAX_POINTS} (voltlens.io.MAX_POINTS)", field="rows"
+        )
     needed = offset + n_points * dtype.itemsize
     if needed > len(body):
-        raise FormatError(source, f"data module holds {len(body) - offset} record bytes, {n_points} records of "
-                          f"{dtype.itemsize} bytes need {n_points * dtype.itemsize}", field="VMP data")  # fmt: skip
+        raise FormatError(
+            source,
+            f"data module holds {len(body) - offset} record bytes, {n_points} records of "
+            f"{dtype.itemsize} bytes need {n_points * dtype.itemsize}",
+            field="VMP data",
+        )
     records = np.frombuffer(body, dtype=dtype, count=n_points, offset=offset)
     names = list(dtype.names or ())
     if "freq/Hz" in names:

@@ -27,7 +27,9 @@ def looks_like_nova(header: list[str] | None) -> bool:
     """A NOVA header names ``WE(1).`` columns or ``Potential applied (V)``."""
     if not header:
         return False
-    return any(h.strip().startswith("WE(") or h.strip().lower().startswith("potential applied") for h in header)
+    return any(
+        h.strip().startswith("WE(") or h.strip().lower().startswith("potential applied") for h in header
+    )
 
 
 def _sidecar(path: Path) -> tuple[dict[str, Any], Path] | None:
@@ -63,8 +65,9 @@ def _from_sidecar(doc: dict[str, Any]) -> dict[str, Any]:
                 area = el.get("geometricElectrolyteContactArea")
                 if isinstance(area, dict):
                     out["area_m2"] = quantity_si(area.get("value"), area.get("unit"), "area")
-                out["working_electrode"] = {k: el[k] for k in ("material", "crystallographicOrientation", "type")
-                                            if k in el}  # fmt: skip
+                out["working_electrode"] = {
+                    k: el[k] for k in ("material", "crystallographicOrientation", "type") if k in el
+                }
     source = doc.get("source")
     if isinstance(source, dict):
         out["literature"] = {k: source[k] for k in ("citationKey", "url", "figure", "curve") if k in source}

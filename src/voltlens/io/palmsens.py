@@ -39,7 +39,15 @@ from ..units import Unit
 from ._build import build_voltammogram
 from ._columns import parse_unit_or_none
 from ._techniques import Unsupported, classify_technique, raise_unsupported, unsupported_message
-from ._text import MAX_JSON_BYTES, MAX_POINTS, decode_bytes, detect_encoding, file_size, is_number, parse_table
+from ._text import (
+    MAX_JSON_BYTES,
+    MAX_POINTS,
+    decode_bytes,
+    detect_encoding,
+    file_size,
+    is_number,
+    parse_table,
+)
 
 __all__ = ["read_pssession", "read_pstrace_csv"]
 
@@ -58,16 +66,27 @@ _UNIT_TYPES = {
 }
 _SYMBOL = {1.0: "", 1e-3: "m", 1e-6: "µ", 1e-9: "n", 1e-12: "p"}
 _METHOD_IDS: dict[str, Technique | Unsupported] = {
-    "cv": Technique.CV, "lsv": Technique.LSV, "dpv": Technique.DPV, "swv": Technique.SWV, "fcv": Technique.CV,
-    "acv": Unsupported("AC voltammetry"), "npv": Unsupported("normal pulse voltammetry (NPV)"),
-    "eis": Unsupported("EIS (impedance)"), "geis": Unsupported("EIS (impedance)"),
-    "ca": Unsupported("chronoamperometry"), "ad": Unsupported("chronoamperometry"),
-    "pad": Unsupported("chronoamperometry"), "fca": Unsupported("chronoamperometry"),
-    "ma": Unsupported("chronoamperometry"), "cp": Unsupported("chronopotentiometry"),
-    "pot": Unsupported("chronopotentiometry"), "lsp": Unsupported("chronopotentiometry"),
-    "ocp": Unsupported("open-circuit potential (OCP)"), "ms": Unsupported("mixed mode"),
+    "cv": Technique.CV,
+    "lsv": Technique.LSV,
+    "dpv": Technique.DPV,
+    "swv": Technique.SWV,
+    "fcv": Technique.CV,
+    "acv": Unsupported("AC voltammetry"),
+    "npv": Unsupported("normal pulse voltammetry (NPV)"),
+    "eis": Unsupported("EIS (impedance)"),
+    "geis": Unsupported("EIS (impedance)"),
+    "ca": Unsupported("chronoamperometry"),
+    "ad": Unsupported("chronoamperometry"),
+    "pad": Unsupported("chronoamperometry"),
+    "fca": Unsupported("chronoamperometry"),
+    "ma": Unsupported("chronoamperometry"),
+    "cp": Unsupported("chronopotentiometry"),
+    "pot": Unsupported("chronopotentiometry"),
+    "lsp": Unsupported("chronopotentiometry"),
+    "ocp": Unsupported("open-circuit potential (OCP)"),
+    "ms": Unsupported("mixed mode"),
     "mm": Unsupported("mixed mode"),
-}  # fmt: skip
+}
 
 
 def _get(obj: Any, key: str) -> Any:
@@ -109,20 +128,28 @@ def _unit(array: dict[str, Any], source: str) -> Unit:
         quantity, scale = _UNIT_TYPES[type_name]
         symbol = _SYMBOL.get(scale, "") + str(_get(unit, "S") or "")
         return Unit(quantity, symbol, scale)  # type: ignore[arg-type]
-    raise FormatError(source, f"unknown PalmSens unit type {type_name!r}", field=str(_get(array, "Description")))
+    raise FormatError(
+        source, f"unknown PalmSens unit type {type_name!r}", field=str(_get(array, "Description"))
+    )
 
 
 def _values(array: dict[str, Any], source: str) -> np.ndarray:
     items = _get(array, "DataValues")
     if not isinstance(items, list):
-        raise FormatError(source, "a data array has no DataValues list", field=str(_get(array, "Description")))
+        raise FormatError(
+            source, "a data array has no DataValues list", field=str(_get(array, "Description"))
+        )
     if len(items) > MAX_POINTS:
-        raise DataError(source, f"an array holds {len(items)} points, more than {MAX_POINTS}", field="DataValues")
+        raise DataError(
+            source, f"an array holds {len(items)} points, more than {MAX_POINTS}", field="DataValues"
+        )
     key = "v" if items and isinstance(items[0], dict) and "v" in items[0] else "V"
     try:
         return np.fromiter((float(x[key]) for x in items), dtype=float, count=len(items))
     except (TypeError, ValueError, KeyError):
-        raise FormatError(source, "a data value has no numeric 'V'", field=str(_get(array, "Description"))) from None
+        raise FormatError(
+            source, "a data value has no numeric 'V'", field=str(_get(array, "Description"))
+        ) from None
 
 
 def _kind(measurement: dict[str, Any], method: dict[str, str]) -> Technique | Unsupported:
@@ -173,21 +200,33 @@ def _pulse(technique: Technique, method: dict[str, str]) -> PulseSettings | None
     return None
 
 
-def _measurement(m: dict[str, Any], technique: Technique, method: dict[str, str], source: str,
-                 index: int, extra: dict[str, Any]) -> Voltammogram:  # fmt: skip
+def _measurement(
+    m: dict[str, Any],
+    technique: Technique,
+    method: dict[str, str],
+    source: str,
+    index: int,
+    extra: dict[str, Any],
+) -> Voltammogram:
     dataset = _get(m, "DataSet") or {}
     values = _get(dataset, "Values") or []
     pairs = _pairs(values if isinstance(values, list) else [])
     if not pairs:
-        raise FormatError(source, f"measurement {index} ({_get(m, 'Title')}) has no potential/current arrays",
-                          field="DataSet")  # fmt: skip
+        raise FormatError(
+            source,
+            f"measurement {index} ({_get(m, 'Title')}) has no potential/current arrays",
+            field="DataSet",
+        )
     pot_unit, cur_unit = _unit(pairs[0][0], source), _unit(pairs[0][1], source)
     pots, curs, cycles = [], [], []
     for k, (p, c) in enumerate(pairs, start=1):
         e, i = _values(p, source), _values(c, source)
         if e.size != i.size:
-            raise FormatError(source, f"scan {k} has {e.size} potentials but {i.size} currents",
-                              field=str(_get(p, "Description")))  # fmt: skip
+            raise FormatError(
+                source,
+                f"scan {k} has {e.size} potentials but {i.size} currents",
+                field=str(_get(p, "Description")),
+            )
         if _unit(p, source) != pot_unit or _unit(c, source) != cur_unit:
             raise FormatError(source, f"scan {k} changes units within measurement {index}", field="Unit")
         pots.append(e)
@@ -208,7 +247,9 @@ def _measurement(m: dict[str, Any], technique: Technique, method: dict[str, str]
     pulse = _pulse(technique, method) if technique in (Technique.DPV, Technique.SWV) else None
     notes = urllib.parse.unquote(method.get("NOTES", "")).strip()
     metadata: dict[str, Any] = {
-        "instrument": f"PalmSens (serial {_get(m, 'DeviceSerial')})" if _get(m, "DeviceSerial") else "PalmSens",
+        "instrument": f"PalmSens (serial {_get(m, 'DeviceSerial')})"
+        if _get(m, "DeviceSerial")
+        else "PalmSens",
         "measurement_title": _get(m, "Title"),
         "measurement_index": index,
         "file_technique": method.get("METHOD_ID"),
@@ -224,7 +265,10 @@ def _measurement(m: dict[str, Any], technique: Technique, method: dict[str, str]
         current=current,
         potential_unit=pot_unit,
         current_unit=cur_unit,
-        labels={"potential": str(_get(pairs[0][0], "Description")), "current": str(_get(pairs[0][1], "Description"))},
+        labels={
+            "potential": str(_get(pairs[0][0], "Description")),
+            "current": str(_get(pairs[0][1], "Description")),
+        },
         time=time,
         cycle=np.concatenate(cycles) if technique == Technique.CV else None,
         technique=technique,
@@ -244,13 +288,15 @@ def _load_session(path: Path, source: str) -> dict[str, Any]:
     try:
         doc, _ = json.JSONDecoder().raw_decode(text)  # ignores the stray trailing character
     except json.JSONDecodeError as exc:
-        raise FormatError(source, f"is not a valid PalmSens session (JSON error: {exc.msg} at {exc.pos})",
-                          field="json") from None  # fmt: skip
+        raise FormatError(
+            source, f"is not a valid PalmSens session (JSON error: {exc.msg} at {exc.pos})", field="json"
+        ) from None
     except RecursionError:
         raise FormatError(source, "is JSON nested too deeply", field="json") from None
     if not isinstance(doc, dict) or not isinstance(_get(doc, "Measurements"), list):
-        raise FormatError(source, "is JSON without a 'Measurements' list (not a PalmSens session)",
-                          field="Measurements")  # fmt: skip
+        raise FormatError(
+            source, "is JSON without a 'Measurements' list (not a PalmSens session)", field="Measurements"
+        )
     return doc
 
 
@@ -311,7 +357,11 @@ def read_pstrace_csv(path: Path, source: str) -> list[Voltammogram]:
         names = [f.strip() for f in lines[r - 1].split(",")]
         units = [f.strip() for f in lines[r + 1].split(",")]
         end = r + 2
-        while end < len(lines) and lines[end].strip() and all(is_number(f) or not f.strip() for f in lines[end].split(",")):
+        while (
+            end < len(lines)
+            and lines[end].strip()
+            and all(is_number(f) or not f.strip() for f in lines[end].split(","))
+        ):
             end += 1
         if end == r + 2:
             continue
@@ -319,8 +369,14 @@ def read_pstrace_csv(path: Path, source: str) -> list[Voltammogram]:
         block = _fill_empty(
             "\n".join(",".join((ln.split(",") + [""] * width)[:width]) for ln in lines[r + 2 : end])
         )
-        table = parse_table(io.StringIO(block), source=source, delimiter=",", usecols=list(range(width)),
-                            names=units, first_line=r + 3)  # fmt: skip
+        table = parse_table(
+            io.StringIO(block),
+            source=source,
+            delimiter=",",
+            usecols=list(range(width)),
+            names=units,
+            first_line=r + 3,
+        )
         for c in range(0, width - 1, 2):
             title = names[c] if c < len(names) else ""
             xu, yu = parse_unit_or_none(units[c]), parse_unit_or_none(units[c + 1])
@@ -344,8 +400,11 @@ def read_pstrace_csv(path: Path, source: str) -> list[Voltammogram]:
     if not groups:
         if skipped:
             raise_unsupported(source, [s["kind"] for s in skipped])
-        raise FormatError(source, "holds no PSTrace curve (name row, 'Date and time measurement:', units row)",
-                          field="content")  # fmt: skip
+        raise FormatError(
+            source,
+            "holds no PSTrace curve (name row, 'Date and time measurement:', units row)",
+            field="content",
+        )
     out = []
     extra: dict[str, Any] = {}
     if skipped:
@@ -369,8 +428,12 @@ def read_pstrace_csv(path: Path, source: str) -> list[Voltammogram]:
                 technique=technique,
                 sign_convention=SignConvention.IUPAC,
                 sign_basis="PalmSens convention (anodic current positive)",
-                metadata={"instrument": "PalmSens (PSTrace CSV)", "measurement_title": measurement,
-                          "curves": [c[4] for c in curves], **extra},  # fmt: skip
+                metadata={
+                    "instrument": "PalmSens (PSTrace CSV)",
+                    "measurement_title": measurement,
+                    "curves": [c[4] for c in curves],
+                    **extra,
+                },
             )
         )
     return out

@@ -168,7 +168,12 @@ def _auto_labels(curves: list[Voltammogram], style: Style) -> list[str]:
     return [f"curve {i + 1}" for i in range(len(curves))]
 
 
+_NO_BOLD = ("cmr10", "cmss10")  # shipped without a bold face
+
+
 def _font(style: Style, size: float, weight: str = "normal") -> FontProperties:
+    if style.font_family in _NO_BOLD:
+        weight = "normal"
     return FontProperties(
         family=[style.font_family, "DejaVu Sans"], size=size, weight=weight, math_fontfamily=style.math_fontset
     )
@@ -252,10 +257,42 @@ def _titles(style: Style, x: _Axis, y: _Axis, *, density: bool, ref: str | None)
     return lab.math_safe(xt), lab.math_safe(yt), offset
 
 
-def _snap(v: float, width_px: float) -> float:
-    """Agg's snapping of a straight line's centre: floor(v + 0.5) (+0.5 for odd pixel widths)."""
-    odd = int(width_px + 0.5) % 2 == 1
-    return math.floor(v + 0.5) + (0.5 if odd else 0.0)
+@dataclass(frozen=True, slots=True)
+class _Snap:
+    """Agg's snapping of straight axis-parallel lines, in both directions.
+
+    Agg moves a snapped line whose pixel width rounds to an odd number to ``floor(v + 0.5) + 0.5``
+    and an even one to ``floor(v + 0.5)``, in image coordinates (y down) — up to one pixel off
+    for odd widths.  ``drawn`` is the nearest position Agg can draw a line of that width at (at
+    most 0.5 px from ``v``); ``feed`` is the coordinate that makes Agg draw it there.  The
+    methods take and return display coordinates (y up, image height ``H``).
+    """
+
+    H: float
+
+    @staticmethod
+    def _odd(width_px: float) -> bool:
+        return int(width_px + 0.5) % 2 == 1
+
+    @classmethod
+    def _drawn(cls, v: float, w: float) -> float:
+        return math.floor(v) + 0.5 if cls._odd(w) else math.floor(v + 0.5)
+
+    @classmethod
+    def _feed(cls, v: float, w: float) -> float:
+        return float(math.floor(v)) if cls._odd(w) else float(math.floor(v + 0.5))
+
+    def x(self, v: float, w: float) -> float:
+        return self._drawn(v, w)
+
+    def y(self, v: float, w: float) -> float:
+        return self.H - self._drawn(self.H - v, w)
+
+    def feed_x(self, v: float, w: float) -> float:
+        return self._feed(v, w)
+
+    def feed_y(self, v: float, w: float) -> float:
+        return self.H - self._feed(self.H - v, w)
 
 
 def _render(series: list[_Series], style: Style, *, density: bool, ref: str | None) -> Rendered:
@@ -362,7 +399,7 @@ def _render(series: list[_Series], style: Style, *, density: bool, ref: str | No
         left, bottom = max(left, ml * W), max(bottom, mb * H)
         right, top = max(right, mr * W), max(top, mt * H)
         box_w, box_h = W - left - right, H - top - bottom
-        if box_w < 0.2 * W or box_h < 0.15 * H:
+        if box_w < 0.3 * W or box_h < 0.3 * H:
             raise ParameterError(
                 "style",
                 f"{W}×{H} px with {style.tick_font_size}/{style.label_font_size} pt text",
@@ -378,12 +415,13 @@ def _render(series: list[_Series], style: Style, *, density: bool, ref: str | No
                 want_w = box_h / style.axes_aspect
                 x0 += (box_w - want_w) / 2
                 box_w = want_w
-        # snap the box to where Agg draws the spines (display y up; Agg snaps in image y down)
+        # the box edges are where Agg can draw the spines crisply; the transform uses them
+        snap = _Snap(H)
         lw_px = (style.spine_width if style.spines else style.tick_width) * pt
-        x1 = _snap(x0 + box_w, lw_px)
-        x0 = _snap(x0, lw_px)
-        y1 = H - _snap(H - (y0 + box_h), lw_px)
-        y0 = H - _snap(H - y0, lw_px)
+        x1 = snap.x(x0 + box_w, lw_px)
+        x0 = snap.x(x0, lw_px)
+        y1 = snap.y(y0 + box_h, lw_px)
+        y0 = snap.y(y0, lw_px)
 
         # ---- the data → display affine, shared by the curves and the transform -------------------
         xl, xr = (x.hi, x.lo) if style.invert_potential else (x.lo, x.hi)
@@ -405,7 +443,7 @@ def _render(series: list[_Series], style: Style, *, density: bool, ref: str | No
         box = Bbox.from_extents(x0, y0, x1, y1)
         xaxis_y = y0
         if style.xaxis_at_zero and y.lo < 0 < y.hi:
-            xaxis_y = H - _snap(H - float(ypos(0.0)), lw_px)
+            xaxis_y = snap.y(float(ypos(0.0)), lw_px)
 
         # ---- artists --------------------------------------------------------------------------
         fig.add_artist(
@@ -413,9 +451,9 @@ def _render(series: list[_Series], style: Style, *, density: bool, ref: str | No
                 (x0, y0), x1 - x0, y1 - y0, transform=ident, facecolor=style.axes_background, edgecolor="none", zorder=0
             )
         )
-        _grid(fig, style, x, y, xpos, ypos, box, pt)
+        _grid(fig, style, x, y, xpos, ypos, box, snap, pt)
         if style.zero_line and y.lo < 0 < y.hi:
-            zy = float(ypos(0.0))
+            zy = snap.feed_y(float(ypos(0.0)), 0.8 * style.grid_width * pt)
             fig.add_artist(
                 Line2D(
                     [x0, x1],
@@ -425,6 +463,7 @@ def _render(series: list[_Series], style: Style, *, density: bool, ref: str | No
                     lw=0.8 * style.grid_width,
                     ls="--" if style.grid_style == "-" else "-",
                     zorder=1.2,
+                    snap=True,
                 )
             )
         clip = box.frozen()
@@ -441,8 +480,8 @@ def _render(series: list[_Series], style: Style, *, density: bool, ref: str | No
                 fig.add_artist(_markers(s_, line, style, data_to_display, clip, pt))
         if style.scan_arrow:
             _arrow(fig, series[0], lines[0], data_to_display, box, style, pt)
-        _spines(fig, style, x0, y0, x1, y1, xaxis_y, pt)
-        tick_lines = _ticks(fig, style, x, y, xpos, ypos, (x0, y0, x1, y1), xaxis_y, pt)
+        _spines(fig, style, (x0, y0, x1, y1), xaxis_y, snap, pt)
+        tick_lines = _ticks(fig, style, x, y, xpos, ypos, (x0, y0, x1, y1), xaxis_y, snap, pt)
 
         # ---- place text ---------------------------------------------------------------------
         xt_top = y0 - outs["b"] - tick_pad
@@ -586,7 +625,9 @@ def _extend_colors(style: Style, n: int) -> tuple[str, ...]:
     return fresh if len(fresh) >= n else style.colors
 
 
-def _grid(fig: Figure, style: Style, x: _Axis, y: _Axis, xpos: Any, ypos: Any, box: Bbox, pt: float) -> None:
+def _grid(
+    fig: Figure, style: Style, x: _Axis, y: _Axis, xpos: Any, ypos: Any, box: Bbox, snap: _Snap, pt: float
+) -> None:
     if style.grid == "none":
         return
     x0, y0, x1, y1 = box.extents
@@ -599,10 +640,11 @@ def _grid(fig: Figure, style: Style, x: _Axis, y: _Axis, xpos: Any, ypos: Any, b
         sets.insert(0, (minor_x, minor_y, 0.5, 1.0))
     for xs, ys, width, z in sets:
         segs = []
+        w = style.grid_width * width * pt
         if vertical:
-            segs += [[(float(p), y0), (float(p), y1)] for p in xpos(xs)]
+            segs += [[(snap.feed_x(p, w), y0), (snap.feed_x(p, w), y1)] for p in xpos(xs)]
         if horizontal:
-            segs += [[(x0, float(p)), (x1, float(p))] for p in ypos(ys)]
+            segs += [[(x0, snap.feed_y(p, w)), (x1, snap.feed_y(p, w))] for p in ypos(ys)]
         if not segs:
             continue
         lc = LineCollection(
@@ -619,9 +661,14 @@ def _grid(fig: Figure, style: Style, x: _Axis, y: _Axis, xpos: Any, ypos: Any, b
         fig.add_artist(lc)
 
 
-def _spines(fig: Figure, style: Style, x0: float, y0: float, x1: float, y1: float, xaxis_y: float, pt: float) -> None:
+def _spines(
+    fig: Figure, style: Style, box: tuple[float, float, float, float], xaxis_y: float, snap: _Snap, pt: float
+) -> None:
     if not style.spines or style.spine_width == 0:
         return
+    w = style.spine_width * pt
+    x0, x1 = snap.feed_x(box[0], w), snap.feed_x(box[2], w)
+    y0, y1, xaxis_y = snap.feed_y(box[1], w), snap.feed_y(box[3], w), snap.feed_y(xaxis_y, w)
     kw = {
         "transform": IdentityTransform(),
         "color": style.foreground,
@@ -631,7 +678,7 @@ def _spines(fig: Figure, style: Style, x0: float, y0: float, x1: float, y1: floa
         "antialiased": style.antialiased,
         "solid_capstyle": "projecting",
     }
-    if style.spines == "lbrt" and xaxis_y == y0:
+    if style.spines == "lbrt" and abs(xaxis_y - y0) < 0.5:
         fig.add_artist(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, joinstyle="miter", **_patch_kw(kw)))
         return
     sides = {"l": ([x0, x0], [y0, y1]), "b": ([x0, x1], [xaxis_y, xaxis_y]), "r": ([x1, x1], [y0, y1])}
@@ -639,7 +686,7 @@ def _spines(fig: Figure, style: Style, x0: float, y0: float, x1: float, y1: floa
     for side in style.spines:
         xs, ys = sides[side]
         fig.add_artist(Line2D(xs, ys, **kw))
-    if style.xaxis_at_zero and "b" in style.spines and xaxis_y != y0 and "l" in style.spines:
+    if style.xaxis_at_zero and "b" in style.spines and abs(xaxis_y - y0) >= 0.5 and "l" in style.spines:
         fig.add_artist(Line2D([x0, x1], [y0, y0], **kw))  # keep the box closed below
 
 
@@ -663,6 +710,7 @@ def _ticks(
     ypos: Any,
     box: tuple[float, float, float, float],
     xaxis_y: float,
+    snap: _Snap,
     pt: float,
 ) -> dict[str, list[list[float]]]:
     """Tick marks on the sides in ``style.ticks``; returns the major tick anchor points (display)."""
@@ -674,21 +722,22 @@ def _ticks(
         (False, x.minor, y.minor, style.minor_tick_length, 0.75 * style.tick_width),
     ):
         L = length * pt
+        w = width * pt
         inner, outer = {"in": (L, 0.0), "out": (0.0, L), "inout": (L / 2, L / 2)}[d]
         segs = []
         for side in style.ticks:
             if side in "bt":
                 base, sgn = (xaxis_y, 1.0) if side == "b" else (y1, -1.0)
                 for p in xpos(xs):
-                    p = float(p)
-                    segs.append([(p, base - sgn * outer), (p, base + sgn * inner)])
+                    p, q = float(p), snap.feed_x(float(p), w)
+                    segs.append([(q, base - sgn * outer), (q, base + sgn * inner)])
                     if major and side == "b":
                         anchors["x"].append([p, base])
             else:
                 base, sgn = (x0, 1.0) if side == "l" else (x1, -1.0)
                 for p in ypos(ys):
-                    p = float(p)
-                    segs.append([(base - sgn * outer, p), (base + sgn * inner, p)])
+                    p, q = float(p), snap.feed_y(float(p), w)
+                    segs.append([(base - sgn * outer, q), (base + sgn * inner, q)])
                     if major and side == "l":
                         anchors["y"].append([base, p])
         if segs and L > 0:

@@ -448,7 +448,7 @@ def _decoration(s: _Draw, theme: str) -> None:
             ggplot=("lb", 1.0),
         ),
     )
-    if s["spines"] and "ticks" not in s.over and theme != "custom":
+    if s["spines"] and "ticks" not in s.over:
         s.d["ticks"] = "".join(c for c in s["ticks"] if c in s["spines"])
     s.set(
         "tick_direction",
@@ -469,7 +469,7 @@ def _decoration(s: _Draw, theme: str) -> None:
         else s.uniform(*{"origin": (4.0, 7.0), "custom": (1.5, 8.0), "ggplot": (2.0, 3.0)}.get(theme, (2.5, 5.0)), 1),
     )
     s.set("minor_tick_length", lambda: round(s["major_tick_length"] * s.uniform(0.45, 0.65), 1))
-    s.set("tick_width", lambda: 0.8 if theme == "matplotlib" else round(min(max(s["spine_width"] * s.uniform(0.7, 1.0), 0.4), 2.5), 2))
+    s.set("tick_width", lambda: 0.8 if theme == "matplotlib" else round(min(max(s["spine_width"] * s.uniform(0.7, 1.0), 0.4), 1.6), 2))
     s.set(
         "minor_ticks",
         lambda: s.chance(

@@ -213,6 +213,15 @@ class _AdsorbedState:
         self.q_prev, self.g_prev = self.q_next, self.g_next
 
 
+def _double_layer_factors(dt: float, ru: float, capacitance_F: float) -> tuple[float, float]:
+    """φ(z) = (1 − e^{−z})/z and e^{−z} for z = Δt/(Ru·C); (0, 0) without a capacitance."""
+    if capacitance_F <= 0.0:
+        return 0.0, 0.0
+    z = dt / (ru * capacitance_F)
+    decay = math.exp(-z)
+    return (1.0 if z < 1e-12 else -math.expm1(-z) / z), decay
+
+
 def solve_with_resistance(
     models: list[DiffusionModel | AdsorbedModel],
     e_applied: np.ndarray,
@@ -223,7 +232,14 @@ def solve_with_resistance(
     *,
     tol_V: float = 1e-10,
 ) -> RawSolution:
-    """All currents with the self-consistent iR drop: E_eff = E_applied − Ru·(Σ faradaic + charging)."""
+    """All currents with the self-consistent iR drop: E_eff = E_applied − Ru·(Σ faradaic + charging).
+
+    The double layer C (in parallel with the faradaic branch, in series with Ru) obeys
+    Ru·C·dE_eff/dt = G(t) − E_eff with G = E_applied − Ru·i_F.  With G linear between samples (the
+    applied programme and the piecewise-linear faradaic current) this is integrated exactly, so
+    the charging current D/Ru, D = G − E_eff, is exact at the samples for sweeps and for steps.
+    Each step solves E = (1 − φ)·G(E) + φ·G_prev − e^{−z}·D_prev for E (strictly increasing).
+    """
     n_total = e_applied.size
     total = n_total - 1  # unknown samples 1..N−1
     shifts = 0.5 * np.diff(e_applied, append=2 * e_applied[-1] - e_applied[-2])
@@ -239,38 +255,41 @@ def solve_with_resistance(
     charging = np.zeros(n_total)
     effective = e_applied.astype(float).copy()
     e_list, shift_list, frac_list = e_applied.tolist(), shifts.tolist(), fraction.tolist()
-    c_dt = capacitance_F / dt
-    i_prev = i_prev2 = 0.0
-    e_prev = e_list[0]
+    phi_z, decay = _double_layer_factors(dt, ru, capacitance_F)
+    gain = 1.0 - phi_z  # weight of this sample's G in E_eff
+    g_prev = e_list[0]  # G at the previous sample (at rest: no current)
+    d_prev = 0.0  # D = G − E_eff = Ru × charging current
+    drop_prev = drop_prev2 = 0.0  # E_applied − E_eff at the two previous samples
     for lo in range(0, total, _LEAF_COUPLED):
         hi = min(lo + _LEAF_COUPLED, total)
         for n in range(lo, hi):
             k = n + 1  # sample index
             e_app, phi = e_list[k], frac_list[k]
+            known = phi_z * g_prev - decay * d_prev
             hist = [st.histories(n, lo) for _, st in diff_states]
-            e = e_app - ru * (2.0 * i_prev - i_prev2)
+            e = e_app - (2.0 * drop_prev - drop_prev2)
             e_lo, e_hi = -math.inf, math.inf
             for _ in range(100):
-                total_i = c_dt * (e - e_prev)
-                slope = c_dt
+                i_f = 0.0
+                slope = 0.0
                 xs = []
                 for (_, st), h in zip(diff_states, hist, strict=True):
                     xf, cur, dcur = st.local(e, h)
                     xs.append((xf, cur))
-                    total_i += phi * cur
+                    i_f += phi * cur
                     slope += phi * dcur
                 ads = []
                 for _, st in ads_states:
                     cur, dcur = st.current(e, shift_list[k])
                     ads.append(cur)
-                    total_i += phi * cur
+                    i_f += phi * cur
                     slope += phi * dcur
-                g = e - e_app + ru * total_i
-                if g > 0:
+                resid = e - gain * (e_app - ru * i_f) - known
+                if resid > 0:
                     e_hi = e
                 else:
                     e_lo = e
-                step = g / (1.0 + ru * max(slope, 0.0))
+                step = resid / (1.0 + gain * ru * max(slope, 0.0))
                 if abs(step) < tol_V:
                     break
                 new = e - step
@@ -287,10 +306,12 @@ def solve_with_resistance(
             for (j, st), cur in zip(ads_states, ads, strict=True):
                 st.accept()
                 faradaic[j, k] = phi * cur
-            charging[k] = c_dt * (e - e_prev)
-            effective[k] = e
-            e_prev = e
-            i_prev2, i_prev = i_prev, total_i
+            g = e_app - ru * i_f
+            d = phi_z * (g - g_prev) + decay * d_prev
+            charging[k] = d / ru
+            effective[k] = g - d
+            g_prev, d_prev = g, d
+            drop_prev2, drop_prev = drop_prev, e_app - effective[k]
         for _, st in diff_states:
             st.transfer(st.x, st.far, hi)
     return RawSolution(faradaic, charging, effective)

@@ -265,9 +265,9 @@ class Cell:
 
     def __post_init__(self) -> None:
         _positive(self, "area_m2", self.area_m2, "m² (0.0707 cm² = 7.07e-6 m²)")
-        if self.area_m2 > 1.0:
+        if self.area_m2 > 0.01:
             raise _fail(
-                self, "area_m2", self.area_m2, "is larger than 1 m²: give the area in m² (1 cm² = 1e-4 m²)"
+                self, "area_m2", self.area_m2, "is above 100 cm²: give the area in m² (1 cm² = 1e-4 m²)"
             )
         _positive(self, "temperature_K", self.temperature_K, "K")
         if not 200.0 <= self.temperature_K <= 500.0:

@@ -42,6 +42,8 @@ from .scenario import CurveSpec, Scenario, draw_scenario
 
 __all__ = ["Sample", "curve_label", "generate_sample", "simulate_curve"]
 
+PNG_LEVEL = 2  # zlib level: 3× faster than 6 for ~10% larger files
+DPV_SUBSTEPS = 20  # solver steps per pulse: peak currents within 0.1–1% of the 50-step solution, 3× faster
 MECHANISM_NAMES = {
     "Reversible": "reversible",
     "QuasiReversible": "quasi-reversible",
@@ -122,7 +124,7 @@ def simulate_curve(
         fouling_per_cycle=spec.artifacts.get("fouling", {}).get("loss_per_cycle", 0.0),
         reference_drift_V_per_cycle=spec.artifacts.get("reference_drift", {}).get("shift_V_per_cycle", 0.0),
     )
-    options: dict[str, Any] = {}
+    options: dict[str, Any] = {"substeps_per_pulse": DPV_SUBSTEPS}
     if not isinstance(spec.waveform, DPVWaveform):
         program = (
             cv_program(spec.waveform) if isinstance(spec.waveform, CVWaveform) else lsv_program(spec.waveform)
@@ -134,28 +136,26 @@ def simulate_curve(
 
 
 def _held_current(clean: SimulatedCurve):
-    """held(k, s): species k's current over segment s had the potential been held where s began."""
+    """held(k, i0, i1): species k's current over points i0..i1-1 had the potential been held from i0."""
     volt = clean.voltammogram
-    cache: dict[int, np.ndarray] = {}
+    cache: dict[tuple[int, int], np.ndarray] = {}
 
-    def held(k: int, s: int) -> np.ndarray:
-        if s not in cache:
-            sel = np.flatnonzero(volt.segment == s)
-            e = np.array(clean.potential_applied_V, dtype=float)
-            e[sel[0] :] = e[sel[0]]
-            stop = sel[-1] + 1
+    def held(k: int, i0: int, i1: int) -> np.ndarray:
+        if (i0, i1) not in cache:
+            e = np.array(clean.potential_applied_V[:i1], dtype=float)
+            e[i0:] = e[i0]
             sim = simulate_program(
                 clean.species,
-                volt.time[:stop],
-                e[:stop],
+                volt.time[:i1],
+                e,
                 clean.cell,
                 potential_offset_V=None
                 if clean.potential_offset_V is None
-                else clean.potential_offset_V[:stop],
-                active_fraction=None if clean.active_fraction is None else clean.active_fraction[:stop],
+                else clean.potential_offset_V[:i1],
+                active_fraction=None if clean.active_fraction is None else clean.active_fraction[:i1],
             )
-            cache[s] = sim.faradaic_A[:, sel]
-        return cache[s][k]
+            cache[(i0, i1)] = sim.faradaic_A[:, i0:i1]
+        return cache[(i0, i1)][k]
 
     return held
 
@@ -339,4 +339,6 @@ def generate_sample(index: int, *, seed: int, config: SynthConfig) -> Sample:
         degradation=degradation,
         render_meta=_jsonable(dict(rendered.meta)),
     )
-    return Sample(label.model_dump(mode="json"), encode_png(rendered.image), tuple(measured))
+    return Sample(
+        label.model_dump(mode="json"), encode_png(rendered.image, compress_level=PNG_LEVEL), tuple(measured)
+    )

@@ -237,7 +237,7 @@ def _dpv_waveform(rng: np.random.Generator, start: float, turn: float) -> DPVWav
         step_V=float(rng.choice([0.002, 0.004, 0.005, 0.01])),
         amplitude_V=float(rng.choice([0.01, 0.025, 0.05, 0.075, 0.1])),
         pulse_width_s=width,
-        period_s=round(width + float(rng.choice([0.05, 0.1, 0.2, 0.4])), 3),
+        period_s=round(width * float(rng.choice([2.0, 2.5, 4.0, 5.0, 8.0, 10.0])), 3),
     )
 
 
@@ -260,6 +260,8 @@ def _curve(
     if artifacts is None:
         artifacts = _draw_artifacts(rng, config, ip, technique)
     # Ru sized for a visible iR drop at the expected peak current, within what real cells have
+    if technique == "DPV":  # a staircase solve with iR coupling costs 20× more; DPV keeps Cdl only
+        artifacts = {k: v for k, v in artifacts.items() if k != "ru"}
     ru = min(MAX_RU_OHM, artifacts["ru"]["ir_drop_V"] / ip) if "ru" in artifacts and ip > 0 else 0.0
     cdl = artifacts.get("charging", {}).get("cdl_F_m2", 0.0)
     cell = Cell(area_m2=area_m2, ru_ohm=ru, cdl_F_m2=cdl)
@@ -312,14 +314,17 @@ def draw_scenario(rng: np.random.Generator, config: SynthConfig) -> Scenario:
     if kind == "overlay":
         n = int(rng.integers(2, 5))
         curves = []
+        shared: dict[str, dict[str, float]] | None = None  # one cell, one instrument: the same artifacts
         for j in range(n):
             shifted = tuple(round(e + float(rng.uniform(-0.15, 0.15)), 3) for e in e0s)
             cj = _Common(
                 c.diffusion, _round_sig(c.concentration * rng.uniform(0.4, 1.6)), c.scan_rate, c.initially
             )
-            curves.append(
-                _curve(rng, config, technique, mechs, shifted, cj, 1, area, legend=f"sample {chr(65 + j)}")
+            curve = _curve(
+                rng, config, technique, mechs, shifted, cj, 1, area, shared, legend=f"sample {chr(65 + j)}"
             )
+            shared = dict(curve.artifacts)
+            curves.append(curve)
         return Scenario(kind, technique, tuple(curves))
     n = int(rng.integers(config.series_length[0], config.series_length[1] + 1))
     probe = _curve(rng, config, technique, mechs, e0s, c, 1, area)

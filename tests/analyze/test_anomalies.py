@@ -1,0 +1,218 @@
+"""Anomaly detectors: each planted artifact is found, clean curves raise no alarm.
+
+Artifacts are planted with the simulator's own physics (:func:`voltlens.simulate.simulate_measurement`:
+solved Ru, fouling and reference drift; recorded noise, drift, spikes, clipping, ADC steps), plus an
+EC mechanism for the missing return peak and a window cut short for the truncated wave.  Small
+synthetic arrays check the detectors' arithmetic on their own.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from voltlens.analyze.anomalies import (
+    DETECTORS,
+    THRESHOLDS,
+    curve_features,
+    detect_anomalies,
+    detect_clipping,
+    detect_quantisation,
+    detect_spikes,
+    logistic_confidence,
+)
+from voltlens.analyze.engine import analyze_curve
+from voltlens.constants import f_inverse_volts
+from voltlens.errors import ParameterError
+from voltlens.model import Technique, Voltammogram
+from voltlens.simulate import (
+    EC,
+    Artifacts,
+    Cell,
+    CVWaveform,
+    DPVWaveform,
+    QuasiReversible,
+    Reversible,
+    simulate_measurement,
+)
+
+SEEDS = [0, 1, 2]
+AREA, CONC, D = 7.07e-6, 1.0, 1e-9
+F = 96485.33212
+
+
+def _ip(v: float) -> float:
+    """Randles–Ševčík peak current of the base couple (B&F 6.2.19), the signal scale."""
+    return 0.4463 * F * AREA * CONC * math.sqrt(f_inverse_volts() * v * D)
+
+
+def _measure(rng, *, kind: str | None = None, species=None, cycles: int = 1, v: float = 0.1, vertex: float = 0.35):
+    ip = _ip(v)
+    sp = species or Reversible(e0_V=0.0, concentration_mol_m3=CONC, diffusion_m2_s=D)
+    art = {"noise_rms_A": 0.002 * ip, "background_linear_A_per_V": 0.02 * ip}
+    ru = 0.0
+    if kind == "noise":
+        art["noise_rms_A"] = 0.06 * ip
+    elif kind == "drift":
+        art["drift_A_per_s"] = 0.3 * ip / (cycles * 2 * 0.7 / v)
+    elif kind == "spikes":
+        art.update(spike_count=3, spike_amplitude_A=0.6 * ip)
+    elif kind == "clipping":
+        art["clip_A"] = 0.7 * ip
+    elif kind == "quantisation":
+        art["adc_lsb_A"] = 0.05 * ip
+    elif kind == "fouling":
+        art["fouling_per_cycle"] = 0.15
+    elif kind == "reference_drift":
+        art["reference_drift_V_per_cycle"] = 0.02
+    elif kind == "ir_distortion":
+        ru = 0.07 / ip
+    elif kind == "missing_return_peak":
+        sp = EC(e0_V=0.0, concentration_mol_m3=CONC, diffusion_m2_s=D, kf_per_s=10 * f_inverse_volts() * v)
+    elif kind == "truncated":
+        vertex = 0.0
+    wave = CVWaveform(start_V=-0.35, vertex_V=vertex, scan_rate_V_s=v, step_V=0.002, n_cycles=cycles)
+    cell = Cell(area_m2=AREA, cdl_F_m2=0.15, ru_ohm=ru)
+    measured, _, _ = simulate_measurement(sp, wave, cell, Artifacts(**art), rng=rng)
+    return measured
+
+
+CYCLES = {"fouling": 4, "reference_drift": 4, "drift": 4}
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("kind", sorted(DETECTORS))
+def test_planted_artifact_is_found(kind, seed):
+    rng = np.random.default_rng(seed)
+    v = _measure(rng, kind=kind, cycles=CYCLES.get(kind, 1))
+    found = {a.kind: a for a in detect_anomalies(v, analyze_curve(v))}
+    assert kind in found, f"{kind} not found; found {sorted(found)}"
+    a = found[kind]
+    assert 0.5 <= a.confidence <= 1 and 0 <= a.severity <= 1
+    assert a.detail and a.evidence["score"] >= a.evidence["threshold"]
+    assert set(found) <= {kind, "drift" if kind == "fouling" else kind}, f"extra alarms: {sorted(found)}"
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize(
+    "species",
+    [
+        Reversible(e0_V=0.0, concentration_mol_m3=CONC, diffusion_m2_s=D),
+        QuasiReversible(e0_V=0.0, concentration_mol_m3=CONC, diffusion_m2_s=D, k0_m_s=3e-5, alpha=0.4),
+    ],
+    ids=["reversible", "quasi-reversible"],
+)
+@pytest.mark.parametrize("cycles", [1, 4])
+def test_clean_curves_raise_no_alarm(species, cycles, seed):
+    v = _measure(np.random.default_rng(seed), species=species, cycles=cycles, vertex=0.4)
+    assert detect_anomalies(v, analyze_curve(v)) == ()
+    assert detect_anomalies(v) == ()  # nor without the engine's analysis
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_clean_dpv_raises_no_alarm(seed):
+    rng = np.random.default_rng(seed)
+    sp = Reversible(e0_V=0.0, concentration_mol_m3=CONC, diffusion_m2_s=D)
+    wave = DPVWaveform(start_V=-0.3, end_V=0.3, step_V=0.005, amplitude_V=0.025, pulse_width_s=0.05, period_s=0.1)
+    v, clean, _ = simulate_measurement(sp, wave, Cell(area_m2=AREA), Artifacts(noise_rms_A=1e-9), rng=rng)
+    assert v.technique is Technique.DPV
+    assert detect_anomalies(v, analyze_curve(v)) == ()
+
+
+def test_truncated_dpv_peak_at_the_edge():
+    sp = Reversible(e0_V=0.0, concentration_mol_m3=CONC, diffusion_m2_s=D)
+    wave = DPVWaveform(start_V=-0.3, end_V=-0.05, step_V=0.005, amplitude_V=0.025, pulse_width_s=0.05, period_s=0.1)
+    v, _, _ = simulate_measurement(sp, wave, Cell(area_m2=AREA), Artifacts(), rng=np.random.default_rng(0))
+    kinds = {a.kind for a in detect_anomalies(v)}
+    assert "truncated" in kinds
+
+
+# ---------------------------------------------------------------- detectors on synthetic arrays
+
+
+def _triangle(n: int = 400) -> np.ndarray:
+    up = np.linspace(-0.3, 0.3, n // 2)
+    return np.concatenate([up, up[::-1]])
+
+
+def _bump(e: np.ndarray) -> np.ndarray:
+    half = e.size // 2
+    y = np.exp(-(((e - 0.05) / 0.04) ** 2))
+    y[half:] = -np.exp(-(((e[half:] + 0.0) / 0.04) ** 2))
+    return 1e-5 * y
+
+
+def test_quantisation_on_a_grid():
+    e = _triangle()
+    y = _bump(e)
+    lsb = 4e-7  # 4 % of the 10 µA peak
+    v = Voltammogram(e, np.round(y / lsb) * lsb)
+    a = detect_quantisation(v)
+    assert a is not None and a.confidence > 0.9
+    assert a.evidence["step"] == pytest.approx(lsb, rel=1e-9)
+    assert detect_quantisation(Voltammogram(e, y)) is None
+
+
+def test_clipping_flat_top_vs_repeated_levels():
+    e = _triangle()
+    y = _bump(e)
+    v = Voltammogram(e, np.clip(y, -0.7e-5, 0.7e-5))
+    a = detect_clipping(v)
+    assert a is not None and a.confidence > 0.9
+    assert a.evidence["level"] == pytest.approx(0.7e-5)
+    assert detect_clipping(Voltammogram(e, y)) is None or detect_clipping(Voltammogram(e, y)).confidence < 0.5
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_spikes_are_single_points(seed):
+    rng = np.random.default_rng(seed)
+    e = _triangle()
+    y = _bump(e) + rng.normal(0, 2e-8, e.size)
+    where = rng.choice(np.r_[20:180, 220:380], size=2, replace=False)
+    spiky = y.copy()
+    spiky[where] += 5e-6
+    a = detect_spikes(Voltammogram(e, spiky))
+    assert a is not None and a.confidence > 0.9
+    assert set(a.evidence["indices"]) == set(where.tolist())
+    b = detect_spikes(Voltammogram(e, y))
+    assert b is None or b.confidence < 0.5
+
+
+def test_features_scale_is_the_peak_height():
+    e = _triangle()
+    f = curve_features(Voltammogram(e, _bump(e)))
+    assert f.scale == pytest.approx(1e-5, rel=0.05)
+    assert len(f.sweeps.bounds) == 2
+
+
+def test_logistic_confidence():
+    assert logistic_confidence(1.0, 1.0) == pytest.approx(0.5)
+    assert logistic_confidence(2.0, 1.0) > 0.9
+    assert logistic_confidence(0.5, 1.0) < 0.1
+    assert logistic_confidence(0.0, 1.0) == 0.0
+    assert logistic_confidence(math.inf, 1.0) == 1.0
+
+
+def test_registry_and_errors():
+    assert set(DETECTORS) == set(THRESHOLDS)
+    assert {
+        "noise",
+        "drift",
+        "clipping",
+        "spikes",
+        "ir_distortion",
+        "missing_return_peak",
+        "reference_drift",
+        "truncated",
+        "fouling",
+        "quantisation",
+    } == set(DETECTORS)
+    e = _triangle()
+    v = Voltammogram(e, _bump(e))
+    with pytest.raises(ParameterError, match="kinds"):
+        detect_anomalies(v, kinds=["nonsense"])
+    with pytest.raises(ParameterError, match="min_confidence"):
+        detect_anomalies(v, min_confidence=2)
+    assert detect_anomalies(v, kinds=["noise"]) == ()
