@@ -81,10 +81,16 @@ def make_sample(rng: np.random.Generator, kinds: set[str] | None = None) -> Samp
     v = float(rng.choice([0.02, 0.05, 0.1, 0.2, 0.5]))
     area = 7.07e-6 * rng.uniform(0.5, 2.0)
     if "missing_return_peak" in kinds:
-        species = EC(e0_V=e0, concentration_mol_m3=conc, diffusion_m2_s=d, kf_per_s=rng.uniform(3, 20) * f * v)
+        species = EC(
+            e0_V=e0, concentration_mol_m3=conc, diffusion_m2_s=d, kf_per_s=rng.uniform(3, 20) * f * v
+        )
     elif rng.random() < 0.3:
         species = QuasiReversible(
-            e0_V=e0, concentration_mol_m3=conc, diffusion_m2_s=d, k0_m_s=10 ** rng.uniform(-5, -3.5), alpha=rng.uniform(0.35, 0.65)
+            e0_V=e0,
+            concentration_mol_m3=conc,
+            diffusion_m2_s=d,
+            k0_m_s=10 ** rng.uniform(-5, -3.5),
+            alpha=rng.uniform(0.35, 0.65),
         )
     else:
         species = Reversible(e0_V=e0, concentration_mol_m3=conc, diffusion_m2_s=d)

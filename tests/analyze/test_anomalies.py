@@ -48,7 +48,9 @@ def _ip(v: float) -> float:
     return 0.4463 * F * AREA * CONC * math.sqrt(f_inverse_volts() * v * D)
 
 
-def _measure(rng, *, kind: str | None = None, species=None, cycles: int = 1, v: float = 0.1, vertex: float = 0.35):
+def _measure(
+    rng, *, kind: str | None = None, species=None, cycles: int = 1, v: float = 0.1, vertex: float = 0.35
+):
     ip = _ip(v)
     sp = species or Reversible(e0_V=0.0, concentration_mol_m3=CONC, diffusion_m2_s=D)
     art = {"noise_rms_A": 0.002 * ip, "background_linear_A_per_V": 0.02 * ip}
@@ -115,15 +117,19 @@ def test_clean_curves_raise_no_alarm(species, cycles, seed):
 def test_clean_dpv_raises_no_alarm(seed):
     rng = np.random.default_rng(seed)
     sp = Reversible(e0_V=0.0, concentration_mol_m3=CONC, diffusion_m2_s=D)
-    wave = DPVWaveform(start_V=-0.3, end_V=0.3, step_V=0.005, amplitude_V=0.025, pulse_width_s=0.05, period_s=0.1)
-    v, clean, _ = simulate_measurement(sp, wave, Cell(area_m2=AREA), Artifacts(noise_rms_A=1e-9), rng=rng)
+    wave = DPVWaveform(
+        start_V=-0.3, end_V=0.3, step_V=0.005, amplitude_V=0.025, pulse_width_s=0.05, period_s=0.1
+    )
+    v, _, _ = simulate_measurement(sp, wave, Cell(area_m2=AREA), Artifacts(noise_rms_A=1e-9), rng=rng)
     assert v.technique is Technique.DPV
     assert detect_anomalies(v, analyze_curve(v)) == ()
 
 
 def test_truncated_dpv_peak_at_the_edge():
     sp = Reversible(e0_V=0.0, concentration_mol_m3=CONC, diffusion_m2_s=D)
-    wave = DPVWaveform(start_V=-0.3, end_V=-0.05, step_V=0.005, amplitude_V=0.025, pulse_width_s=0.05, period_s=0.1)
+    wave = DPVWaveform(
+        start_V=-0.3, end_V=-0.05, step_V=0.005, amplitude_V=0.025, pulse_width_s=0.05, period_s=0.1
+    )
     v, _, _ = simulate_measurement(sp, wave, Cell(area_m2=AREA), Artifacts(), rng=np.random.default_rng(0))
     kinds = {a.kind for a in detect_anomalies(v)}
     assert "truncated" in kinds

@@ -30,7 +30,9 @@ def _toy_curve(*, density: bool = False, nan: bool = False) -> CurveAnalysis:
     v = Voltammogram(e, i, scan_rate=0.1, current_is_density=density, source="toy.csv")
     u = NAN if nan else 1e-8
     pa = FoundPeak("anodic", 1, 0, Quantity(0.03, "V", 0.001), Quantity(10.0, "A", u), 0.5, confidence=0.9)
-    pc = FoundPeak("cathodic", 1, 1, Quantity(-0.03, "V", 0.001), Quantity(-9.0, "A", u), -0.5, confidence=0.8)
+    pc = FoundPeak(
+        "cathodic", 1, 1, Quantity(-0.03, "V", 0.001), Quantity(-9.0, "A", u), -0.5, confidence=0.8
+    )
     couple = FoundCouple(
         0,
         1,
@@ -62,7 +64,9 @@ def test_minimum_contract_keys_and_types():
     assert set(couple) >= {"E_half", "delta_Ep", "current_ratio", "reversibility", "confidence"}
     assert couple["delta_Ep"] == {"value": 0.06, "unit": "V", "uncertainty": 0.0014}
     assert couple["k0"]["unit"] == "cm/s" and couple["k0"]["value"] == pytest.approx(1e-2)  # 1e-4 m/s
-    assert curve["anomalies"] == [{"kind": "noise", "confidence": 0.7, "detail": "noisy", "severity": 0.2, "cycle": None}]
+    assert curve["anomalies"] == [
+        {"kind": "noise", "confidence": 0.7, "detail": "noisy", "severity": 0.2, "cycle": None}
+    ]
 
 
 def test_nan_and_inf_never_reach_json():
@@ -96,9 +100,13 @@ def test_schema_requires_the_minimum_contract():
     json.dumps(schema)  # serialisable
     assert {"schema_version", "curves", "series", "interpretation"} <= set(schema["required"])
     defs = schema["$defs"]
-    assert {"source", "technique", "scan_rate", "peaks", "couples", "anomalies"} <= set(defs["CurveOut"]["required"])
+    assert {"source", "technique", "scan_rate", "peaks", "couples", "anomalies"} <= set(
+        defs["CurveOut"]["required"]
+    )
     assert {"direction", "cycle", "potential", "current", "confidence"} <= set(defs["PeakOut"]["required"])
-    assert {"E_half", "delta_Ep", "current_ratio", "reversibility", "confidence"} <= set(defs["CoupleOut"]["required"])
+    assert {"E_half", "delta_Ep", "current_ratio", "reversibility", "confidence"} <= set(
+        defs["CoupleOut"]["required"]
+    )
     assert {"kind", "confidence", "detail"} <= set(defs["AnomalyOut"]["required"])
     assert set(defs["QuantityOut"]["required"]) == {"value", "unit", "uncertainty"}
     assert defs["PeakOut"]["properties"]["direction"]["enum"] == ["anodic", "cathodic"]
@@ -120,13 +128,26 @@ def _series(textbook, kind: str):
     if kind == "scan_rate":
         for v in (0.05, 0.1, 0.2, 0.4):
             s = textbook.simulate_cv(
-                [textbook.Couple(0.0)], e_start=-0.35, e_vertex=0.35, scan_rate=v, step=2e-3, noise=3e-9, rng=rng
+                [textbook.Couple(0.0)],
+                e_start=-0.35,
+                e_vertex=0.35,
+                scan_rate=v,
+                step=2e-3,
+                noise=3e-9,
+                rng=rng,
             )
-            curves.append(Voltammogram(s.potential, s.current, scan_rate=v, area_m2=7.07e-6, source=f"v{v}.csv"))
+            curves.append(
+                Voltammogram(s.potential, s.current, scan_rate=v, area_m2=7.07e-6, source=f"v{v}.csv")
+            )
         return analyze(curves, concentration_mol_m3=1.0)
     for c in (0.0, 0.5, 1.0, 2.0):
         s = textbook.simulate_cv(
-            [textbook.Couple(0.0, conc=max(c, 1e-12))], e_start=-0.35, e_vertex=0.35, step=2e-3, noise=3e-9, rng=rng
+            [textbook.Couple(0.0, conc=max(c, 1e-12))],
+            e_start=-0.35,
+            e_vertex=0.35,
+            step=2e-3,
+            noise=3e-9,
+            rng=rng,
         )
         curves.append(Voltammogram(s.potential, s.current, scan_rate=0.1, source=f"c{c}.csv"))
     return analyze(curves, concentrations=[0.0, 0.5, 1.0, 2.0])
@@ -144,7 +165,11 @@ def test_series_contract(textbook, kind):
         assert series["log_log_slope"]["unit"] == "1"
         assert series["diffusion_coefficient"]["unit"] == "cm2/s"
         assert series["diffusion_coefficient"]["value"] == pytest.approx(1e-5, rel=0.05)  # D = 1e-9 m²/s
-        assert series["log_log_slope_ci"]["low"] < series["log_log_slope"]["value"] < series["log_log_slope_ci"]["high"]
+        assert (
+            series["log_log_slope_ci"]["low"]
+            < series["log_log_slope"]["value"]
+            < series["log_log_slope_ci"]["high"]
+        )
     else:
         assert series["slope"]["unit"] == "A/mM"
         assert series["concentrations"][0] == {"value": 0.0, "unit": "mM", "uncertainty": None}

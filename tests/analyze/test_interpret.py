@@ -98,7 +98,9 @@ def _cv(textbook, couples, *, rng, noise=0.0, scan_rate=0.1, cycles=1, source="c
         **kw,
     )
     cycle = np.repeat(np.arange(1, cycles + 1), s.potential.size // cycles) if cycles > 1 else None
-    return Voltammogram(s.potential, s.current, scan_rate=scan_rate, area_m2=7.07e-6, cycle=cycle, source=source)
+    return Voltammogram(
+        s.potential, s.current, scan_rate=scan_rate, area_m2=7.07e-6, cycle=cycle, source=source
+    )
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -185,3 +187,21 @@ def test_no_nan_in_text_for_empty_curve():
     assert "no peak found" in result.interpretation
     assert "nan" not in result.interpretation.lower()
     assert not math.isnan(len(result.interpretation))
+
+
+def test_cycle_decay_is_reported():
+    from voltlens.simulate import Artifacts, Cell, CVWaveform, Reversible, simulate_measurement
+
+    sp = Reversible(e0_V=0.0, concentration_mol_m3=1.0, diffusion_m2_s=1e-9)
+    wave = CVWaveform(start_V=-0.35, vertex_V=0.4, scan_rate_V_s=0.1, step_V=0.002, n_cycles=5)
+    art = Artifacts(noise_rms_A=2e-8, fouling_per_cycle=0.1)
+    v, _, _ = simulate_measurement(
+        sp, wave, Cell(area_m2=7.07e-6, cdl_F_m2=0.1), art, rng=np.random.default_rng(0)
+    )
+    result = analyze(v)
+    data = check_evidence(result)
+    cs = data["curves"][0]["cycle_stability"]
+    assert cs is not None and cs["significant"]
+    assert cs["decay_per_cycle"]["value"] == pytest.approx(10.0, abs=2.0)  # 10 % of the area lost per cycle
+    assert "peak current decays by" in result.interpretation
+    assert "fouling" in {a.kind for a in result.curves[0].anomalies}

@@ -283,3 +283,74 @@ def test_stable_cycles_not_significant(seed):
     k = np.arange(1, 6)
     result = cycle_stability(k, 1e-5 * (1 + rng.normal(0, 1e-3, k.size)))
     assert abs(result.decay_per_cycle.value) < 0.5
+
+
+# ---------------------------------------------------------------- through the simulator and the engine
+
+
+def _simulated(seed, curves, noise_rel):
+    from voltlens.simulate import Artifacts, apply_artifacts
+
+    rng = np.random.default_rng(seed)
+    scale = max(float(np.max(np.abs(c.faradaic_A.sum(axis=0)))) for c in curves)
+    return [apply_artifacts(c, Artifacts(noise_rms_A=noise_rel * scale), rng=rng)[0] for c in curves]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_simulated_scan_rate_series_diffusion(seed):
+    from voltlens.analyze import analyze
+    from voltlens.simulate import Cell, CVWaveform, Reversible, scan_rate_series
+
+    sp = Reversible(e0_V=0.0, concentration_mol_m3=1.0, diffusion_m2_s=7e-10)
+    wave = CVWaveform(start_V=-0.35, vertex_V=0.4, scan_rate_V_s=0.1, step_V=0.002)
+    rates = [0.02, 0.05, 0.1, 0.2, 0.5, 1.0]
+    curves = _simulated(seed, scan_rate_series(sp, wave, Cell(area_m2=7.07e-6, cdl_F_m2=0.1), rates), 0.003)
+    result = analyze(curves, concentration_mol_m3=1.0)
+    study = result.series.study
+    assert result.series.kind == "scan_rate" and study.regime == "diffusion"
+    assert study.log_fit.slope == pytest.approx(0.50, abs=0.02)
+    assert study.diffusion.value == pytest.approx(7e-10, rel=0.05)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_simulated_scan_rate_series_adsorbed(seed):
+    from voltlens.analyze import analyze
+    from voltlens.simulate import Adsorbed, Cell, CVWaveform, scan_rate_series
+
+    sp = Adsorbed(e0_V=0.0, coverage_mol_m2=1e-6)
+    wave = CVWaveform(start_V=-0.3, vertex_V=0.3, scan_rate_V_s=0.1, step_V=0.002)
+    rates = [0.02, 0.05, 0.1, 0.2, 0.5]
+    curves = _simulated(seed, scan_rate_series(sp, wave, Cell(area_m2=7.07e-6, cdl_F_m2=0.05), rates), 0.003)
+    study = analyze(curves).series.study
+    assert study.regime == "surface"
+    assert study.log_fit.slope == pytest.approx(1.0, abs=0.03)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("technique", ["CV", "DPV"])
+def test_simulated_calibration_with_blank(seed, technique):
+    from voltlens.analyze import analyze
+    from voltlens.simulate import Cell, CVWaveform, DPVWaveform, Reversible, concentration_series
+
+    sp = Reversible(e0_V=0.05, concentration_mol_m3=1.0, diffusion_m2_s=1e-9)
+    if technique == "CV":
+        wave = CVWaveform(start_V=-0.3, vertex_V=0.4, scan_rate_V_s=0.1, step_V=0.002)
+        truth = 0.4463 * F * 7.07e-6 * math.sqrt(F / (R * T) * 0.1 * 1e-9)  # Randles–Ševčík, A per mM
+    else:
+        wave = DPVWaveform(
+            start_V=-0.25, end_V=0.35, step_V=0.005, amplitude_V=0.025, pulse_width_s=0.05, period_s=0.1
+        )
+        truth = None
+    curves = concentration_series(sp, wave, Cell(area_m2=7.07e-6, cdl_F_m2=0.1), [0.1, 0.25, 0.5, 1.0, 2.0])
+    if truth is None:  # the simulated faradaic peak at 1 mM: the data's own ground truth
+        one = next(c for c in curves if c.voltammogram.metadata["concentration_mol_m3"] == 1.0)
+        truth = float(np.max(one.faradaic_A.sum(axis=0)))
+    conc = [c.voltammogram.metadata["concentration_mol_m3"] for c in curves]
+    assert conc[0] == 0.0  # the blank
+    result = analyze(_simulated(seed, curves, 0.005), concentrations=conc)
+    study = result.series.study
+    assert study.fit.slope == pytest.approx(truth, rel=0.03)
+    assert study.headline == "iupac_blank"
+    lod = study.headline_limit.lod.value
+    # 3 s_blank / S with s_blank at most the blank's raw noise (0.5 % of the 2 mM peak)
+    assert 0 < lod <= 3 * 0.005 * 2.0 * 1.05

@@ -11,6 +11,7 @@ two-electron Nernstian wave at the mean formal potential (B&F §6.2; Polcyn & Sh
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -41,7 +42,9 @@ RT_F = thermal_voltage()
 
 @pytest.mark.parametrize(("alpha", "n"), [(0.3, 1), (0.5, 1), (0.7, 2)])
 def test_irreversible_peak_current_width_and_shift(alpha, n):
-    sp = Irreversible(e0_V=0.0, concentration_mol_m3=1.0, diffusion_m2_s=D, k0_m_s=1e-9, alpha=alpha, n=n, initially="ox")
+    sp = Irreversible(
+        e0_V=0.0, concentration_mol_m3=1.0, diffusion_m2_s=D, k0_m_s=1e-9, alpha=alpha, n=n, initially="ox"
+    )
     rates = [0.01, 0.1, 1.0]
     curves = scan_rate_series(sp, LSVWaveform(0.1, -1.3, 0.1, 0.001), CELL, rates)
     peaks = [peak(c.voltammogram.potential, c.voltammogram.current, -1) for c in curves]
@@ -82,7 +85,9 @@ def test_ec_without_chemistry_is_the_plain_couple():
     ec = EC(e0_V=0.0, concentration_mol_m3=1.0, diffusion_m2_s=D, kf_per_s=0.0, initially="ox")
     rev = Reversible(e0_V=0.0, concentration_mol_m3=1.0, diffusion_m2_s=D, initially="ox")
     w = CVWaveform(0.3, -0.3, 0.1)
-    assert np.allclose(simulate_cv(ec, w, CELL).voltammogram.current, simulate_cv(rev, w, CELL).voltammogram.current)
+    assert np.allclose(
+        simulate_cv(ec, w, CELL).voltammogram.current, simulate_cv(rev, w, CELL).voltammogram.current
+    )
 
 
 def test_ec_return_peak_shrinks_as_kf_grows():
@@ -91,7 +96,7 @@ def test_ec_return_peak_shrinks_as_kf_grows():
         sp = EC(e0_V=0.0, concentration_mol_m3=1.0, diffusion_m2_s=D, kf_per_s=kf, initially="red")
         (_, ipa), (_, ipc) = cv_peaks(simulate_cv(sp, CVWaveform(-0.3, 0.3, 0.1), CELL), first_sign=1)
         ratios.append(abs(ipc) / ipa)
-    assert all(a > b for a, b in zip(ratios, ratios[1:], strict=False))
+    assert all(a > b for a, b in itertools.pairwise(ratios))
     assert ratios[-1] < 0.2
 
 

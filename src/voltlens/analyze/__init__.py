@@ -204,7 +204,7 @@ def _first_cycle(curve: CurveAnalysis) -> int:
 
 def _main_peak(curve: CurveAnalysis, direction: str | None = None, cycle: int | None = None) -> int | None:
     """Index of the largest peak (in ``direction``) of a cycle (default: the first), preferring
-    confident non-shoulder peaks."""
+    peaks of the cycle's first sweep, then confident non-shoulder peaks."""
     cyc = _first_cycle(curve) if cycle is None else cycle
     cands = [
         k
@@ -215,9 +215,11 @@ def _main_peak(curve: CurveAnalysis, direction: str | None = None, cycle: int | 
     ]
     if not cands:
         return None
+    first_sweep = min(curve.peaks[k].segment for k in cands)
     return max(
         cands,
         key=lambda k: (
+            curve.peaks[k].segment == first_sweep,  # the forward sweep: the cleanest baseline
             not curve.peaks[k].shoulder,
             curve.peaks[k].confidence >= 0.5,
             abs(curve.peaks[k].height.value),

@@ -775,7 +775,12 @@ def detect_drift(
         )
     e, y = f.potential, f.smoothed
     span = float(np.ptp(e))
-    if len(cycles) != 1 or f.sweeps.count < 2 or span <= 0 or abs(e[-1] - e[0]) > max(3 * f.step_V, 0.01 * span):
+    if (
+        len(cycles) != 1
+        or f.sweeps.count < 2
+        or span <= 0
+        or abs(e[-1] - e[0]) > max(3 * f.step_V, 0.01 * span)
+    ):
         return None
     n = max(3, e.size // 200)
     mismatch = float(np.mean(y[-n:]) - np.mean(y[:n]))

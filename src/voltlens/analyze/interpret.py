@@ -97,10 +97,10 @@ class _Quoter:
 
 
 def _decimals(uncertainty: float | None, minimum: int = 2) -> int:
-    """Decimals that show two significant digits of an uncertainty (at least ``minimum``, at most 6)."""
+    """Decimals that show two significant digits of an uncertainty (at least ``minimum``, at most 4)."""
     if uncertainty is None or not math.isfinite(uncertainty) or uncertainty <= 0:
         return minimum
-    return int(min(6, max(minimum, 1 - math.floor(math.log10(uncertainty)))))
+    return int(min(4, max(minimum, 1 - math.floor(math.log10(uncertainty)))))
 
 
 def _finite(q: QuantityOut | None) -> bool:
@@ -240,10 +240,8 @@ def _curve_text(q: _Quoter, curve: CurveOut, i: int, *, brief: bool, several: bo
         rate = q.fixed(
             cs.decay_per_cycle.value, 1, "%/cycle", f"curves[{i}].cycle_stability.decay_per_cycle.value"
         )
-        way = "lost" if cs.decay_per_cycle.value > 0 else "gained"
-        parts.append(
-            f"The {cs.direction} peak current is {way} at {rate.replace('-', '')} ({cs.model} fit over the cycles). "
-        )
+        way = "decays" if cs.decay_per_cycle.value > 0 else "grows (negative decay)"
+        parts.append(f"The {cs.direction} peak current {way} by {rate} ({cs.model} fit over the cycles). ")
     if curve.anomalies:
         items = []
         for k, a in enumerate(curve.anomalies):

@@ -520,7 +520,10 @@ def calibration_study(
     blank_mean = float(r[blanks].mean()) if n_blank else None
     s_blank, source = None, None
     if n_blank >= 2:
-        s_blank, source = float(np.std(r[blanks], ddof=1)), f"standard deviation of {n_blank} blank replicates"
+        s_blank, source = (
+            float(np.std(r[blanks], ddof=1)),
+            f"standard deviation of {n_blank} blank replicates",
+        )
     elif blank_sd is not None:
         s_blank, source = float(blank_sd), blank_sd_source
 

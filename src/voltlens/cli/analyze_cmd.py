@@ -55,22 +55,39 @@ def _warn(message: str) -> None:
 
 
 def _read_image(path: Path) -> list[Voltammogram]:
-    """Digitise a plot image when voltlens.digitize is installed, else a clear one-line error."""
+    """Digitise a plot image with ``voltlens.digitize.read(path)`` when the digitizer is installed,
+    else a clear one-line error naming the file."""
+    missing = DataError(
+        str(path),
+        f"is an image ({path.suffix.lower()}); reading plots needs the digitizer (voltlens.digitize), "
+        "which is not available in this installation",
+    )
     try:
         import voltlens.digitize as digitize  # type: ignore[import-not-found]
     except ImportError:
-        raise DataError(
-            str(path),
-            f"is an image ({path.suffix.lower()}); reading plots needs the digitizer (voltlens.digitize), "
-            "which is not available in this installation",
-        ) from None
+        raise missing from None
     reader = next(
         (getattr(digitize, n) for n in ("read", "digitize_file", "digitize") if hasattr(digitize, n)), None
     )
     if reader is None:
-        raise DataError(str(path), "is an image, but voltlens.digitize offers no reader for it")
+        raise missing
     result = reader(path)
     return [result] if isinstance(result, Voltammogram) else list(result)
+
+
+def _skipped_measurements(v: Voltammogram) -> list[str]:
+    """Readable names of the measurements a reader found next to this one and left out."""
+    extra = v.metadata.get("skipped_measurements") or []
+    if isinstance(extra, str | dict):
+        extra = [extra]
+    out = []
+    for item in extra:
+        if isinstance(item, dict):
+            title, kind = item.get("title"), item.get("kind")
+            out.append(f"{title} ({kind})" if title and kind else str(title or kind or item))
+        else:
+            out.append(str(item))
+    return out
 
 
 def read_inputs(paths: list[Path]) -> tuple[list[Voltammogram], list[tuple[str, str]]]:
@@ -98,12 +115,9 @@ def read_inputs(paths: list[Path]) -> tuple[list[Voltammogram], list[tuple[str, 
             raise
         except Exception as exc:  # a reader bug must still be one line naming the file
             raise DataError(name, f"could not be read ({type(exc).__name__}: {exc})") from None
-        for v in found:
-            extra = v.metadata.get("skipped_measurements")
-            if extra:
-                what = extra if isinstance(extra, str) else ", ".join(map(str, extra))
-                _warn(f"{name}: also holds {what}, not analysed")
-                skipped.append((name, f"also holds {what}"))
+        for what in dict.fromkeys(w for v in found for w in _skipped_measurements(v)):
+            _warn(f"{name}: also holds {what}, not analysed")
+            skipped.append((name, f"also holds {what}"))
         curves.extend(found)
     if not curves:
         raise DataError(

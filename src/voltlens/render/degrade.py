@@ -20,7 +20,7 @@ from types import MappingProxyType
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageFilter
+from PIL import Image, ImageChops, ImageFilter
 
 from ..errors import ConfigError, ParameterError
 from .draw import Rendered
@@ -210,7 +210,13 @@ def sample_degradation(rng: np.random.Generator, *, kind: str | None = None) -> 
 
 def degrade(rendered: Rendered, spec: Degradation, *, rng: np.random.Generator) -> Rendered:
     """``rendered`` degraded by ``spec``; ``rng`` draws only the noise.  The transform and the
-    pixel positions in ``meta`` are carried through every geometric step exactly."""
+    pixel positions in ``meta`` are carried through every geometric step exactly.
+
+    When the page is warped, the resampling to ``scale`` is folded into the same warp (one
+    interpolation, and the later steps run on the smaller image); the blur is then applied at
+    the output scale with ``blur_sigma · scale``.  ``meta['degradations']`` records the recipe
+    as applied (``zoom`` may be reduced so the whole plot area stays in the frame).
+    """
     image = rendered.image
     meta = rendered.meta
     h_total = np.eye(3)
@@ -223,11 +229,11 @@ def degrade(rendered: Rendered, spec: Degradation, *, rng: np.random.Generator) 
         H, W = image.shape[:2]
 
     if spec.ink != 1 or spec.paper != (1.0, 1.0, 1.0):
-        f = image.astype(np.float32) / 255.0
-        f = 1.0 - (1.0 - f) * spec.ink
-        f *= np.asarray(spec.paper, dtype=np.float32)
-        image = _to_u8(f * 255.0)
+        v = np.arange(256, dtype=np.float64) / 255.0
+        luts = [_to_u8(255.0 * (1.0 - (1.0 - v) * spec.ink) * p) for p in spec.paper]
+        image = np.stack([luts[c][image[:, :, c]] for c in range(3)], axis=2)
 
+    folded = False
     if spec.warps:
         axes_quad = np.asarray(_axes_quad(meta, h_total))
         zoom = spec.zoom
@@ -238,26 +244,34 @@ def degrade(rendered: Rendered, spec: Degradation, *, rng: np.random.Generator) 
             zoom *= 0.97  # keep the whole plot area in the frame
         spec = spec.replace(zoom=round(max(zoom, 0.5), 6))
         warp = _page_homography(W, H, spec.rotation_deg, spec.zoom, spec.perspective)
+        W2, H2 = W, H
+        if spec.scale != 1 and not spec.rescale_back:
+            W2, H2 = max(16, round(W * spec.scale)), max(16, round(H * spec.scale))
+            warp = np.diag([W2 / W, H2 / H, 1.0]) @ warp
+            folded = True
         inv = np.linalg.inv(warp)
         inv /= inv[2, 2]
         image = np.asarray(
             Image.fromarray(image).transform(
-                (W, H),
+                (W2, H2),
                 Image.Transform.PERSPECTIVE,
                 tuple(inv.ravel()[:8]),
-                resample=Image.Resampling.BICUBIC,
+                resample=Image.Resampling.BILINEAR,
                 fillcolor=spec.background,
             )
         )
         h_total = warp @ h_total
+        H, W = image.shape[:2]
 
     if spec.illumination or spec.vignette:
-        image = _to_u8(image.astype(np.float32) * _light_field(W, H, spec)[:, :, None])
+        field = Image.fromarray(_to_u8(255.0 * _light_field(W, H, spec))).convert("RGB")
+        image = np.asarray(ImageChops.multiply(Image.fromarray(image), field))
 
     if spec.blur_sigma:
-        image = np.asarray(Image.fromarray(image).filter(ImageFilter.GaussianBlur(spec.blur_sigma)))
+        sigma = spec.blur_sigma * (spec.scale if folded else 1.0)
+        image = np.asarray(Image.fromarray(image).filter(ImageFilter.GaussianBlur(sigma)))
 
-    if spec.scale != 1:
+    if spec.scale != 1 and not folded:
         W2, H2 = max(16, round(W * spec.scale)), max(16, round(H * spec.scale))
         image = np.asarray(Image.fromarray(image).resize((W2, H2), _RESAMPLE[spec.resample]))
         h_total = np.diag([W2 / W, H2 / H, 1.0]) @ h_total
@@ -267,8 +281,9 @@ def degrade(rendered: Rendered, spec: Degradation, *, rng: np.random.Generator) 
         H, W = image.shape[:2]
 
     if spec.noise_sigma:
-        noise = rng.standard_normal(image.shape, dtype=np.float32) * np.float32(spec.noise_sigma)
-        image = _to_u8(image.astype(np.float32) + noise)
+        # sensor-like luminance noise, the same on the three channels
+        noise = rng.standard_normal((H, W), dtype=np.float32) * np.float32(spec.noise_sigma)
+        image = _to_u8(image.astype(np.float32) + noise[:, :, None])
 
     if spec.jpeg_quality is not None:
         buf = io.BytesIO()

@@ -32,6 +32,7 @@ from matplotlib.patches import FancyArrowPatch, PathPatch, Rectangle
 from matplotlib.path import Path
 from matplotlib.text import Text
 from matplotlib.transforms import Affine2D, Bbox, IdentityTransform
+from PIL import Image as PILImage
 
 from ..errors import DataError, ParameterError
 from ..model import Voltammogram
@@ -59,7 +60,8 @@ class Rendered:
     source curve and cycle), ``x_axis`` / ``y_axis`` (title text as drawn and as read, unit,
     ``scale`` = SI per displayed unit, ``multiplier`` = factor of the offset text, inverted/negated,
     limits, major ticks with label text, value and pixel position, minor tick values, offset
-    text), ``title``, ``panel_label`` and, after :func:`degrade`, ``degradations``.  Boxes are
+    text), ``title``, ``panel_label``, ``convention``, ``layout`` (``as_styled``, or which
+    fallback made room for the axes) and, after :func:`degrade`, ``degradations``.  Boxes are
     ``[x0, y0, x1, y1]`` and quads four ``[x, y]`` corners (top-left, top-right, bottom-right,
     bottom-left) in the image's pixel convention (see :mod:`voltlens.render.transform`); after a
     warp the boxes are the bounding boxes of the quads.
@@ -171,12 +173,16 @@ def _auto_labels(curves: list[Voltammogram], style: Style) -> list[str]:
 _NO_BOLD = ("cmr10", "cmss10")  # shipped without a bold face
 
 
+_COMPLETE = ("DejaVu Sans", "DejaVu Serif", "DejaVu Sans Mono")  # hold every glyph the renderer writes
+
+
 def _font(style: Style, size: float, weight: str = "normal") -> FontProperties:
     if style.font_family in _NO_BOLD:
         weight = "normal"
-    return FontProperties(
-        family=[style.font_family, "DejaVu Sans"], size=size, weight=weight, math_fontfamily=style.math_fontset
-    )
+    # other families fall back to DejaVu Sans for missing glyphs (µ, ⁻, −, ×, · ...); a single
+    # family is cheaper to look up for every text drawn
+    family = style.font_family if style.font_family in _COMPLETE else [style.font_family, "DejaVu Sans"]
+    return FontProperties(family=family, size=size, weight=weight, math_fontfamily=style.math_fontset)
 
 
 def _axes(series: list[_Series], style: Style, *, density: bool) -> tuple[_Axis, _Axis]:
@@ -362,7 +368,6 @@ def _render(series: list[_Series], style: Style, *, density: bool, ref: str | No
             leg_w, leg_h = bb.width, bb.height
 
         # ---- margins (display px) ------------------------------------------------------------
-        pad = style.pad_in * dpi
         tick_len = style.major_tick_length * pt
         out = {"out": tick_len, "inout": 0.5 * tick_len, "in": 0.0}[style.tick_direction]
         outs = {side: (out if side in style.ticks else 0.0) for side in "lbrt"}
@@ -375,31 +380,41 @@ def _render(series: list[_Series], style: Style, *, density: bool, ref: str | No
         half_first = xt_sizes[0][0] / 2 if xt_sizes else 0.0
         half_last = xt_sizes[-1][0] / 2 if xt_sizes else 0.0
 
-        left = pad + yl_w + label_pad + yt_w + tick_pad + outs["l"]
-        left = max(left, pad + half_first)
-        bottom = pad + xl_h + label_pad + xt_h + tick_pad + outs["b"]
-        bottom = max(bottom, pad + yt_h / 2)
-        right = pad + max(outs["r"], half_last)
+        leg_top = leg_h + gap if (legend is not None and style.legend == "outside_top") else 0.0
+
+        def margins(pad: float, use_minimum: bool) -> tuple[float, float, float, float]:
+            left = max(pad + yl_w + label_pad + yt_w + tick_pad + outs["l"], pad + half_first)
+            bottom = max(pad + xl_h + label_pad + xt_h + tick_pad + outs["b"], pad + yt_h / 2)
+            right = pad + max(outs["r"], half_last)
+            top = pad + top_stack + leg_top
+            if title_t is not None:
+                top += _TITLE_PAD_PT * pt + ti_h
+            if panel_t is not None and style.panel_position == "outside":
+                top = max(top, 2 * pad + pa_h)
+            if legend is not None and style.legend == "outside_right":
+                right = max(right, pad + leg_w + gap)
+            elif legend is not None and style.legend == "below":
+                bottom += leg_h + gap
+            if use_minimum:
+                ml, mb, mr, mt = style.margins
+                left, bottom, right, top = max(left, ml * W), max(bottom, mb * H), max(right, mr * W), max(top, mt * H)
+            return left, bottom, right, top
+
         top_stack = max(outs["t"], yt_h / 2)
         if offset_t is not None:
             top_stack = max(top_stack, off_h + 0.3 * tick_pad)
-        top = pad + top_stack
-        leg_top = leg_h + gap if (legend is not None and style.legend == "outside_top") else 0.0
-        top = pad + top_stack + leg_top
-        if title_t is not None:
-            top += _TITLE_PAD_PT * pt + ti_h
-        if panel_t is not None and style.panel_position == "outside":
-            top = max(top, 2 * pad + pa_h)
-        if legend is not None:
-            if style.legend == "outside_right":
-                right = max(right, pad + leg_w + gap)
-            elif style.legend == "below":
-                bottom += leg_h + gap
-        ml, mb, mr, mt = style.margins
-        left, bottom = max(left, ml * W), max(bottom, mb * H)
-        right, top = max(right, mr * W), max(top, mt * H)
-        box_w, box_h = W - left - right, H - top - bottom
-        if box_w < 0.3 * W or box_h < 0.3 * H:
+        # as the style asks; if the axes would be squeezed below 30 % of the figure, drop the
+        # minimum margins, then the padding (recorded in meta["layout"])
+        for pad, use_minimum, layout in (
+            (style.pad_in * dpi, True, "as_styled"),
+            (style.pad_in * dpi, False, "no_minimum_margins"),
+            (0.0, False, "no_padding"),
+        ):
+            left, bottom, right, top = margins(pad, use_minimum)
+            box_w, box_h = W - left - right, H - top - bottom
+            if box_w >= 0.3 * W and box_h >= 0.3 * H:
+                break
+        else:
             raise ParameterError(
                 "style",
                 f"{W}×{H} px with {style.tick_font_size}/{style.label_font_size} pt text",
@@ -507,7 +522,8 @@ def _render(series: list[_Series], style: Style, *, density: bool, ref: str | No
             )
 
         canvas.draw()
-        image = np.asarray(canvas.buffer_rgba())[:, :, :3].copy()
+        rgba = canvas.buffer_rgba()  # Pillow drops alpha ~2× faster than a strided numpy copy
+        image = np.asarray(PILImage.frombuffer("RGBA", (rgba.shape[1], rgba.shape[0]), rgba, "raw", "RGBA", 0, 1).convert("RGB"))
         if image.shape[:2] != (H, W):
             raise ParameterError("style", image.shape, f"an image of {H}×{W} px (matplotlib drew another size)")
         meta = _meta(
@@ -534,6 +550,7 @@ def _render(series: list[_Series], style: Style, *, density: bool, ref: str | No
             ypos=ypos,
             size=(W, H),
             renderer=renderer,
+            layout=layout,
         )
         return Rendered(image, transform, style, meta)
     finally:
@@ -760,14 +777,18 @@ def _ticks(
     return anchors
 
 
-def _legend(fig: Figure, lines: list[Line2D], series: list[_Series], style: Style) -> Legend:
+def _legend(fig: Figure, lines: list[Line2D], series: list[_Series], style: Style) -> Legend | None:
+    """The legend of the labelled series (unlabelled ones — label None or "" — are left out)."""
+    entries = [(line, lab.math_safe(s.label)) for line, s in zip(lines, series, strict=True) if s.label]
+    if not entries:
+        return None
     ncols = 1
     if style.legend in ("outside_top", "below"):
-        ncols = min(len(series), 4)
+        ncols = min(len(entries), 4)
     legend = Legend(
         fig,
-        lines,
-        [lab.math_safe(s.label or "") for s in series],
+        [line for line, _ in entries],
+        [text for _, text in entries],
         loc="upper left",
         prop=_font(style, style.legend_font_size),
         labelcolor=style.text_color,
@@ -908,6 +929,7 @@ def _meta(
     ypos: Any,
     size: tuple[int, int],
     renderer: Any,
+    layout: str,
 ) -> dict[str, Any]:
     W, H = size
     x0, y0, x1, y1 = box
@@ -984,7 +1006,7 @@ def _meta(
         "legend_quad_px": _quad(legend_box) if legend_box else None,
         "curves": [
             {
-                "label": s.label if legend is not None else None,
+                "label": (s.label or None) if legend is not None else None,
                 "color": line.get_color(),
                 "line_style": line.get_linestyle() if style.draw_mode != "markers" else None,
                 "marker": line.get_marker() if style.draw_mode != "line" else None,
@@ -1002,5 +1024,6 @@ def _meta(
         "panel_label": style.panel_label,
         "panel_box_px": panel_box,
         "convention": style.convention,
+        "layout": layout,
         "degradations": [],
     }

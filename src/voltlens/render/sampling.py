@@ -641,11 +641,11 @@ def _layout(s: _Draw, theme: str) -> None:
         if theme in ("matplotlib", "classic") and s.chance(0.7):
             return (0.125, 0.11, 0.1, 0.12)
         if theme == "custom" or s.chance(0.15):
-            return tuple(s.uniform(0.0, 0.2) for _ in range(4))  # type: ignore[return-value]
+            return tuple(s.uniform(0.0, 0.15) for _ in range(4))  # type: ignore[return-value]
         return (0.0, 0.0, 0.0, 0.0)
 
     s.set("margins", margins)
-    s.set("pad_in", lambda: s.uniform(0.02, 0.25) if theme != "custom" else s.uniform(0.0, 0.5))
+    s.set("pad_in", lambda: s.uniform(0.02, 0.2) if theme != "custom" else s.uniform(0.0, 0.3))
 
     def aspect() -> float | None:
         p_square, p_free = {"paper": (0.3, 0.15), "custom": (0.2, 0.3)}.get(theme, (0.08, 0.04))

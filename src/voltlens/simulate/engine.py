@@ -162,16 +162,18 @@ class _DiffusionState:
         self.local = model.local
         self.x = np.zeros((model.q, total))
         self.far = np.zeros((len(model.channel_kernel), total))
-        self.rev = [model.kernels[k][::-1].copy() for k in model.channel_kernel]
-        self.pairs = list(enumerate(model.channel_current))
-        self.total = total
+        rev = [model.kernels[k][::-1].copy() for k in model.channel_kernel]
+        # per channel: (its far-history row, the current row it convolves, the reversed kernel)
+        self.channels = [(self.far[c], self.x[r], rev[c]) for c, r in enumerate(model.channel_current)]
+        self.rows = list(self.x)
+        self.last = total - 1
         self.transfer = _Transfers(model, _LEAF_COUPLED)
 
     def histories(self, n: int, lo: int) -> list[float]:
-        start = self.total - 1 - n + lo
-        stop = self.total - 1
-        x, far, rev = self.x, self.far, self.rev
-        return [float(far[c, n]) + float(np.dot(x[r, lo:n], rev[c][start:stop])) for c, r in self.pairs]
+        """h_c at unknown n: the far part plus the dot product over this leaf's earlier unknowns."""
+        start = self.last - n + lo
+        dot = np.dot
+        return [far[n] + dot(x[lo:n], rev[start : self.last]) for far, x, rev in self.channels]
 
 
 class _AdsorbedState:
@@ -230,7 +232,7 @@ def solve_with_resistance(
     capacitance_F: float,
     fraction: np.ndarray,
     *,
-    tol_V: float = 1e-10,
+    tol_V: float = 1e-9,
 ) -> RawSolution:
     """All currents with the self-consistent iR drop: E_eff = E_applied − Ru·(Σ faradaic + charging).
 
@@ -251,67 +253,68 @@ def solve_with_resistance(
         for j, m in enumerate(models)
         if isinstance(m, AdsorbedModel)
     ]
-    faradaic = np.zeros((len(models), n_total))
-    charging = np.zeros(n_total)
-    effective = e_applied.astype(float).copy()
+    faradaic: list[list[float]] = [[0.0] for _ in models]
+    charging = [0.0]
+    effective = [float(e_applied[0])]
     e_list, shift_list, frac_list = e_applied.tolist(), shifts.tolist(), fraction.tolist()
     phi_z, decay = _double_layer_factors(dt, ru, capacitance_F)
     gain = 1.0 - phi_z  # weight of this sample's G in E_eff
     g_prev = e_list[0]  # G at the previous sample (at rest: no current)
     d_prev = 0.0  # D = G − E_eff = Ru × charging current
-    drop_prev = drop_prev2 = 0.0  # E_applied − E_eff at the two previous samples
+    drop1 = drop2 = drop3 = 0.0  # E_applied − E_eff at the three previous samples
+    dstates = [st for _, st in diff_states]
+    astates = [st for _, st in ads_states]
+    d_out = [faradaic[j] for j, _ in diff_states]
+    a_out = [faradaic[j] for j, _ in ads_states]
+    inf = math.inf
     for lo in range(0, total, _LEAF_COUPLED):
         hi = min(lo + _LEAF_COUPLED, total)
         for n in range(lo, hi):
             k = n + 1  # sample index
-            e_app, phi = e_list[k], frac_list[k]
+            e_app, phi, shift = e_list[k], frac_list[k], shift_list[k]
             known = phi_z * g_prev - decay * d_prev
-            hist = [st.histories(n, lo) for _, st in diff_states]
-            e = e_app - (2.0 * drop_prev - drop_prev2)
-            e_lo, e_hi = -math.inf, math.inf
+            hist = [st.histories(n, lo) for st in dstates]
+            e = e_app - (3.0 * (drop1 - drop2) + drop3)  # quadratic extrapolation of the iR drop
+            e_lo, e_hi = -inf, inf
             for _ in range(100):
                 i_f = 0.0
                 slope = 0.0
-                xs = []
-                for (_, st), h in zip(diff_states, hist, strict=True):
-                    xf, cur, dcur = st.local(e, h)
-                    xs.append((xf, cur))
-                    i_f += phi * cur
-                    slope += phi * dcur
-                ads = []
-                for _, st in ads_states:
-                    cur, dcur = st.current(e, shift_list[k])
-                    ads.append(cur)
-                    i_f += phi * cur
-                    slope += phi * dcur
+                xs = [st.local(e, h) for st, h in zip(dstates, hist, strict=True)]
+                for _, cur, dcur in xs:
+                    i_f += cur
+                    slope += dcur
+                ads = [st.current(e, shift) for st in astates]
+                for cur, dcur in ads:
+                    i_f += cur
+                    slope += dcur
+                i_f *= phi
                 resid = e - gain * (e_app - ru * i_f) - known
                 if resid > 0:
                     e_hi = e
                 else:
                     e_lo = e
-                step = resid / (1.0 + gain * ru * max(slope, 0.0))
-                if abs(step) < tol_V:
+                step = resid / (1.0 + gain * ru * phi * max(slope, 0.0))
+                if -tol_V < step < tol_V:
                     break
                 new = e - step
                 if not e_lo < new < e_hi:
-                    if math.isfinite(e_lo) and math.isfinite(e_hi):
-                        new = 0.5 * (e_lo + e_hi)
-                    else:
-                        new = e - math.copysign(0.05, step)
+                    new = 0.5 * (e_lo + e_hi) if e_lo > -inf and e_hi < inf else e - math.copysign(0.05, step)
                 e = new
-            for (j, st), (xf, cur) in zip(diff_states, xs, strict=True):
-                for r, value in enumerate(xf):
-                    st.x[r, n] = value
-                faradaic[j, k] = phi * cur
-            for (j, st), cur in zip(ads_states, ads, strict=True):
+            for st, out, (xf, cur, _) in zip(dstates, d_out, xs, strict=True):
+                for row, value in zip(st.rows, xf, strict=True):
+                    row[n] = value
+                out.append(phi * cur)
+            for st, out, (cur, _) in zip(astates, a_out, ads, strict=True):
                 st.accept()
-                faradaic[j, k] = phi * cur
+                out.append(phi * cur)
             g = e_app - ru * i_f
             d = phi_z * (g - g_prev) + decay * d_prev
-            charging[k] = d / ru
-            effective[k] = g - d
+            charging.append(d / ru)
+            effective.append(g - d)
             g_prev, d_prev = g, d
-            drop_prev2, drop_prev = drop_prev, e_app - effective[k]
-        for _, st in diff_states:
+            drop3, drop2, drop1 = drop2, drop1, d + ru * i_f
+        for st in dstates:
             st.transfer(st.x, st.far, hi)
-    return RawSolution(faradaic, charging, effective)
+    return RawSolution(
+        np.array(faradaic, dtype=float).reshape(len(models), n_total), np.array(charging), np.array(effective)
+    )

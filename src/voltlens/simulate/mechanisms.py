@@ -115,6 +115,28 @@ def _single_model(
         return own, coef, rhs
 
     exp = math.exp
+    if n_ch == 1:  # no chemistry: one history, the common case, without the channel loop
+        (a0,), (b0,), (w00,) = a_coef, b_coef, w0
+
+        def local_one(e: float, h: list[float]) -> tuple[tuple[float, ...], float, float]:
+            x = nf * s * (e - e0)
+            x = -X_CLIP if x < -X_CLIP else (X_CLIP if x > X_CLIP else x)
+            em = exp(-x)
+            sig = 1.0 / (1.0 + em)
+            tau = em * sig
+            st = sig * tau
+            dterm = inv_k0 * exp(-beta_f * x) * sig
+            coef = a0 * sig + b0 * tau
+            dcoef = (a0 - b0) * st
+            h0 = h[0]
+            num = sig * nu_c - coef * h0
+            den = dterm + coef * w00
+            dnum = st * nu_c - dcoef * h0
+            dden = dterm * (tau - beta_f) + dcoef * w00
+            cur = num / den
+            return (cur,), s * cur, nf * (dnum * den - num * dden) / (den * den)
+
+        return DiffusionModel(1, s, kernels, (0,), ch_kernel, system, local_one)
 
     def local(e: float, h: list[float]) -> tuple[tuple[float, ...], float, float]:
         x = nf * s * (e - e0)

@@ -304,8 +304,8 @@ def simulate_program(
     """
     t = np.asarray(time_s, dtype=float)
     e = np.asarray(potential_V, dtype=float)
-    if t.ndim != 1 or t.size < 3:
-        raise ParameterError("time_s", f"shape {t.shape}", "must be one-dimensional with at least 3 samples")
+    if t.ndim != 1 or t.size < 2:
+        raise ParameterError("time_s", f"shape {t.shape}", "must be one-dimensional with at least 2 samples")
     if e.shape != t.shape:
         raise ParameterError("potential_V", f"shape {e.shape}", f"must match time_s {t.shape}")
     if not (np.all(np.isfinite(t)) and np.all(np.isfinite(e))):

@@ -132,6 +132,9 @@ def simulate_curve(
         options = {k: v for k, v in solve_modifiers(solved, program).items() if v is not None}
     clean = simulate(spec.species, spec.waveform, spec.cell, **options)
     measured, injected = apply_artifacts(clean, _artifacts(spec, clean), rng=rng)
+    if not isinstance(spec.waveform, DPVWaveform):
+        # sample 0 is the cell at rest before the sweep starts; instruments record from the first step
+        measured = measured.select(np.arange(measured.n_points) >= 1)
     return measured, clean, injected
 
 
