@@ -31,7 +31,9 @@ def ink_centroid(weights: np.ndarray, x: float, y: float, radius: int) -> tuple[
     ys = np.arange(int(np.floor(y)) - radius, int(np.floor(y)) + radius + 1)
     w = weights[np.ix_(ys, xs)]
     total = w.sum()
-    return float((w.sum(axis=0) * (xs + 0.5)).sum() / total), float((w.sum(axis=1) * (ys + 0.5)).sum() / total)
+    return float((w.sum(axis=0) * (xs + 0.5)).sum() / total), float(
+        (w.sum(axis=1) * (ys + 0.5)).sum() / total
+    )
 
 
 def colour_hits(

@@ -56,7 +56,9 @@ GEOMETRIC = [
     Degradation(scale=1.6, resample="bicubic"),
     Degradation(scale=0.55, rescale_back=True, resample="lanczos"),
     Degradation(rotation_deg=2.5),
-    Degradation(rotation_deg=-3.0, zoom=0.85, perspective=(0.02, -0.01, -0.02, 0.015, 0.01, -0.02, -0.015, 0.02)),
+    Degradation(
+        rotation_deg=-3.0, zoom=0.85, perspective=(0.02, -0.01, -0.02, 0.015, 0.01, -0.02, -0.015, 0.02)
+    ),
     Degradation(crop=(1.0, 1.0, 1.0, 1.0), rotation_deg=1.0, zoom=0.9, scale=0.8, blur_sigma=0.8),
 ]
 
@@ -74,7 +76,9 @@ def test_a_half_pixel_error_in_the_warp_would_be_caught(grid_render) -> None:
     r, e, i = grid_render
     d = degrade(r, Degradation(rotation_deg=2.0), rng=np.random.default_rng(0))
     half = np.array([[1, 0, 0.5], [0, 1, 0.5], [0, 0, 1.0]])
-    shifted = Rendered(d.image, d.transform.then(half, width=d.transform.width, height=d.transform.height), d.style, d.meta)
+    shifted = Rendered(
+        d.image, d.transform.then(half, width=d.transform.width, height=d.transform.height), d.style, d.meta
+    )
     assert _centroid_errors(shifted, e, i, radius=9).max() > 0.4
 
 
@@ -109,14 +113,25 @@ def test_curves_stay_on_their_pixels_through_random_degradations(seed: int) -> N
     kind = DEGRADATION_KINDS[1 + seed % 4]
     style = sample_style(
         rng,
-        overrides={"line_width": 2.0, "draw_mode": "line", "line_styles": ("-",), "theme": "light", "legend": "none"},
+        overrides={
+            "line_width": 2.0,
+            "draw_mode": "line",
+            "line_styles": ("-",),
+            "theme": "light",
+            "legend": "none",
+        },
     )
     spec = sample_degradation(rng, kind=kind)
     d = degrade(render([curve], style), spec, rng=rng)
     idx = np.arange(10, curve.n_points - 10, 5)
     x, y = d.transform.to_pixel(curve.potential[idx], curve.current[idx])
     quad = np.array(d.meta["axes_quad_px"])
-    keep = (x > quad[:, 0].min() + 6) & (x < quad[:, 0].max() - 6) & (y > quad[:, 1].min() + 6) & (y < quad[:, 1].max() - 6)
+    keep = (
+        (x > quad[:, 0].min() + 6)
+        & (x < quad[:, 0].max() - 6)
+        & (y > quad[:, 1].min() + 6)
+        & (y < quad[:, 1].max() - 6)
+    )
     hits = _on_ink(d.image, x[keep], y[keep])
     assert hits.mean() > 0.9
     assert _on_ink(d.image, x[keep], y[keep] + 12).mean() < 0.6
@@ -133,9 +148,14 @@ def test_metadata_positions_follow_the_warp(seed: int) -> None:
     corners_e = np.array(xa["limits"]) * xa["scale"]
     corners_i = np.array(ya["limits"]) * ya["scale"] * sign
     predicted = np.array(
-        [[float(c) for c in d.transform.to_pixel(corners_e[a], corners_i[b])] for a, b in ((0, 1), (1, 1), (1, 0), (0, 0))]
+        [
+            [float(c) for c in d.transform.to_pixel(corners_e[a], corners_i[b])]
+            for a, b in ((0, 1), (1, 1), (1, 0), (0, 0))
+        ]
     )
-    assert {tuple(np.round(p, 6)) for p in predicted} == {tuple(np.round(p, 6)) for p in d.meta["axes_quad_px"]}
+    assert {tuple(np.round(p, 6)) for p in predicted} == {
+        tuple(np.round(p, 6)) for p in d.meta["axes_quad_px"]
+    }
     at_zero = style.xaxis_at_zero and ya["limits"][0] < 0 < ya["limits"][1]
     axis_i = 0.0 if at_zero else corners_i[0]
     left_e = corners_e[1] if xa["inverted"] else corners_e[0]
@@ -201,3 +221,12 @@ def test_invalid_degradations_raise() -> None:
         sample_degradation(np.random.default_rng(0), kind="fax")
     with pytest.raises(ConfigError, match="blurr"):
         Degradation.from_dict({"blurr": 1.0})
+
+
+def test_small_images_are_not_shrunk_below_240_px() -> None:
+    r = render(
+        [fake_cv(np.random.default_rng(4), n_per_sweep=60)], Style(width_in=4.0, height_in=3.0, dpi=80)
+    )
+    d = degrade(r, Degradation(scale=0.3, rotation_deg=1.0), rng=np.random.default_rng(0))
+    assert min(d.image.shape[:2]) >= 239
+    assert d.meta["degradations"][-1]["scale"] == pytest.approx(240 / 240)

@@ -8,6 +8,7 @@ units with voltlens.units.
 from __future__ import annotations
 
 import gc
+import itertools
 import logging
 
 import matplotlib as mpl
@@ -36,7 +37,9 @@ def _line(points: list[tuple[float, float]]) -> Voltammogram:
     ("dpi", "lw", "us"),
     [(72, 1.0, False), (100, 1.5, True), (150, 2.0, False), (300, 0.8, True)],
 )
-def test_lines_are_rasterised_through_the_transform_to_a_tenth_of_a_pixel(dpi: int, lw: float, us: bool) -> None:
+def test_lines_are_rasterised_through_the_transform_to_a_tenth_of_a_pixel(
+    dpi: int, lw: float, us: bool
+) -> None:
     a, b = (-0.3, -2e-6), (0.6, 7e-6)
     style = Style(
         dpi=dpi,
@@ -147,7 +150,9 @@ def test_data_points_land_on_pixels_of_their_colour(seed: int, overrides: dict) 
     rng = np.random.default_rng(seed)
     curve = fake_cv(rng, n_per_sweep=250)
     # solid lines: a dash pattern's gaps are not a transform error
-    style = sample_style(rng, n_curves=1, overrides={"split_cycles": False, "line_styles": ("-",), **overrides})
+    style = sample_style(
+        rng, n_curves=1, overrides={"split_cycles": False, "line_styles": ("-",), **overrides}
+    )
     r = render([curve], style)
     color = r.meta["curves"][0]["color"]
     idx = np.arange(0, curve.n_points, style.marker_every if style.draw_mode == "markers" else 3)
@@ -165,7 +170,9 @@ def test_data_points_land_on_pixels_of_their_colour(seed: int, overrides: dict) 
 def test_overlaid_series_each_land_on_their_own_colour() -> None:
     rng = np.random.default_rng(11)
     curves = fake_series(rng, 4)
-    style = Style(**SMALL, legend="inside", palette="okabe_ito", colors=("#000000", "#e69f00", "#56b4e9", "#009e73"))
+    style = Style(
+        **SMALL, legend="inside", palette="okabe_ito", colors=("#000000", "#e69f00", "#56b4e9", "#009e73")
+    )
     r = render(curves, style)
     for curve, info in zip(curves, r.meta["curves"], strict=True):
         e, i = curve.potential[::4], curve.current[::4]
@@ -231,13 +238,19 @@ def test_tick_labels_read_back_to_where_the_transform_puts_them(seed: int, overr
         {"tick_direction": "out"},
         {"tick_direction": "in", "grid": "none"},
         {"tick_direction": "inout", "dpi": 150, "width_in": 4.0, "height_in": 3.0},
-        {"tick_direction": "out", "invert_potential": True, "negate_current": True, "dpi": 72, "width_in": 8.0},
+        {
+            "tick_direction": "out",
+            "invert_potential": True,
+            "negate_current": True,
+            "dpi": 72,
+            "width_in": 8.0,
+        },
     ],
 )
 def test_tick_marks_and_spines_are_drawn_where_the_transform_predicts(overrides: dict) -> None:
     style = Style(major_tick_length=6.0, tick_width=1.0, spine_width=1.0, **{**SMALL, **overrides})
     r = render([fake_cv(np.random.default_rng(5))], style)
-    x0, y0, x1, y1 = r.meta["axes_box_px"]
+    x0, _, x1, y1 = r.meta["axes_box_px"]
     weights = ink(r.image, style.background)
     L = style.major_tick_length * style.dpi / 72
     half = style.spine_width * style.dpi / 72 / 2 + 1
@@ -258,7 +271,7 @@ def test_tick_marks_and_spines_are_drawn_where_the_transform_predicts(overrides:
     assert checked >= 3
     # left spine: ink centroid across it, on rows away from ticks, sits on the box edge
     ticks = r.meta["y_axis"]["ticks"]
-    rows = [int((a["px"][1] + b["px"][1]) / 2) for a, b in zip(ticks, ticks[1:], strict=False)]
+    rows = [int((a["px"][1] + b["px"][1]) / 2) for a, b in itertools.pairwise(ticks)]
     cols = np.arange(int(x0) - 3, int(x0) + 4)
     centroids = [(weights[j, cols] * (cols + 0.5)).sum() / weights[j, cols].sum() for j in rows]
     assert abs(np.median(centroids) - x0) <= 0.5
@@ -267,13 +280,19 @@ def test_tick_marks_and_spines_are_drawn_where_the_transform_predicts(overrides:
 def _template_cases() -> list[tuple[str, str, str]]:
     n = max(len(POTENTIAL_LABELS), len(CURRENT_LABELS), len(DENSITY_LABELS))
     return [
-        (POTENTIAL_LABELS[k % len(POTENTIAL_LABELS)], CURRENT_LABELS[k % len(CURRENT_LABELS)], DENSITY_LABELS[k % len(DENSITY_LABELS)])
+        (
+            POTENTIAL_LABELS[k % len(POTENTIAL_LABELS)],
+            CURRENT_LABELS[k % len(CURRENT_LABELS)],
+            DENSITY_LABELS[k % len(DENSITY_LABELS)],
+        )
         for k in range(n)
     ]
 
 
 @pytest.mark.parametrize(("k", "templates"), list(enumerate(_template_cases())))
-def test_every_axis_title_template_reads_back_to_the_scaling_used(k: int, templates: tuple[str, str, str]) -> None:
+def test_every_axis_title_template_reads_back_to_the_scaling_used(
+    k: int, templates: tuple[str, str, str]
+) -> None:
     potential_label, current_label, density_label = templates
     rng = np.random.default_rng(100 + k)
     curve = fake_cv(rng, n_per_sweep=120, density=k % 3 == 0, reference=("Ag/AgCl", "Fc/Fc+", None)[k % 3])
@@ -401,7 +420,9 @@ def test_same_inputs_give_byte_identical_images_whatever_ran_before_and_the_rc_p
     style = sample_style(rng, n_curves=2)
     first = encode_png(render(curves, style).image)
     render([fake_cv(rng)], sample_style(rng, overrides={"theme": "dark"}))  # something else in between
-    with mpl.rc_context({"lines.linewidth": 5, "font.size": 22, "axes.unicode_minus": False, "path.simplify": False}):
+    with mpl.rc_context(
+        {"lines.linewidth": 5, "font.size": 22, "axes.unicode_minus": False, "path.simplify": False}
+    ):
         again = encode_png(render(curves, style).image)
     assert again == first
 
@@ -452,3 +473,19 @@ def test_rendered_is_read_only_with_the_style_size() -> None:
     assert r.meta["image_size"] == list(style.pixel_size)
     with pytest.raises(TypeError):
         r.meta["image_size"] = [1, 1]  # type: ignore[index]
+
+
+def test_unlabelled_series_stay_out_of_the_legend() -> None:
+    curves = fake_series(np.random.default_rng(17), 3)
+    r = render(curves, Style(**SMALL, legend="inside"), labels=["", "0.5 mM", ""])
+    assert [c["label"] for c in r.meta["curves"]] == [None, "0.5 mM", None]
+    assert r.meta["legend_box_px"] is not None
+    r = render(curves, Style(**SMALL, legend="inside"), labels=["", "", ""])
+    assert r.meta["legend_box_px"] is None
+
+
+def test_rendered_never_freezes_the_callers_array() -> None:
+    r = render([fake_cv(np.random.default_rng(18), n_per_sweep=60)], Style(**SMALL))
+    mine = np.zeros_like(r.image)
+    Rendered(mine, r.transform, r.style, r.meta)
+    assert mine.flags.writeable

@@ -70,41 +70,39 @@ class Box:
         return self.bottom - self.top
 
 
-def _oriented_points(mask: np.ndarray, horizontal: bool, k: int) -> tuple[np.ndarray, np.ndarray]:
+def _oriented_points(
+    mask: np.ndarray, horizontal: bool, k: int, weights: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     import cv2
 
     m = mask.astype(np.uint8)
     shape = (k, 1) if horizontal else (1, k)
     opened = cv2.morphologyEx(m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, shape))
     ys, xs = np.nonzero(opened)
+    wts = np.ones(ys.size) if weights is None else weights[ys, xs].astype(np.float64)
     if horizontal:
-        return xs.astype(np.float64), ys.astype(np.float64)
-    return ys.astype(np.float64), xs.astype(np.float64)
+        return xs.astype(np.float64), ys.astype(np.float64), wts
+    return ys.astype(np.float64), xs.astype(np.float64), wts
 
 
-def _best_angle(along: np.ndarray, across: np.ndarray, span: int) -> float:
+def _best_angle(along: np.ndarray, across: np.ndarray) -> float:
     if along.size < 20:
         return 0.0
     if along.size > 60000:
         step = along.size // 60000 + 1
         along, across = along[::step], across[::step]
     best, best_t = -1.0, 0.0
-    for coarse in (np.radians(np.arange(-_MAX_TILT_DEG, _MAX_TILT_DEG + 1e-9, 0.25)),):
-        for t in coarse:
+    coarse = np.radians(np.arange(-_MAX_TILT_DEG, _MAX_TILT_DEG + 1e-9, 0.25))
+    fine_step = np.radians(np.arange(-0.25, 0.2501, 0.02))
+    for grid in (coarse, None):
+        ts = grid if grid is not None else best_t + fine_step
+        for t in ts:
             proj = np.rint(across - along * np.tan(t)).astype(np.int64)
             proj -= proj.min()
             counts = np.bincount(proj)
             score = float(np.dot(counts, counts))
             if score > best:
                 best, best_t = score, float(t)
-    fine = best_t + np.radians(np.arange(-0.25, 0.2501, 0.02))
-    for t in fine:
-        proj = np.rint(across - along * np.tan(t)).astype(np.int64)
-        proj -= proj.min()
-        counts = np.bincount(proj)
-        score = float(np.dot(counts, counts))
-        if score > best:
-            best, best_t = score, float(t)
     return best_t
 
 
@@ -116,70 +114,115 @@ def find_lines(
     weights: np.ndarray | None = None,
     angle: float | None = None,
 ) -> list[Line]:
-    """Straight lines at least ``min_length`` px long, roughly horizontal (or vertical)."""
-    k = 15
-    along, across = _oriented_points(mask, horizontal, k)
+    """Straight lines at least ``min_length`` px long, roughly horizontal (or vertical).
+
+    ``angle`` (radians) fixes the tilt (0 for an axis-aligned image); otherwise a global tilt
+    is searched and each line then gets its own (perspective makes opposite sides differ).
+    """
+    along, across, wts = _oriented_points(mask, horizontal, 15, weights)
     if along.size < min_length:
         return []
-    t = _best_angle(along, across, 0) if angle is None else angle
-    tan = np.tan(t)
-    proj = across - along * tan
+    t0 = _best_angle(along, across) if angle is None else angle
+    proj = across - along * np.tan(t0)
     lo = np.floor(proj.min())
     idx = np.rint(proj - lo).astype(np.int64)
     counts = np.bincount(idx).astype(np.float64)
-    smooth = np.convolve(counts, np.ones(3), mode="same")
-    cand = np.flatnonzero(
-        (smooth >= min_length * 0.5)
-        & (smooth >= np.roll(smooth, 1))
-        & (smooth >= np.roll(smooth, -1))
-    )
+    win = 1 if angle is not None else 5
+    smooth = np.convolve(np.pad(counts, win), np.ones(2 * win + 1), mode="valid")
+    cand = np.flatnonzero(smooth >= 0.5 * min_length)
     lines: list[Line] = []
-    used = np.zeros(smooth.size, dtype=bool)
-    for c in cand[np.argsort(-smooth[cand])]:
-        if used[max(0, c - 2) : c + 3].any():
+    done = np.zeros(counts.size, dtype=bool)
+    for c in cand[np.argsort(-smooth[cand], kind="stable")]:
+        if done[c]:
             continue
-        sel = np.abs(idx - c) <= 2
-        a, b = along[sel], across[sel]
-        if a.size < 10:
-            continue
-        line = _fit_line(a, b, tan, horizontal, min_length)
+        reach = 3 if angle is not None else 30
+        near = np.abs(idx - c) <= reach
+        a, b, w = along[near], across[near], wts[near]
+        t = t0 if angle is not None else _refine_angle(a, b, t0)
+        p = b - a * np.tan(t)
+        pc = float(np.median(p[np.abs(p - (c + lo + (a * (np.tan(t0) - np.tan(t))).mean())) <= reach]))
+        line = _fit_band(a, b, w, p, pc, np.tan(t), horizontal, min_length)
+        # mark the bins this line covers (at the global angle) as done
+        lo_b = int(max(0, c - 2 - (0 if angle is not None else 3)))
+        done[lo_b : c + 3 + (0 if angle is not None else 3)] = True
         if line is not None:
             lines.append(line)
-            used[max(0, c - 2) : c + 3] = True
     lines.sort(key=lambda ln: ln.middle)
     return _dedupe(lines)
 
 
-def _fit_line(a: np.ndarray, b: np.ndarray, tan: float, horizontal: bool, min_length: float) -> Line | None:
-    slope, offset = tan, float(np.median(b - tan * a))
-    for _ in range(2):
-        r = b - (slope * a + offset)
-        keep = np.abs(r) <= 1.6
-        if keep.sum() < 10:
-            return None
-        aa, bb = a[keep], b[keep]
-        if np.ptp(aa) > 10:
-            slope, offset = np.polyfit(aa, bb, 1)
-    r = b - (slope * a + offset)
-    keep = np.abs(r) <= 1.6
-    aa = np.sort(a[keep])
-    if aa.size < 10:
+def _refine_angle(a: np.ndarray, b: np.ndarray, t0: float) -> float:
+    best, best_t = -1.0, t0
+    for t in t0 + np.radians(np.arange(-1.5, 1.5001, 0.03)):
+        proj = np.rint(b - a * np.tan(t)).astype(np.int64)
+        proj -= proj.min()
+        counts = np.bincount(proj)
+        score = float(np.dot(counts, counts))
+        if score > best:
+            best, best_t = score, float(t)
+    return best_t
+
+
+def _fit_band(
+    a: np.ndarray,
+    b: np.ndarray,
+    w: np.ndarray,
+    p: np.ndarray,
+    pc: float,
+    tan: float,
+    horizontal: bool,
+    min_length: float,
+) -> Line | None:
+    """Fit the line whose sheared projection ``p`` peaks near ``pc``: the band of rows around the
+    peak holding most of its pixels (the core of a thick line, not a curve running alongside)."""
+    pi = np.rint(p - pc).astype(np.int64)
+    inside = np.abs(pi) <= 12
+    if inside.sum() < 10:
         return None
-    cols = np.unique(np.rint(aa))
-    gaps = np.flatnonzero(np.diff(cols) > 6)
+    hist = np.bincount(pi[inside] + 12, minlength=25).astype(np.float64)
+    peak = int(np.argmax(hist))
+    core = hist >= 0.45 * hist[peak]
+    lo_i = hi_i = peak
+    while lo_i > 0 and core[lo_i - 1]:
+        lo_i -= 1
+    while hi_i < 24 and core[hi_i + 1]:
+        hi_i += 1
+    sel = inside & (pi + 12 >= lo_i) & (pi + 12 <= hi_i)
+    a, b, w = a[sel], b[sel], w[sel]
+    if a.size < 10:
+        return None
+    cols = np.rint(a).astype(np.int64)
+    c0 = cols.min()
+    ci = cols - c0
+    n = ci.max() + 1
+    wsum = np.bincount(ci, weights=w, minlength=n)
+    bsum = np.bincount(ci, weights=w * b, minlength=n)
+    present = wsum > 0
+    ucols = np.flatnonzero(present)
+    centre = bsum[present] / wsum[present]
+    gaps = np.flatnonzero(np.diff(ucols) > 6)
     starts = np.concatenate([[0], gaps + 1])
-    ends = np.concatenate([gaps, [cols.size - 1]])
-    best = int(np.argmax(cols[ends] - cols[starts]))
-    # join runs separated by small gaps into the longest dashed/solid extent
-    s, e = cols[starts[best]], cols[ends[best]]
-    length = e - s + 1
+    ends = np.concatenate([gaps, [ucols.size - 1]])
+    best = int(np.argmax(ucols[ends] - ucols[starts]))
+    s_i, e_i = starts[best], ends[best]
+    s, e = ucols[s_i] + c0, ucols[e_i] + c0
+    length = float(e - s + 1)
     if length < min_length:
         return None
-    inside = (cols >= s) & (cols <= e)
-    fill = float(inside.sum()) / length
-    n_px = float(((aa >= s - 0.5) & (aa <= e + 0.5)).sum())
-    thickness = n_px / max(1.0, float(inside.sum()))
-    return Line(horizontal, float(slope), float(offset), float(s), float(e), thickness, fill)
+    xs = (ucols[s_i : e_i + 1] + c0).astype(np.float64)
+    ys = centre[s_i : e_i + 1]
+    ws = wsum[present][s_i : e_i + 1]
+    slope, offset = tan, float(np.average(ys - tan * xs, weights=ws))
+    if xs.size >= 10 and np.ptp(xs) > 10:
+        for _ in range(2):
+            r = ys - (slope * xs + offset)
+            keep = np.abs(r) <= max(0.75, 3.0 * float(np.median(np.abs(r))))
+            if keep.sum() < 10:
+                break
+            slope, offset = np.polyfit(xs[keep], ys[keep], 1, w=np.sqrt(ws[keep]))
+    fill = xs.size / length
+    thickness = float(np.sum((a >= s - 0.5) & (a <= e + 0.5))) / max(1, xs.size)
+    return Line(horizontal, float(slope), float(offset), float(s), float(e), max(thickness, 1.0), float(fill))
 
 
 def _dedupe(lines: list[Line]) -> list[Line]:
@@ -209,6 +252,8 @@ def _family(lines: list[Line], tol: float) -> tuple[float, float, list[Line]] | 
     start = float(np.median([ln.start for ln in big]))
     end = float(np.median([ln.end for ln in big]))
     fam = [ln for ln in lines if abs(ln.start - start) <= tol and abs(ln.end - end) <= tol]
+    if not fam:
+        return None
     return start, end, fam
 
 
@@ -220,53 +265,78 @@ def find_box(mask: np.ndarray) -> Box | None:
     return box_from_lines(hl, vl, w, h)
 
 
+def _touches(h: Line, v: Line, tol: float) -> bool:
+    """A horizontal and a vertical line meet (or cross) within ``tol`` px."""
+    x, y = _intersect(h, v)
+    return h.start - tol <= x <= h.end + tol and v.start - tol <= y <= v.end + tol
+
+
 def box_from_lines(hl: list[Line], vl: list[Line], w: int, h: int) -> Box | None:
+    """The largest rectangle framed by a pair of vertical lines joined by horizontal ones (or, with
+    lines in one direction only, the extent they share)."""
     tol = max(4.0, 0.006 * max(w, h))
+    hl = [ln for ln in hl if ln.fill >= 0.3]
+    vl = [ln for ln in vl if ln.fill >= 0.3]
+    best: tuple[float, Box] | None = None
+    for i, left in enumerate(vl):
+        for right in vl[i + 1 :]:
+            if right.middle - left.middle < 0.12 * w:
+                continue
+            joins = [ln for ln in hl if _touches(ln, left, tol) and _touches(ln, right, tol)]
+            if not joins:
+                continue
+            top_l, bot_l = joins[0], joins[-1]
+            y0 = min(top_l.middle, 0.5 * (left.start + right.start))
+            y1 = max(bot_l.middle, 0.5 * (left.end + right.end))
+            lines = {"l": left, "r": right, "t": None, "b": None}
+            if abs(top_l.middle - 0.5 * (left.start + right.start)) <= max(tol, top_l.thickness):
+                y0, lines["t"] = top_l.middle, top_l
+            if abs(bot_l.middle - 0.5 * (left.end + right.end)) <= max(tol, bot_l.thickness):
+                y1, lines["b"] = bot_l.middle, bot_l
+            area = (right.middle - left.middle) * (y1 - y0)
+            if y1 - y0 >= 0.1 * h and (best is None or area > best[0]):
+                best = (area, Box(left.middle, y0, right.middle, y1, lines, "lbrt"))
+    if best is not None:
+        return best[1]
+    if vl and hl:  # one vertical line (a left spine) and horizontal lines starting on it
+        for left in vl:
+            joins = [ln for ln in hl if _touches(ln, left, tol) and ln.start >= left.middle - 3 * tol]
+            if not joins:
+                continue
+            right = float(np.median([ln.end for ln in joins]))
+            if right - left.middle < 0.12 * w:
+                continue
+            bot_l = joins[-1]
+            y0, y1 = left.start, max(left.end, bot_l.middle)
+            lines = {"l": left, "r": None, "t": None, "b": None}
+            if abs(bot_l.middle - left.end) <= max(tol, bot_l.thickness):
+                y1, lines["b"] = bot_l.middle, bot_l
+            top_l = joins[0]
+            if abs(top_l.middle - left.start) <= max(tol, top_l.thickness):
+                y0, lines["t"] = top_l.middle, top_l
+            if y1 - y0 >= 0.1 * h:
+                cand = Box(left.middle, y0, right, y1, lines, "lbrt")
+                area = cand.width * cand.height
+                if best is None or area > best[0]:
+                    best = (area, cand)
+        if best is not None:
+            return best[1]
     hf = _family(hl, tol)
+    if hf is not None:
+        x0, x1, fam = hf
+        if x1 - x0 >= 0.12 * w:
+            lines = {"l": None, "r": None, "t": None, "b": fam[-1]}
+            exact = "lbr"
+            if len(fam) == 1:
+                exact = "lrb"
+            return Box(x0, fam[0].middle, x1, fam[-1].middle, lines, "".join(c for c in "lbrt" if c in exact))
     vf = _family(vl, tol)
-    if hf is None and vf is None:
-        return None
-    lines: dict = {"l": None, "r": None, "t": None, "b": None}
-    exact = ""
-    if hf is not None:
-        x0, x1, hfam = hf
-        top_line, bottom_line = hfam[0], hfam[-1]
-        y0, y1 = top_line.middle, bottom_line.middle
     if vf is not None:
-        vy0, vy1, vfam = vf
-        left_line, right_line = vfam[0], vfam[-1]
-        if hf is None:
-            x0, x1 = left_line.middle, right_line.middle
-            y0, y1 = vy0, vy1
-        else:
-            # the vertical family's extent is the box's height; its outer lines may be spines
-            y0, y1 = min(y0, vy0), max(y1, vy1)
-            x0, x1 = min(x0, left_line.middle), max(x1, right_line.middle)
-    if hf is not None:
-        for ln in hfam:
-            if abs(ln.middle - y1) <= 2.5:
-                lines["b"] = ln
-            if abs(ln.middle - y0) <= 2.5:
-                lines["t"] = ln
-    if vf is not None:
-        for ln in vfam:
-            if abs(ln.middle - x0) <= 2.5:
-                lines["l"] = ln
-            if abs(ln.middle - x1) <= 2.5:
-                lines["r"] = ln
-    exact = "".join(s for s in "lbrt" if lines[s] is not None)
-    if hf is not None and vf is not None:
-        exact = "lbrt"  # extents of one family fix the other's edges exactly
-    elif hf is not None:
-        exact = "".join(s for s in "lr") + exact.replace("l", "").replace("r", "")
-    elif vf is not None:
-        exact = "".join(s for s in "bt") + exact.replace("b", "").replace("t", "")
-    if x1 - x0 < 0.12 * w or y1 - y0 < 0.1 * h:
-        if hf is not None and vf is None:
-            pass  # a single family: height unknown
-        else:
-            return None
-    return Box(float(x0), float(y0), float(x1), float(y1), lines, "".join(sorted(set(exact), key="lbrt".index)))
+        y0, y1, fam = vf
+        if fam[-1].middle - fam[0].middle >= 0.12 * w:
+            lines = {"l": fam[0], "r": None, "t": None, "b": None}
+            return Box(fam[0].middle, y0, fam[-1].middle, y1, lines, "lbt")
+    return None
 
 
 def rectifying_homography(mask: np.ndarray) -> np.ndarray | None:
@@ -275,15 +345,16 @@ def rectifying_homography(mask: np.ndarray) -> np.ndarray | None:
     h, w = mask.shape
     hl = find_lines(mask, horizontal=True, min_length=0.2 * w)
     vl = find_lines(mask, horizontal=False, min_length=0.15 * h)
-    long_h = [ln for ln in hl if ln.length >= 0.5 * max((x.length for x in hl), default=0)]
-    long_v = [ln for ln in vl if ln.length >= 0.5 * max((x.length for x in vl), default=0)]
-    tilts = [abs(ln.angle_deg()) for ln in long_h + long_v]
+    box = box_from_lines(hl, vl, w, h)
+    if box is None:
+        return None
+    frame = [ln for ln in box.lines.values() if ln is not None]
+    tilts = [abs(ln.angle_deg()) for ln in frame]
     if not tilts or max(tilts) < 0.06:
         return None
-    box_src = _quad(hl, vl, w, h)
-    if box_src is None:
+    src = _corners(box)
+    if src is None:
         return None
-    src = np.asarray(box_src, dtype=np.float64)
     wt = 0.5 * (np.hypot(*(src[1] - src[0])) + np.hypot(*(src[2] - src[3])))
     ht = 0.5 * (np.hypot(*(src[3] - src[0])) + np.hypot(*(src[2] - src[1])))
     cx, cy = src.mean(axis=0)
@@ -293,6 +364,31 @@ def rectifying_homography(mask: np.ndarray) -> np.ndarray | None:
     return _homography(src, dst)
 
 
+def _corners(box: Box) -> np.ndarray | None:
+    """Corners (tl, tr, br, bl) of a box whose lines may be tilted."""
+    ln = box.lines
+    pts: list[tuple[float, float] | None] = [None, None, None, None]
+    pairs = (("t", "l"), ("t", "r"), ("b", "r"), ("b", "l"))
+    for k, (hs, vs) in enumerate(pairs):
+        hline, vline = ln.get(hs), ln.get(vs)
+        if hline is not None and vline is not None:
+            pts[k] = _intersect(hline, vline)
+        elif vline is not None:
+            y = vline.start if hs == "t" else vline.end
+            pts[k] = (vline.at(y), y)
+        elif hline is not None:
+            x = hline.start if vs == "l" else hline.end
+            pts[k] = (x, hline.at(x))
+    missing = [k for k, p in enumerate(pts) if p is None]
+    if len(missing) > 1:
+        return None
+    if missing:
+        k = missing[0]
+        a, b, c = pts[(k + 1) % 4], pts[(k + 2) % 4], pts[(k + 3) % 4]
+        pts[k] = (a[0] + c[0] - b[0], a[1] + c[1] - b[1])  # type: ignore[index]
+    return np.asarray(pts, dtype=np.float64)
+
+
 def _intersect(hline: Line, vline: Line) -> tuple[float, float]:
     # y = a x + b ; x = c y + d
     a, b, c, d = hline.slope, hline.offset, vline.slope, vline.offset
@@ -300,56 +396,14 @@ def _intersect(hline: Line, vline: Line) -> tuple[float, float]:
     return x, a * x + b
 
 
-def _quad(hl: list[Line], vl: list[Line], w: int, h: int) -> list[tuple[float, float]] | None:
-    """Corners (tl, tr, br, bl) of the frame in the skewed image."""
-    tol = max(6.0, 0.015 * max(w, h))
-    hf = _family(hl, tol)
-    vf = _family(vl, tol)
-    if hf is not None and vf is not None and len(hf[2]) >= 1 and len(vf[2]) >= 1:
-        top, bottom = hf[2][0], hf[2][-1]
-        left, right = vf[2][0], vf[2][-1]
-        if bottom.middle - top.middle > 0.1 * h and right.middle - left.middle > 0.1 * w:
-            return [_intersect(top, left), _intersect(top, right), _intersect(bottom, right), _intersect(bottom, left)]
-        if bottom.middle - top.middle <= 0.1 * h:  # one horizontal line (bottom spine) + verticals
-            bl, br = _intersect(bottom, left), _intersect(bottom, right)
-            tl = (left.at(left.start), left.start)
-            tr = (right.at(right.start), right.start)
-            return [tl, tr, br, bl]
-        top_l = (top.start, top.at(top.start))
-        bot_l = (bottom.start, bottom.at(bottom.start))
-        return [top_l, (top.end, top.at(top.end)), (bottom.end, bottom.at(bottom.end)), bot_l]
-    if hf is not None and len(hf[2]) >= 2:
-        top, bottom = hf[2][0], hf[2][-1]
-        return [
-            (top.start, top.at(top.start)),
-            (top.end, top.at(top.end)),
-            (bottom.end, bottom.at(bottom.end)),
-            (bottom.start, bottom.at(bottom.start)),
-        ]
-    if vf is not None and len(vf[2]) >= 2:
-        left, right = vf[2][0], vf[2][-1]
-        return [
-            (left.at(left.start), left.start),
-            (right.at(right.start), right.start),
-            (right.at(right.end), right.end),
-            (left.at(left.end), left.end),
-        ]
-    lines = [ln for ln in hl + vl if ln.length > 0.3 * min(w, h)]
-    if not lines:
-        return None
-    # rotation only: the median tilt of the long lines
-    t = float(np.median([np.arctan(ln.slope) * (1 if ln.horizontal else -1) for ln in lines]))
-    c, s = np.cos(t), np.sin(t)
-    cx, cy = w / 2, h / 2
-    corners = [(cx - w / 4, cy - h / 4), (cx + w / 4, cy - h / 4), (cx + w / 4, cy + h / 4), (cx - w / 4, cy + h / 4)]
-    return [(cx + (x - cx) * c - (y - cy) * s, cy + (x - cx) * s + (y - cy) * c) for x, y in corners]
-
-
-def _homography(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+def _homography(src: np.ndarray, dst: np.ndarray) -> np.ndarray | None:
     a, b = [], []
     for (x, y), (u, v) in zip(src, dst, strict=True):
         a.append([x, y, 1, 0, 0, 0, -u * x, -u * y])
         a.append([0, 0, 0, x, y, 1, -v * x, -v * y])
         b += [u, v]
-    hvec = np.linalg.solve(np.array(a, dtype=float), np.array(b, dtype=float))
+    try:
+        hvec = np.linalg.solve(np.array(a, dtype=float), np.array(b, dtype=float))
+    except np.linalg.LinAlgError:
+        return None
     return np.append(hvec, 1.0).reshape(3, 3)

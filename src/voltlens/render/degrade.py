@@ -109,7 +109,9 @@ class Degradation:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            f.name: list(getattr(self, f.name)) if isinstance(getattr(self, f.name), tuple) else getattr(self, f.name)
+            f.name: list(getattr(self, f.name))
+            if isinstance(getattr(self, f.name), tuple)
+            else getattr(self, f.name)
             for f in dataclasses.fields(self)
         }
 
@@ -215,7 +217,8 @@ def degrade(rendered: Rendered, spec: Degradation, *, rng: np.random.Generator) 
     When the page is warped, the resampling to ``scale`` is folded into the same warp (one
     interpolation, and the later steps run on the smaller image); the blur is then applied at
     the output scale with ``blur_sigma · scale``.  ``meta['degradations']`` records the recipe
-    as applied (``zoom`` may be reduced so the whole plot area stays in the frame).
+    as applied: ``zoom`` may be reduced so the whole plot area stays in the frame, and ``scale``
+    raised so the short side stays ≥ 240 px.
     """
     image = rendered.image
     meta = rendered.meta
@@ -233,6 +236,8 @@ def degrade(rendered: Rendered, spec: Degradation, *, rng: np.random.Generator) 
         luts = [_to_u8(255.0 * (1.0 - (1.0 - v) * spec.ink) * p) for p in spec.paper]
         image = np.stack([luts[c][image[:, :, c]] for c in range(3)], axis=2)
 
+    if spec.scale < 1:  # never shrink below 240 px on the short side
+        spec = spec.replace(scale=round(max(spec.scale, min(1.0, 240 / min(W, H))), 6))
     folded = False
     if spec.warps:
         axes_quad = np.asarray(_axes_quad(meta, h_total))
@@ -318,10 +323,14 @@ def _axes_quad(meta: Mapping[str, Any], h: np.ndarray) -> list[list[float]]:
 
 
 def _inside(points: np.ndarray, W: int, H: int) -> bool:
-    return bool(np.all((points[:, 0] >= 1) & (points[:, 0] <= W - 1) & (points[:, 1] >= 1) & (points[:, 1] <= H - 1)))
+    return bool(
+        np.all((points[:, 0] >= 1) & (points[:, 0] <= W - 1) & (points[:, 1] >= 1) & (points[:, 1] <= H - 1))
+    )
 
 
-def _page_homography(W: int, H: int, rotation_deg: float, zoom: float, perspective: tuple[float, ...]) -> np.ndarray:
+def _page_homography(
+    W: int, H: int, rotation_deg: float, zoom: float, perspective: tuple[float, ...]
+) -> np.ndarray:
     """Where the page's corners go: rotate and zoom about the centre, then offset each corner."""
     src = np.array([[0.0, 0.0], [W, 0.0], [W, H], [0.0, H]])
     c = np.array([W / 2, H / 2])
@@ -376,7 +385,15 @@ def _map_meta(meta: dict[str, Any], h: np.ndarray, W: int, H: int) -> dict[str, 
                 elif key.endswith(("_quad_px", "_points_px")):
                     out[key] = _apply(h, value).tolist()
                 elif key.endswith("_box_px"):
-                    quad = _apply(h, [[value[0], value[1]], [value[2], value[1]], [value[2], value[3]], [value[0], value[3]]])
+                    quad = _apply(
+                        h,
+                        [
+                            [value[0], value[1]],
+                            [value[2], value[1]],
+                            [value[2], value[3]],
+                            [value[0], value[3]],
+                        ],
+                    )
                     out[key] = [*quad.min(axis=0).tolist(), *quad.max(axis=0).tolist()]
                 else:
                     out[key] = walk(value)

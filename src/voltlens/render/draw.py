@@ -76,9 +76,9 @@ class Rendered:
         image = np.asarray(self.image)
         if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
             raise ParameterError("image", f"{image.shape} {image.dtype}", "an H×W×3 uint8 array")
-        if not image.flags.writeable and image.base is not None:
+        if image.flags.writeable:  # own a read-only copy; never freeze the caller's array
             image = image.copy()
-        image.setflags(write=False)
+            image.setflags(write=False)
         object.__setattr__(self, "image", image)
         if not isinstance(self.meta, MappingProxyType):
             object.__setattr__(self, "meta", MappingProxyType(dict(self.meta)))
@@ -138,7 +138,9 @@ def _check_curves(curves: Sequence[Voltammogram]) -> list[Voltammogram]:
         if not isinstance(c, Voltammogram):
             raise ParameterError(f"curves[{i}]", type(c).__name__, "a Voltammogram")
     if len({c.current_is_density for c in curves}) > 1:
-        raise DataError(curves[1].source, "mixes currents and current densities in one figure", field="current")
+        raise DataError(
+            curves[1].source, "mixes currents and current densities in one figure", field="current"
+        )
     return curves
 
 
@@ -323,14 +325,24 @@ def _render(series: list[_Series], style: Style, *, density: bool, ref: str | No
             return t
 
         xtick_texts = [text(s, tick_font, style.foreground, ha="center", va="top") for s in x.texts]
-        ytick_texts = [text(s, tick_font, style.foreground, ha="right", va="center_baseline") for s in y.texts]
+        ytick_texts = [
+            text(s, tick_font, style.foreground, ha="right", va="center_baseline") for s in y.texts
+        ]
         xlabel = text(xtitle, label_font, style.text_color, ha="center", va="top")
         ylabel = text(
-            ytitle, label_font, style.text_color, ha="center", va="bottom", rotation=90, rotation_mode="anchor"
+            ytitle,
+            label_font,
+            style.text_color,
+            ha="center",
+            va="bottom",
+            rotation=90,
+            rotation_mode="anchor",
         )
         offset_t = text(offset, tick_font, style.foreground, ha="left", va="bottom") if offset else None
         title_t = (
-            text(style.title, _font(style, style.title_font_size), style.text_color, ha="center", va="baseline")
+            text(
+                style.title, _font(style, style.title_font_size), style.text_color, ha="center", va="baseline"
+            )
             if style.title
             else None
         )
@@ -354,11 +366,11 @@ def _render(series: list[_Series], style: Style, *, density: bool, ref: str | No
 
         xt_sizes = [size(t) for t in xtick_texts]
         yt_sizes = [size(t) for t in ytick_texts]
-        xl_w, xl_h = size(xlabel)
-        yl_w, _ = size(ylabel)
-        off_w, off_h = size(offset_t)
-        ti_w, ti_h = size(title_t)
-        pa_w, pa_h = size(panel_t)
+        xl_h = size(xlabel)[1]
+        yl_w = size(ylabel)[0]  # rotated: its width is the text height
+        off_h = size(offset_t)[1]
+        ti_h = size(title_t)[1]
+        pa_h = size(panel_t)[1]
 
         lines = _series_artists(series, style, pt)
         legend = _legend(fig, lines, series, style) if style.legend != "none" else None
@@ -377,8 +389,10 @@ def _render(series: list[_Series], style: Style, *, density: bool, ref: str | No
         xt_h = max((h for _, h in xt_sizes), default=0.0)
         yt_w = max((w for w, _ in yt_sizes), default=0.0)
         yt_h = max((h for _, h in yt_sizes), default=0.0)
-        half_first = xt_sizes[0][0] / 2 if xt_sizes else 0.0
+        half_first = xt_sizes[0][0] / 2 if xt_sizes else 0.0  # overhang of the end tick labels
         half_last = xt_sizes[-1][0] / 2 if xt_sizes else 0.0
+        if style.invert_potential:  # the lowest value is on the right
+            half_first, half_last = half_last, half_first
 
         leg_top = leg_h + gap if (legend is not None and style.legend == "outside_top") else 0.0
 
@@ -397,7 +411,12 @@ def _render(series: list[_Series], style: Style, *, density: bool, ref: str | No
                 bottom += leg_h + gap
             if use_minimum:
                 ml, mb, mr, mt = style.margins
-                left, bottom, right, top = max(left, ml * W), max(bottom, mb * H), max(right, mr * W), max(top, mt * H)
+                left, bottom, right, top = (
+                    max(left, ml * W),
+                    max(bottom, mb * H),
+                    max(right, mr * W),
+                    max(top, mt * H),
+                )
             return left, bottom, right, top
 
         top_stack = max(outs["t"], yt_h / 2)
@@ -405,11 +424,12 @@ def _render(series: list[_Series], style: Style, *, density: bool, ref: str | No
             top_stack = max(top_stack, off_h + 0.3 * tick_pad)
         # as the style asks; if the axes would be squeezed below 30 % of the figure, drop the
         # minimum margins, then the padding (recorded in meta["layout"])
-        for pad, use_minimum, layout in (
+        for option in (
             (style.pad_in * dpi, True, "as_styled"),
             (style.pad_in * dpi, False, "no_minimum_margins"),
             (0.0, False, "no_padding"),
         ):
+            pad, use_minimum, layout = option
             left, bottom, right, top = margins(pad, use_minimum)
             box_w, box_h = W - left - right, H - top - bottom
             if box_w >= 0.3 * W and box_h >= 0.3 * H:
@@ -446,7 +466,9 @@ def _render(series: list[_Series], style: Style, *, density: bool, ref: str | No
         x_offset = x0 - xl * sx
         y_scale_disp = sy * y.sign / y.unit.scale
         y_offset_disp = y0 - y.lo * sy
-        data_to_display = Affine2D(np.array([[x_scale, 0, x_offset], [0, y_scale_disp, y_offset_disp], [0, 0, 1]]))
+        data_to_display = Affine2D(
+            np.array([[x_scale, 0, x_offset], [0, y_scale_disp, y_offset_disp], [0, 0, 1]])
+        )
         transform = PixelTransform(x_scale, x_offset, -y_scale_disp, H - y_offset_disp, W, H)
 
         def xpos(v: np.ndarray) -> np.ndarray:
@@ -463,7 +485,13 @@ def _render(series: list[_Series], style: Style, *, density: bool, ref: str | No
         # ---- artists --------------------------------------------------------------------------
         fig.add_artist(
             Rectangle(
-                (x0, y0), x1 - x0, y1 - y0, transform=ident, facecolor=style.axes_background, edgecolor="none", zorder=0
+                (x0, y0),
+                x1 - x0,
+                y1 - y0,
+                transform=ident,
+                facecolor=style.axes_background,
+                edgecolor="none",
+                zorder=0,
             )
         )
         _grid(fig, style, x, y, xpos, ypos, box, snap, pt)
@@ -518,14 +546,29 @@ def _render(series: list[_Series], style: Style, *, density: bool, ref: str | No
                 panel_t.set_position((x0 + 0.03 * (x1 - x0) + outs["l"], y1 - 0.03 * (y1 - y0)))
         if legend is not None:
             _place_legend(
-                legend, style, series, data_to_display, box, (leg_w, leg_h), gap, y1 + top_stack, xlabel, renderer
+                legend,
+                style,
+                series,
+                data_to_display,
+                box,
+                (leg_w, leg_h),
+                gap,
+                y1 + top_stack,
+                xlabel,
+                renderer,
             )
 
         canvas.draw()
         rgba = canvas.buffer_rgba()  # Pillow drops alpha ~2× faster than a strided numpy copy
-        image = np.asarray(PILImage.frombuffer("RGBA", (rgba.shape[1], rgba.shape[0]), rgba, "raw", "RGBA", 0, 1).convert("RGB"))
+        image = np.asarray(
+            PILImage.frombuffer("RGBA", (rgba.shape[1], rgba.shape[0]), rgba, "raw", "RGBA", 0, 1).convert(
+                "RGB"
+            )
+        )
         if image.shape[:2] != (H, W):
-            raise ParameterError("style", image.shape, f"an image of {H}×{W} px (matplotlib drew another size)")
+            raise ParameterError(
+                "style", image.shape, f"an image of {H}×{W} px (matplotlib drew another size)"
+            )
         meta = _meta(
             style=style,
             x=x,
@@ -612,7 +655,9 @@ def _markers(s: _Series, line: Line2D, style: Style, tr: Affine2D, clip: Bbox, p
     marker = MarkerStyle(line.get_marker(), fillstyle="full" if style.marker_fill == "full" else "none")
     base = marker.get_path().transformed(marker.get_transform().scale(style.marker_size * pt))
     verts = base.vertices
-    codes = base.codes if base.codes is not None else np.array([Path.MOVETO] + [Path.LINETO] * (len(verts) - 1))
+    codes = (
+        base.codes if base.codes is not None else np.array([Path.MOVETO] + [Path.LINETO] * (len(verts) - 1))
+    )
     centres = tr.transform(np.column_stack([s.potential, s.current])[:: style.marker_every])
     all_verts = (verts[None, :, :] + centres[:, None, :]).reshape(-1, 2)
     all_codes = np.tile(codes, centres.shape[0])
@@ -652,8 +697,12 @@ def _grid(
     horizontal = style.grid in ("major", "major+minor", "horizontal")
     sets = [(x.ticks, y.ticks, 1.0, 1.1)]
     if style.grid == "major+minor":
-        minor_x = x.minor if x.minor.size else lab.minor_tick_values(x.ticks, x.lo, x.hi, style.minor_divisions)
-        minor_y = y.minor if y.minor.size else lab.minor_tick_values(y.ticks, y.lo, y.hi, style.minor_divisions)
+        minor_x = (
+            x.minor if x.minor.size else lab.minor_tick_values(x.ticks, x.lo, x.hi, style.minor_divisions)
+        )
+        minor_y = (
+            y.minor if y.minor.size else lab.minor_tick_values(y.ticks, y.lo, y.hi, style.minor_divisions)
+        )
         sets.insert(0, (minor_x, minor_y, 0.5, 1.0))
     for xs, ys, width, z in sets:
         segs = []
@@ -731,7 +780,7 @@ def _ticks(
     pt: float,
 ) -> dict[str, list[list[float]]]:
     """Tick marks on the sides in ``style.ticks``; returns the major tick anchor points (display)."""
-    x0, y0, x1, y1 = box
+    x0, _, x1, y1 = box
     d = style.tick_direction
     anchors: dict[str, list[list[float]]] = {"x": [], "y": []}
     for major, xs, ys, length, width in (
@@ -829,17 +878,23 @@ def _place_legend(
         if corner == "auto":
             corner = _emptiest_corner(series, data_to_display, box, w, h, inset)
         legend.set_loc(corner)
-        legend.set_bbox_to_anchor(Bbox.from_extents(x0 + inset, y0 + inset, x1 - inset, y1 - inset), IdentityTransform())
+        legend.set_bbox_to_anchor(
+            Bbox.from_extents(x0 + inset, y0 + inset, x1 - inset, y1 - inset), IdentityTransform()
+        )
     elif style.legend == "outside_right":
         legend.set_loc("upper left")
         legend.set_bbox_to_anchor(Bbox.from_bounds(x1 + gap, y1 - h, w, h), IdentityTransform())
     elif style.legend == "outside_top":
         legend.set_loc("lower center")
-        legend.set_bbox_to_anchor(Bbox.from_bounds((x0 + x1) / 2 - w / 2, above + gap, w, h), IdentityTransform())
+        legend.set_bbox_to_anchor(
+            Bbox.from_bounds((x0 + x1) / 2 - w / 2, above + gap, w, h), IdentityTransform()
+        )
     else:  # below
         legend.set_loc("upper center")
         bottom = xlabel.get_window_extent(renderer).y0
-        legend.set_bbox_to_anchor(Bbox.from_bounds((x0 + x1) / 2 - w / 2, bottom - gap - h, w, h), IdentityTransform())
+        legend.set_bbox_to_anchor(
+            Bbox.from_bounds((x0 + x1) / 2 - w / 2, bottom - gap - h, w, h), IdentityTransform()
+        )
 
 
 def _emptiest_corner(series: list[_Series], tr: Affine2D, box: Bbox, w: float, h: float, inset: float) -> str:
@@ -853,7 +908,11 @@ def _emptiest_corner(series: list[_Series], tr: Affine2D, box: Bbox, w: float, h
     for corner in ("upper right", "upper left", "lower right", "lower left"):
         lx = x1 - inset - w if "right" in corner else x0 + inset
         ly = y1 - inset - h if "upper" in corner else y0 + inset
-        n = int(np.count_nonzero((xy[:, 0] >= lx) & (xy[:, 0] <= lx + w) & (xy[:, 1] >= ly) & (xy[:, 1] <= ly + h)))
+        n = int(
+            np.count_nonzero(
+                (xy[:, 0] >= lx) & (xy[:, 0] <= lx + w) & (xy[:, 1] >= ly) & (xy[:, 1] <= ly + h)
+            )
+        )
         if best_n is None or n < best_n:
             best, best_n = corner, n
     return best
@@ -942,7 +1001,9 @@ def _meta(
         extents.append(bb)
         return _box_img(bb, H)
 
-    def axis_meta(ax: _Axis, kind: str, title: str, label_texts: list[Text], anchors: list[list[float]]) -> dict:
+    def axis_meta(
+        ax: _Axis, kind: str, title: str, label_texts: list[Text], anchors: list[list[float]]
+    ) -> dict:
         ticks = []
         for v, s, t, (px, py) in zip(ax.ticks, ax.texts, label_texts, anchors, strict=True):
             si = float(v) * ax.unit.scale * ax.sign
@@ -971,7 +1032,11 @@ def _meta(
     xm = axis_meta(x, "potential", titles[0], texts["xtick"], tick_lines["x"])
     xm.update(inverted=style.invert_potential, title_box_px=tbox(texts["xlabel"]), offset_text="")
     ym = axis_meta(
-        y, "current_density" if "cm" in y.unit.symbol else "current", titles[1], texts["ytick"], tick_lines["y"]
+        y,
+        "current_density" if "cm" in y.unit.symbol else "current",
+        titles[1],
+        texts["ytick"],
+        tick_lines["y"],
     )
     ym.update(
         negated=style.negate_current,

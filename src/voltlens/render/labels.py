@@ -17,9 +17,9 @@ from ..errors import ParameterError
 
 __all__ = [
     "AxisText",
-    "math_safe",
     "current_unit",
     "format_ticks",
+    "math_safe",
     "minor_tick_values",
     "multiplier_exponent",
     "nice_ticks",

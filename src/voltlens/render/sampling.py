@@ -200,7 +200,9 @@ def _canvas(s: _Draw, theme: str) -> None:
         elif s.chance(0.15):
             aspect = s.uniform(0.8, 2.0)
         else:
-            aspect = s.pick(4 / 3, 0.35, 1.5, 0.1, 1.618, 0.08, 1.25, 0.12, 1.0, 0.12, 16 / 9, 0.08, 2.0, 0.03, 0.85, 0.05)
+            aspect = s.pick(
+                4 / 3, 0.35, 1.5, 0.1, 1.618, 0.08, 1.25, 0.12, 1.0, 0.12, 16 / 9, 0.08, 2.0, 0.03, 0.85, 0.05
+            )
         px = round(w_in * d / aspect)
         return min(max(px, 240), 2400) / d
 
@@ -215,15 +217,24 @@ def _fonts(s: _Draw, theme: str, families: tuple[str, ...]) -> None:
         if extra and s.chance(0.15):
             return s.choice(extra)
         if theme == "paper":
-            return s.pick("DejaVu Serif", 0.25, "STIXGeneral", 0.3, "cmr10", 0.15, "DejaVu Sans", 0.25, "cmss10", 0.05)
+            return s.pick(
+                "DejaVu Serif", 0.25, "STIXGeneral", 0.3, "cmr10", 0.15, "DejaVu Sans", 0.25, "cmss10", 0.05
+            )
         if theme in ("origin", "excel"):
-            return s.pick("DejaVu Sans", 0.75, "STIXGeneral", 0.12, "DejaVu Serif", 0.1, "DejaVu Sans Mono", 0.03)
+            return s.pick(
+                "DejaVu Sans", 0.75, "STIXGeneral", 0.12, "DejaVu Serif", 0.1, "DejaVu Sans Mono", 0.03
+            )
         if theme in _INSTRUMENT:
             return s.pick("DejaVu Sans", 0.85, "DejaVu Sans Mono", 0.1, "DejaVu Serif", 0.05)
-        return s.pick("DejaVu Sans", 0.85, "DejaVu Serif", 0.07, "STIXGeneral", 0.05, "DejaVu Sans Mono", 0.03)
+        return s.pick(
+            "DejaVu Sans", 0.85, "DejaVu Serif", 0.07, "STIXGeneral", 0.05, "DejaVu Sans Mono", 0.03
+        )
 
     fam = s.set("font_family", family)
-    s.set("math_fontset", lambda: s.choice(OPTIONS["math_fontset"]) if theme == "custom" else _FONT_MATH.get(fam, "dejavusans"))
+    s.set(
+        "math_fontset",
+        lambda: s.choice(OPTIONS["math_fontset"]) if theme == "custom" else _FONT_MATH.get(fam, "dejavusans"),
+    )
     d, w_px, h_px = s["dpi"], s["width_in"] * s["dpi"], s["height_in"] * s["dpi"]
 
     def tick_size() -> float:
@@ -238,10 +249,17 @@ def _fonts(s: _Draw, theme: str, families: tuple[str, ...]) -> None:
         return round(min(max(pt, min_px * 72 / d, 4.0), px_max * 72 / d, 24.0), 2)
 
     tick = s.set("tick_font_size", tick_size)
-    label = s.set("label_font_size", lambda: round(min(tick * s.pick(1.0, 0.5, s.uniform(1.0, 1.35), 0.5), 30.0), 2))
+    label = s.set(
+        "label_font_size", lambda: round(min(tick * s.pick(1.0, 0.5, s.uniform(1.0, 1.35), 0.5), 30.0), 2)
+    )
     s.set("title_font_size", lambda: round(min(label * s.uniform(1.0, 1.3), 34.0), 2))
     s.set("legend_font_size", lambda: round(max(tick * s.uniform(0.8, 1.0), 8.0 * 72 / d), 2))
-    s.set("label_weight", lambda: "bold" if s.chance({"origin": 0.35, "paper": 0.1, "custom": 0.5}.get(theme, 0.04)) else "normal")
+    s.set(
+        "label_weight",
+        lambda: (
+            "bold" if s.chance({"origin": 0.35, "paper": 0.1, "custom": 0.5}.get(theme, 0.04)) else "normal"
+        ),
+    )
 
 
 def _luminance(color: str) -> float:
@@ -338,7 +356,9 @@ def _series(s: _Draw, theme: str, n: int) -> None:
 
     def line_styles() -> tuple[str, ...]:
         if theme == "custom":
-            return tuple(s.rng.permutation(LINE_STYLES).tolist()) if s.chance(0.5) else (s.choice(LINE_STYLES),)
+            return (
+                tuple(s.rng.permutation(LINE_STYLES).tolist()) if s.chance(0.5) else (s.choice(LINE_STYLES),)
+            )
         if n > 1 and s.chance(0.6 if mono else 0.08):
             return LINE_STYLES
         return ("-",)
@@ -378,7 +398,12 @@ def _series(s: _Draw, theme: str, n: int) -> None:
         return int(s.rng.integers(8, 60))
 
     s.set("marker_every", every)
-    s.set("marker_fill", lambda: "none" if s.chance({"origin": 0.35, "paper": 0.3, "custom": 0.5}.get(theme, 0.15)) else "full")
+    s.set(
+        "marker_fill",
+        lambda: (
+            "none" if s.chance({"origin": 0.35, "paper": 0.3, "custom": 0.5}.get(theme, 0.15)) else "full"
+        ),
+    )
 
     def width() -> float:
         if theme == "matplotlib" and s.chance(0.6):
@@ -464,19 +489,42 @@ def _decoration(s: _Draw, theme: str) -> None:
     )
     s.set(
         "major_tick_length",
-        lambda: 3.5
-        if theme == "matplotlib"
-        else s.uniform(*{"origin": (4.0, 7.0), "custom": (1.5, 8.0), "ggplot": (2.0, 3.0)}.get(theme, (2.5, 5.0)), 1),
+        lambda: (
+            3.5
+            if theme == "matplotlib"
+            else s.uniform(
+                *{"origin": (4.0, 7.0), "custom": (1.5, 8.0), "ggplot": (2.0, 3.0)}.get(theme, (2.5, 5.0)), 1
+            )
+        ),
     )
     s.set("minor_tick_length", lambda: round(s["major_tick_length"] * s.uniform(0.45, 0.65), 1))
-    s.set("tick_width", lambda: 0.8 if theme == "matplotlib" else round(min(max(s["spine_width"] * s.uniform(0.7, 1.0), 0.4), 1.6), 2))
+    s.set(
+        "tick_width",
+        lambda: (
+            0.8
+            if theme == "matplotlib"
+            else round(min(max(s["spine_width"] * s.uniform(0.7, 1.0), 0.4), 1.6), 2)
+        ),
+    )
     s.set(
         "minor_ticks",
         lambda: s.chance(
-            {"origin": 0.8, "paper": 0.5, "eclab": 0.5, "chi": 0.3, "nova": 0.2, "custom": 0.5, "excel": 0.0, "ggplot": 0.0}.get(theme, 0.15)
+            {
+                "origin": 0.8,
+                "paper": 0.5,
+                "eclab": 0.5,
+                "chi": 0.3,
+                "nova": 0.2,
+                "custom": 0.5,
+                "excel": 0.0,
+                "ggplot": 0.0,
+            }.get(theme, 0.15)
         ),
     )
-    s.set("minor_divisions", lambda: s.pick(2, 0.6, 5, 0.3, 4, 0.1) if theme == "origin" else s.pick(5, 0.45, 4, 0.35, 2, 0.2))
+    s.set(
+        "minor_divisions",
+        lambda: s.pick(2, 0.6, 5, 0.3, 4, 0.1) if theme == "origin" else s.pick(5, 0.45, 4, 0.35, 2, 0.2),
+    )
     nb = {"excel": (6, 11), "custom": (3, 11)}.get(theme, (4, 9))
     s.set("x_nbins", lambda: int(s.rng.integers(*nb)))
     s.set("y_nbins", lambda: int(s.rng.integers(*nb)))
@@ -497,16 +545,34 @@ def _decoration(s: _Draw, theme: str) -> None:
             dark=("major", 0.5, "none", 0.5),
         ),
     )
-    s.set("grid_style", lambda: table("grid_style", ("-", 0.85, "--", 0.08, ":", 0.07), eclab=(":", 0.4, "--", 0.2, "-", 0.4)))
+    s.set(
+        "grid_style",
+        lambda: table(
+            "grid_style", ("-", 0.85, "--", 0.08, ":", 0.07), eclab=(":", 0.4, "--", 0.2, "-", 0.4)
+        ),
+    )
     s.set("grid_width", lambda: s.uniform(0.4, 1.0, 2) if theme != "ggplot" else s.uniform(0.8, 1.2, 2))
     s.set("zero_line", lambda: s.chance({"paper": 0.15, "custom": 0.3, "excel": 0.0}.get(theme, 0.08)))
     s.set("xaxis_at_zero", lambda: s.chance({"excel": 0.35, "custom": 0.15}.get(theme, 0.0)))
-    s.set("round_limits", lambda: s.chance({"origin": 0.5, "excel": 0.7, "chi": 0.3, "eclab": 0.3, "nova": 0.2, "custom": 0.5}.get(theme, 0.1)))
+    s.set(
+        "round_limits",
+        lambda: s.chance(
+            {"origin": 0.5, "excel": 0.7, "chi": 0.3, "eclab": 0.3, "nova": 0.2, "custom": 0.5}.get(
+                theme, 0.1
+            )
+        ),
+    )
     s.set(
         "x_margin",
-        lambda: 0.05
-        if theme == "matplotlib"
-        else s.uniform(*{"custom": (0.0, 0.12), "excel": (0.0, 0.02)}.get(theme, (0.0, 0.06) if theme in _INSTRUMENT else (0.0, 0.08))),
+        lambda: (
+            0.05
+            if theme == "matplotlib"
+            else s.uniform(
+                *{"custom": (0.0, 0.12), "excel": (0.0, 0.02)}.get(
+                    theme, (0.0, 0.06) if theme in _INSTRUMENT else (0.0, 0.08)
+                )
+            )
+        ),
     )
     s.set("y_margin", lambda: 0.05 if theme == "matplotlib" else s.uniform(0.02, 0.12))
 
@@ -523,10 +589,17 @@ def _text(s: _Draw, theme: str) -> None:
     inv, neg = convention()
     s.set("invert_potential", lambda: inv)
     s.set("negate_current", lambda: neg)
-    s.set("potential_unit", lambda: "mV" if s.chance({"eclab": 0.2, "paper": 0.15, "custom": 0.5}.get(theme, 0.1)) else "V")
+    s.set(
+        "potential_unit",
+        lambda: "mV" if s.chance({"eclab": 0.2, "paper": 0.15, "custom": 0.5}.get(theme, 0.1)) else "V",
+    )
     unit = s.set(
         "current_unit",
-        lambda: "A" if s.chance({"chi": 0.6, "nova": 0.5, "excel": 0.2, "custom": 0.35}.get(theme, 0.12)) else "auto",
+        lambda: (
+            "A"
+            if s.chance({"chi": 0.6, "nova": 0.5, "excel": 0.2, "custom": 0.35}.get(theme, 0.12))
+            else "auto"
+        ),
     )
     s.set("auto_unit_min", lambda: 1.0 if s.chance(0.8) else 0.1)
 
@@ -546,9 +619,15 @@ def _text(s: _Draw, theme: str) -> None:
     s.set("current_tick_format", tick_format)
     s.set(
         "offset_style",
-        lambda: s.choice(OPTIONS["offset_style"])
-        if theme == "custom"
-        else (s.pick("in_label", 0.5, "math", 0.3, "plain", 0.2) if theme == "origin" else s.pick("plain", 0.5, "math", 0.38, "in_label", 0.12)),
+        lambda: (
+            s.choice(OPTIONS["offset_style"])
+            if theme == "custom"
+            else (
+                s.pick("in_label", 0.5, "math", 0.3, "plain", 0.2)
+                if theme == "origin"
+                else s.pick("plain", 0.5, "math", 0.38, "in_label", 0.12)
+            )
+        ),
     )
 
     def potential_label() -> str:
@@ -562,7 +641,17 @@ def _text(s: _Draw, theme: str) -> None:
         if specific and s.chance(sum(specific[1::2])):
             return s.pick(*specific)
         if theme == "paper":
-            return s.choice(("E / {unit}{vs}", "$E$ / {unit}{vs}", "E ({unit}{vs})", "$E$ ({unit}{vs})", "E{vs} / {unit}", "Potential ({unit}{vs})", "Potential / {unit}{vs}"))
+            return s.choice(
+                (
+                    "E / {unit}{vs}",
+                    "$E$ / {unit}{vs}",
+                    "E ({unit}{vs})",
+                    "$E$ ({unit}{vs})",
+                    "E{vs} / {unit}",
+                    "Potential ({unit}{vs})",
+                    "Potential / {unit}{vs}",
+                )
+            )
         return s.choice(_GENERIC_POTENTIAL)
 
     def current_label() -> str:
@@ -576,7 +665,17 @@ def _text(s: _Draw, theme: str) -> None:
         if specific and s.chance(sum(specific[1::2])):
             return s.pick(*specific)
         if theme == "paper":
-            return s.choice(("I / {unit}", "$I$ / {unit}", "i ({unit})", "$i$ ({unit})", "I ({unit})", "Current ({unit})", "Current / {unit}"))
+            return s.choice(
+                (
+                    "I / {unit}",
+                    "$I$ / {unit}",
+                    "i ({unit})",
+                    "$i$ ({unit})",
+                    "I ({unit})",
+                    "Current ({unit})",
+                    "Current / {unit}",
+                )
+            )
         return s.choice(_GENERIC_CURRENT)
 
     s.set("potential_label", potential_label)
@@ -584,8 +683,18 @@ def _text(s: _Draw, theme: str) -> None:
     s.set("density_label", lambda: s.choice(DENSITY_LABELS))
     s.set("vs_word", lambda: s.pick("vs", 0.5, "vs.", 0.4, "versus", 0.1))
     s.set("micro", lambda: s.pick("µ", 0.72, "μ", 0.1, "$\\mu$", 0.1, "u", 0.08))
-    s.set("density_unit", lambda: s.pick("{p}A cm⁻²", 0.45, "{p}A/cm²", 0.2, "{p}A cm$^{{-2}}$", 0.2, "{p}A·cm⁻²", 0.1, "{p}A cm-2", 0.05))
-    s.set("decimal_comma", lambda: s.chance({"origin": 0.25, "excel": 0.15, "eclab": 0.1, "paper": 0.05, "custom": 0.3}.get(theme, 0.03)))
+    s.set(
+        "density_unit",
+        lambda: s.pick(
+            "{p}A cm⁻²", 0.45, "{p}A/cm²", 0.2, "{p}A cm$^{{-2}}$", 0.2, "{p}A·cm⁻²", 0.1, "{p}A cm-2", 0.05
+        ),
+    )
+    s.set(
+        "decimal_comma",
+        lambda: s.chance(
+            {"origin": 0.25, "excel": 0.15, "eclab": 0.1, "paper": 0.05, "custom": 0.3}.get(theme, 0.03)
+        ),
+    )
     hyphen = theme in ("origin", "excel", *_INSTRUMENT)
     s.set("unicode_minus", lambda: s.chance(0.5 if theme == "custom" else (0.15 if hyphen else 0.92)))
     s.set("trim_zeros", lambda: s.chance({"excel": 0.8, "origin": 0.2, "custom": 0.4}.get(theme, 0.05)))
@@ -607,13 +716,26 @@ def _legend(s: _Draw, theme: str, n: int) -> None:
         w_px = s["width_in"] * s["dpi"]
         if s["legend_font_size"] * s["dpi"] / 72 * 12 > 0.4 * w_px:
             s.d["legend"] = "inside"
-    s.set("legend_corner", lambda: s.pick("auto", 0.6, "upper left", 0.1, "upper right", 0.1, "lower left", 0.1, "lower right", 0.1))
-    s.set("legend_frame", lambda: s.chance({"matplotlib": 0.85, "origin": 0.3, "paper": 0.4, "excel": 0.5}.get(theme, 0.5)))
+    s.set(
+        "legend_corner",
+        lambda: s.pick(
+            "auto", 0.6, "upper left", 0.1, "upper right", 0.1, "lower left", 0.1, "lower right", 0.1
+        ),
+    )
+    s.set(
+        "legend_frame",
+        lambda: s.chance({"matplotlib": 0.85, "origin": 0.3, "paper": 0.4, "excel": 0.5}.get(theme, 0.5)),
+    )
     s.set("legend_fancy", lambda: s.chance(0.8 if theme in _MPL else (0.5 if theme == "custom" else 0.1)))
     s.set("rate_format", lambda: s.pick(
         "{v} mV/s", 0.4, "{v} mV s⁻¹", 0.25, "{v} mV s$^{{-1}}$", 0.15, "v = {v} mV/s", 0.1, "{v} mV·s⁻¹", 0.05, "{v} mVs-1", 0.05
     ))  # fmt: skip
-    s.set("cycle_format", lambda: s.pick("cycle {n}", 0.3, "Cycle {n}", 0.25, "scan {n}", 0.1, "Scan {n}", 0.1, "#{n}", 0.1, "{n}", 0.15))
+    s.set(
+        "cycle_format",
+        lambda: s.pick(
+            "cycle {n}", 0.3, "Cycle {n}", 0.25, "scan {n}", 0.1, "Scan {n}", 0.1, "#{n}", 0.1, "{n}", 0.15
+        ),
+    )
 
 
 def _annotations(s: _Draw, theme: str) -> None:
@@ -626,7 +748,9 @@ def _annotations(s: _Draw, theme: str) -> None:
     s.set("title", title)
 
     def panel() -> str | None:
-        if not s.chance({"paper": 0.5, "origin": 0.2, "light": 0.15, "matplotlib": 0.15, "custom": 0.4}.get(theme, 0.03)):
+        if not s.chance(
+            {"paper": 0.5, "origin": 0.2, "light": 0.15, "matplotlib": 0.15, "custom": 0.4}.get(theme, 0.03)
+        ):
             return None
         letter = s.choice("abcdef")
         return s.choice(_PANEL_FORMS).format(l=letter, L=letter.upper())

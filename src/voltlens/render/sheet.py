@@ -62,7 +62,9 @@ def contact_sheet(
         arr = _as_rgb(img, f"images[{k}]")
         h, w = arr.shape[:2]
         f = min(cell_px / w, cell_px / h)
-        tile = Image.fromarray(arr).resize((max(1, round(w * f)), max(1, round(h * f))), Image.Resampling.LANCZOS)
+        tile = Image.fromarray(arr).resize(
+            (max(1, round(w * f)), max(1, round(h * f))), Image.Resampling.LANCZOS
+        )
         r, c = divmod(k, ncols)
         x = gap + c * (cell_px + gap) + (cell_px - tile.width) // 2
         y = gap + r * (cell_px + cap_h + gap) + (cell_px - tile.height) // 2

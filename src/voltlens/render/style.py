@@ -365,7 +365,9 @@ def _validate(style: Style) -> None:
     for name in _BOOL_FIELDS:
         if not isinstance(getattr(style, name), bool):
             raise ParameterError(name, getattr(style, name), "true or false")
-    _check_sequence(style, "colors", lambda c: isinstance(c, str) and bool(_HEX.match(c)), "colours '#rrggbb'")
+    _check_sequence(
+        style, "colors", lambda c: isinstance(c, str) and bool(_HEX.match(c)), "colours '#rrggbb'"
+    )
     _check_sequence(style, "line_styles", lambda s: s in LINE_STYLES, f"line styles from {list(LINE_STYLES)}")
     _check_sequence(style, "markers", lambda m: m in MARKERS, f"markers from {list(MARKERS)}")
     margins = style.margins
@@ -385,7 +387,9 @@ def _validate(style: Style) -> None:
             raise ParameterError(name, value, "a non-empty string or None")
     w, h = style.pixel_size
     if not (120 <= w <= 4800 and 120 <= h <= 4800):
-        raise ParameterError("width_in·dpi × height_in·dpi", (w, h), "an image between 120 and 4800 px a side")
+        raise ParameterError(
+            "width_in·dpi × height_in·dpi", (w, h), "an image between 120 and 4800 px a side"
+        )
 
 
 def _check_sequence(style: Style, name: str, ok: Any, what: str) -> None:
@@ -411,4 +415,6 @@ def _check_font(family: Any) -> None:
     from .fonts import font_available
 
     if not isinstance(family, str) or not font_available(family):
-        raise ParameterError("font_family", family, f"one of {list(FONT_FAMILIES)} or an installed font family")
+        raise ParameterError(
+            "font_family", family, f"one of {list(FONT_FAMILIES)} or an installed font family"
+        )

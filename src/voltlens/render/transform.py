@@ -51,7 +51,9 @@ class PixelTransform:
                 raise ParameterError(name, value, "a finite non-zero number of pixels per unit")
         h = tuple(float(v) for v in np.asarray(self.homography, dtype=float).ravel())
         if len(h) != 9 or not np.all(np.isfinite(h)) or abs(np.linalg.det(np.reshape(h, (3, 3)))) < 1e-12:
-            raise ParameterError("homography", self.homography, "9 finite numbers of an invertible 3×3 matrix")
+            raise ParameterError(
+                "homography", self.homography, "9 finite numbers of an invertible 3×3 matrix"
+            )
         object.__setattr__(self, "homography", tuple(v / h[8] for v in h) if h[8] != 0 else h)
         for name in ("width", "height"):
             if not (isinstance(getattr(self, name), int) and getattr(self, name) > 0):

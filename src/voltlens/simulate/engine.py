@@ -11,9 +11,11 @@ Two paths share the same discretisation (:mod:`.kernels`, :mod:`.mechanisms`):
   g(E) = E − E_applied + Ru·i(E) is strictly increasing).  Histories are the same blocked
   convolutions plus a short dot product per step.
 
-Sample 0 is the rest state (current 0).  Charging current is A·Cdl·(E_n − E_{n−1})/Δt of the
-potential the double layer sees (E_eff with Ru).  Adsorbed layers report the charge passed between
-the half-steps around each sample divided by Δt (centred, charge conserving).
+Sample 0 is the rest state (current 0).  Currents are point values at the samples (the
+kernels assume a piecewise-linear current).  Without Ru the charging current is
+A·Cdl·(E_n − E_{n−1})/Δt; with Ru the double layer is integrated exactly between samples (see
+:func:`solve_with_resistance`).  Adsorbed layers report the charge passed between the half-steps
+around each sample divided by Δt (centred, charge conserving).
 """
 
 from __future__ import annotations

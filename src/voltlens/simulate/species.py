@@ -17,7 +17,7 @@ The form present at the start is the *reactant*, the other the *product*;
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Literal
 
 from ..constants import STANDARD_TEMPERATURE, thermal_voltage
@@ -320,8 +320,3 @@ def kinetic_parameter(
         raise ParameterError("scan_rate_V_s", scan_rate_V_s, "must be a positive scan rate in V/s")
     f = species.n / thermal_voltage(temperature_K)
     return float(species.k0_m_s / math.sqrt(species.diffusion_m2_s * f * scan_rate_V_s))
-
-
-def field_names(species: Species) -> tuple[str, ...]:
-    """The parameter names of a species record (for labels and reports)."""
-    return tuple(f.name for f in fields(species))

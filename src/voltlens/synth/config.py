@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from ..errors import ConfigError
 
@@ -35,6 +35,13 @@ ARTIFACTS = (
     "reference_drift",
     "quantization",
 )
+
+
+_WEIGHTED = {
+    "techniques": (TECHNIQUES, "technique"),
+    "mechanisms": (MECHANISMS, "mechanism"),
+    "kinds": (KINDS, "kind"),
+}
 
 
 def _weights(value: dict[str, float], allowed: tuple[str, ...], name: str) -> dict[str, float]:
@@ -97,20 +104,11 @@ class SynthConfig(BaseModel):
     degradation_probability: float = Field(default=0.3, ge=0.0, le=1.0)
     style: dict[str, Any] = Field(default_factory=dict, description="fields pinned in every style")
 
-    @field_validator("techniques")
+    @field_validator("techniques", "mechanisms", "kinds")
     @classmethod
-    def _check_techniques(cls, v: dict[str, float]) -> dict[str, float]:
-        return _weights(v, TECHNIQUES, "technique")
-
-    @field_validator("mechanisms")
-    @classmethod
-    def _check_mechanisms(cls, v: dict[str, float]) -> dict[str, float]:
-        return _weights(v, MECHANISMS, "mechanism")
-
-    @field_validator("kinds")
-    @classmethod
-    def _check_kinds(cls, v: dict[str, float]) -> dict[str, float]:
-        return _weights(v, KINDS, "kind")
+    def _check_weights(cls, v: dict[str, float], info: ValidationInfo) -> dict[str, float]:
+        allowed, noun = _WEIGHTED[info.field_name or ""]
+        return _weights(v, allowed, noun)
 
     @field_validator("artifacts")
     @classmethod
