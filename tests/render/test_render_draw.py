@@ -8,8 +8,12 @@ units with voltlens.units.
 from __future__ import annotations
 
 import gc
+import hashlib
 import itertools
 import logging
+import subprocess
+import sys
+from pathlib import Path
 
 import matplotlib as mpl
 import numpy as np
@@ -489,3 +493,35 @@ def test_rendered_never_freezes_the_callers_array() -> None:
     mine = np.zeros_like(r.image)
     Rendered(mine, r.transform, r.style, r.meta)
     assert mine.flags.writeable
+
+
+_CHILD = """
+import hashlib, sys
+import numpy as np
+sys.path.insert(0, {here!r})
+from render_fakes import fake_series
+from voltlens.render import encode_png, render, sample_style
+for seed in (21, 22, 23):
+    rng = np.random.default_rng(seed)
+    curves = fake_series(rng, 2)
+    print(hashlib.sha256(encode_png(render(curves, sample_style(rng, n_curves=2)).image)).hexdigest())
+"""
+
+
+def test_a_fresh_process_draws_the_same_bytes() -> None:
+    """What the synth workers rely on: no state of this process leaks into the pixels."""
+    here = str(Path(__file__).parent)
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILD.format(here=here)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout.split()
+    mine = []
+    for seed in (23, 21, 22):  # another order than the child's
+        rng = np.random.default_rng(seed)
+        curves = fake_series(rng, 2)
+        digest = hashlib.sha256(encode_png(render(curves, sample_style(rng, n_curves=2)).image)).hexdigest()
+        mine.append((seed, digest))
+    assert [d for _, d in sorted(mine)] == out

@@ -1,34 +1,36 @@
-"""Peaks of cyclic and linear-sweep voltammograms, each with the baseline it is measured from.
+"""Peaks of cyclic and linear-sweep voltammograms, each measured from the baseline an expert draws.
 
-The faradaic current is followed through the whole experiment:
+How a peak is measured mirrors how a peak is defined (see :mod:`voltlens.truth`):
 
-* first sweep: the non-faradaic background (charging current plus any sloped background) is a
-  line fitted to the foot region before the first wave, the region ending three half-peak widths
-  before the peak (iterated, since the width depends on the baseline);
-* each later sweep: the same background shifted by the current jump at the turning point (the
-  charging current changes sign there while the faradaic current is continuous);
-* under every wave, the faradaic current of everything that came before continues as it would
-  with the electrode surface frozen (:func:`~voltlens.analyze.semiintegral.frozen_continuation`):
-  on a reverse sweep this is Nicholson's baseline (the current that would flow were the potential
-  held at the switching potential), under a second wave on the same sweep it is the decaying tail
-  of the first.
+* the non-faradaic current — sloped or curved background, the charging current that changes sign
+  at every turning point, drift, solvent onsets — is fitted once for the whole experiment by
+  :mod:`voltlens.analyze.background` wherever the faradaic current is known: zero before the first
+  wave, the frozen continuation of its own history wherever no wave is active;
+* on the first sweep the faradaic current is measured from zero; on every later sweep from the
+  current that would flow had the potential been held where the sweep began (Nicholson's
+  baseline), the frozen-surface continuation of the whole faradaic history
+  (:func:`~voltlens.analyze.semiintegral.frozen_continuation`); a later peak on the same sweep from
+  the continuation frozen at the valley before it (the held tail of the earlier wave);
+* a peak is a local maximum of that corrected current rising and falling by 2 % of the largest
+  faradaic current and by ``min_snr`` × the noise; a shoulder (a wave without a maximum) is not a
+  peak; a return "peak" whose own current never turns over within 30 mV is only the earlier
+  current dying away and is not reported.
 
-Waves are found as peaks of the semi-derivative of the baseline-corrected current, which is a
-narrow bell (FWHM 90.6/n mV for a Nernstian wave) where the current itself shows only a shoulder;
-each is then measured on the current.  The uncertainty of a height combines noise with the spread
-over alternative baselines (other foot regions; a fitted t^−½ decay; Nicholson's empirical
-ipa/ipc formula).
+Where a wave is active is read from the semi-derivative of the corrected current (the rate of
+change of its semi-integral, zero wherever the surface concentrations are pinned); waves and
+background are refined together twice.  An adsorbed (surface-confined) peak leaves no diffusion
+tail, so it is taken out of the history before later baselines are continued.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.signal import find_peaks, savgol_coeffs, savgol_filter
 
+from .background import Region, fit_background
 from .preprocess import Preprocessed
 from .result import FoundPeak, Quantity
 from .semiintegral import frozen_continuation, semi_derivative, semi_weights
@@ -36,6 +38,11 @@ from .semiintegral import frozen_continuation, semi_derivative, semi_weights
 __all__ = ["WaveDetail", "find_sweep_peaks"]
 
 _MAD = 1.4826
+ZONE_THRESHOLD = 0.02  # |semi-derivative| above this fraction of its largest value: a wave is active
+ZONE_MARGIN_V = 0.015  # widening of every active zone
+VISIBLE_WINDOW_V = 0.03  # the current itself must turn over within this of a peak
+RC_SKIP_V = 0.004  # rows not fitted after a turning point (charging relaxes through Ru·Cdl)
+SURFACE_RETURN = 0.2  # an adsorbed peak falls back below this fraction of its height
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,15 +88,6 @@ def _robust_line(e: np.ndarray, y: np.ndarray, noise: float) -> _Line:
     return _Line(float(a), float(b))
 
 
-def _significant_first_peak(r: np.ndarray, thr: float, prom: float) -> int | None:
-    idx, _props = find_peaks(r, prominence=prom)
-    good = [int(i) for i in idx if r[i] >= thr and 1 < i < r.size - 2]
-    if not good:
-        return None
-    # the first wave along the sweep that is not dwarfed by noise
-    return good[0]
-
-
 def _half_rise(r: np.ndarray, p: int, lo: int = 0) -> float | None:
     """Fractional index where r first reaches r[p]/2 going back from p (linear interpolation)."""
     half = 0.5 * r[p]
@@ -111,45 +109,6 @@ def _half_fall(r: np.ndarray, p: int, hi: int) -> float | None:
     k = p + int(below[0])
     y0, y1 = r[k - 1], r[k]
     return (k - 1) + (y0 - half) / (y0 - y1) if y1 != y0 else float(k)
-
-
-def _rough_width(r: np.ndarray, p: int) -> int:
-    """Points from the apex back to half height (at least 3)."""
-    below = np.flatnonzero(r[: p + 1] < 0.5 * r[p])
-    return max(3, p - int(below[-1])) if below.size else max(3, p)
-
-
-def _is_local_max(q: np.ndarray, p: int, d: int, noise: float) -> bool:
-    """q has its maximum near p (within d/2) and falls after it by more than noise within d points."""
-    a, b = max(0, p - d // 2), min(q.size, p + d // 2 + 1)
-    jq = a + int(np.argmax(q[a:b]))
-    if jq in (0, q.size - 1) or (jq == b - 1 and b < q.size and q[b] > q[jq]):
-        return False
-    after = q[jq : min(q.size, jq + d + 1)]
-    before = q[max(0, jq - d) : jq + 1]
-    tol = max(3.0 * noise, 0.005 * abs(float(q[jq])))
-    return bool(q[jq] - after.min() > tol and q[jq] - before.min() > tol)
-
-
-def _flattens(q: np.ndarray, r: np.ndarray, p: int) -> bool:
-    """A shoulder: where r peaks, the current q itself (nearly) stops rising.
-
-    Its slope near the apex must fall below 30 % of its steepest rise on the way up, which a
-    baseline that merely bends (the kinetic switch-off of an irreversible wave on the reverse
-    sweep, seen against Nicholson's baseline) does not do."""
-    below = np.flatnonzero(r[: p + 1] < 0.5 * r[p])
-    start = int(below[-1]) if below.size else 0
-    if p - start < 3:
-        return False
-    d = max(2, (p - start) // 3)
-    if p + d >= q.size or p - d < 0:
-        return False
-    lo = max(d, start)
-    ks = np.arange(lo, p + 1)
-    secant = (q[ks + d] - q[ks - d]) / (2 * d)
-    rise = float(np.max(secant)) if secant.size else 0.0
-    near = float(q[p + d] - q[p - d]) / (2 * d)
-    return rise > 0 and near <= 0.3 * rise
 
 
 def _interp_e(e: np.ndarray, x: float) -> float:
@@ -224,22 +183,6 @@ def _first_sweep_background(
     return [_foot_line(e, y, s, p, hw, noise, f) for f in factors]
 
 
-def _vertex_jump(y: np.ndarray, left: tuple[int, int], right: tuple[int, int], step_pts: int) -> float:
-    """Current jump at a turning point: right-hand minus left-hand linear extrapolation."""
-    a0, b0 = left
-    a1, b1 = right
-    k = int(min(max(4, step_pts), (b0 - a0) // 3, (b1 - a1) // 3))
-    if k < 2:
-        return float(y[a1] - y[b0 - 1]) if b1 > a1 else 0.0
-    tv = b0 - 0.5
-    il = np.arange(b0 - k, b0)
-    skip = 2 if (b1 - a1) > 3 * k + 2 else 0
-    ir = np.arange(a1 + skip, a1 + skip + k)
-    cl = np.polyfit(il - tv, y[il], 1)
-    cr = np.polyfit(ir - tv, y[ir], 1)
-    return float(cr[1] - cl[1])
-
-
 def _noise_gain(window: int, window2: int) -> float:
     """RMS gain of white noise through Savitzky–Golay smoothing (cubic, ``window``), then
     semi-differentiation, then a second quadratic Savitzky–Golay smoothing (``window2``)."""
@@ -291,26 +234,6 @@ def _apex_fit(e: np.ndarray, r: np.ndarray, p: int, lo: int, hi: int, m: int, no
     sig_slope = float(np.sqrt(max(dbasis @ cov @ dbasis, 0.0)))
     sig_x = sig_slope / abs(curv) if curv < 0 else math.inf
     return float(e[p] + x0 * scale), ip, float(sig_x * scale), sig_ip
-
-
-@dataclass(slots=True)
-class _Ctx:
-    e: np.ndarray
-    y: np.ndarray  # smoothed
-    raw: np.ndarray  # despiked, unsmoothed
-    noise: float
-    step: float
-    dt: np.ndarray | None  # per-point time step (s) for charges
-    unit: str
-    min_snr: float
-    min_half_width: float
-    noise_s: float  # RMS noise left after smoothing
-    scale: float  # largest faradaic current seen (for relative significance)
-    rel_prominence: float
-    gain_e: float
-    window2: int
-    cycle: np.ndarray
-    onset: np.ndarray  # background onsets at turning points (already removed from y and raw)
 
 
 def _vertex_model(
@@ -370,6 +293,77 @@ def _smoothed_noise(y: np.ndarray, prep: Preprocessed, step: float, floor: float
     return max(floor, _MAD * float(np.median(np.abs(r - np.median(r)))))
 
 
+def _significant_first_peak(r: np.ndarray, thr: float, prom: float) -> int | None:
+    idx, _props = find_peaks(r, prominence=prom)
+    good = [int(i) for i in idx if r[i] >= thr and 1 < i < r.size - 2]
+    if not good:
+        return None
+    # the first wave along the sweep that is not dwarfed by noise
+    return good[0]
+
+
+@dataclass(slots=True)
+class _Ctx:
+    e: np.ndarray
+    y: np.ndarray  # smoothed
+    raw: np.ndarray  # despiked, unsmoothed
+    noise: float  # RMS noise of the raw current
+    noise_s: float  # RMS noise left after smoothing (slow wiggles included)
+    step: float
+    dt: np.ndarray | None  # per-point time step (s) for charges
+    unit: str
+    min_snr: float
+    min_half_width: float
+    rel_prominence: float
+    gain_e: float  # noise gain of the smoothed semi-derivative
+    window2: int
+    cycle: np.ndarray
+    prep: Preprocessed
+
+
+@dataclass(slots=True)
+class _State:
+    """One pass of peak finding over a given background."""
+
+    peaks: list[FoundPeak]
+    details: list[WaveDetail]
+    active: np.ndarray  # points where some wave is active
+    scale: float
+    lambdas: dict[int, float]
+
+
+def _context(prep, time, scan_rate, min_snr, min_half_width_V, rel_prominence, unit) -> _Ctx:
+    e = prep.potential
+    dt = None
+    if time is not None:
+        dt = np.gradient(np.asarray(time, dtype=float))
+    elif scan_rate:
+        dt = np.gradient(np.cumsum(np.r_[0.0, np.abs(np.diff(e))])) / scan_rate
+    step = prep.step_V if prep.step_V > 0 else 1e-3
+    w2 = int(0.025 / step) // 2 * 2 + 1
+    w2 = w2 if w2 >= 5 else 1
+    white = max(prep.noise, 1e-300) * (
+        float(np.sqrt(np.sum(savgol_coeffs(prep.window, 3) ** 2))) if prep.window >= 5 else 1.0
+    )
+    return _Ctx(
+        e=e,
+        y=prep.smoothed,
+        raw=prep.current,
+        noise=max(prep.noise, 1e-300),
+        noise_s=_smoothed_noise(prep.smoothed, prep, step, white),
+        step=step,
+        dt=dt,
+        unit=unit,
+        min_snr=min_snr,
+        min_half_width=min_half_width_V,
+        rel_prominence=rel_prominence,
+        gain_e=_noise_gain(prep.window, w2),
+        window2=w2,
+        cycle=prep.cycle,
+        prep=prep,
+    )
+
+
 def find_sweep_peaks(
     prep: Preprocessed,
     *,
@@ -387,268 +381,310 @@ def find_sweep_peaks(
     of the largest faradaic current.  Returns the peaks in data order and, alongside, internal
     details used by the couple diagnostics.
     """
-    e = prep.potential
-    n = e.size
-    dt = None
-    if time is not None:
-        t = np.asarray(time, dtype=float)
-        dt = np.gradient(t)
-    elif scan_rate:
-        dt = np.gradient(np.cumsum(np.r_[0.0, np.abs(np.diff(e))])) / scan_rate
-    step = prep.step_V if prep.step_V > 0 else 1e-3
-    w2 = int(0.025 / step) // 2 * 2 + 1
-    w2 = w2 if w2 >= 5 else 1
-    # turning points: charging-current jumps and background onsets
+    ctx = _context(prep, time, scan_rate, min_snr, min_half_width_V, rel_prominence, unit)
+    nf = _initial_background(ctx)
+    state = _analyse(ctx, nf, None, 0.0)
+    rc = _rc_mask(ctx)
+    for _ in range(2):
+        bg = fit_background(
+            ctx.y,
+            ctx.e,
+            prep.sweeps,
+            _regions(ctx, state.active),
+            noise=ctx.noise_s,
+            scale=state.scale,
+            exclude=rc,
+        )
+        if bg is None:
+            break
+        nf = bg.values
+        state = _analyse(ctx, nf, state.active, bg.rms)
+    return state.peaks, state.details
+
+
+def _initial_background(ctx: _Ctx) -> np.ndarray:
+    """A first background: a line fitted to the foot of the first wave, shifted at every turning
+    point by the jump of the current there (charging), plus any onset rising towards a turn."""
+    e, prep = ctx.e, ctx.prep
     bounds, dirs = prep.sweeps.bounds, prep.sweeps.direction
-    onset = np.zeros(n)
+    onset = np.zeros(e.size)
     jumps = [0.0]
     for j in range(1, len(bounds)):
         jump, amp, width = _vertex_model(
-            e, prep.smoothed, bounds[j - 1], bounds[j], step, dirs[j - 1], prep.noise
+            e, prep.smoothed, bounds[j - 1], bounds[j], ctx.step, dirs[j - 1], prep.noise
         )
         jumps.append(jump)
         if amp != 0.0:
             ev = e[bounds[j - 1][1] - 1]
             onset += amp * np.exp(np.clip(dirs[j - 1] * (e - ev) / width, -700.0, 0.0))
-    white = max(prep.noise, 1e-300) * (
-        float(np.sqrt(np.sum(savgol_coeffs(prep.window, 3) ** 2))) if prep.window >= 5 else 1.0
+    a, b = bounds[0]
+    line, *_ = _first_sweep_background(
+        e[a:b], ctx.y[a:b] - onset[a:b], dirs[0], ctx.noise, (2.5,), ctx.noise_s
     )
-    ctx = _Ctx(
-        e=e,
-        y=prep.smoothed - onset,
-        raw=prep.current - onset,
-        noise=max(prep.noise, 1e-300),
-        step=step,
-        dt=dt,
-        unit=unit,
-        min_snr=min_snr,
-        min_half_width=min_half_width_V,
-        noise_s=_smoothed_noise(prep.smoothed - onset, prep, step, white),
-        scale=0.0,
-        rel_prominence=rel_prominence,
-        gain_e=_noise_gain(prep.window, w2),
-        window2=w2,
-        cycle=prep.cycle,
-        onset=onset,
-    )
-    hist = np.zeros(n)  # faradaic history used for continuations
-    peaks: list[FoundPeak] = []
-    details: list[WaveDetail] = []
-    lines: list[_Line] = []
-    prev_waves: list[tuple[FoundPeak, WaveDetail]] = []
-    for j, ((a, b), s) in enumerate(zip(bounds, dirs, strict=True)):
-        if j == 0:
-            line, *alt_lines = _first_sweep_background(
-                e[a:b], ctx.y[a:b], s, ctx.noise, (2.5, 2.0, 3.5), ctx.noise_s
-            )
-            ctx.scale = float(np.max(np.abs(ctx.y[a:b] - line(e[a:b]))))
-        else:
-            line = lines[-1].shifted(jumps[j])
-            alt_lines = []
-        lines.append(line)
-        hist[a:b] = ctx.y[a:b] - line(e[a:b])
-        found = _sweep_waves(ctx, hist, j, a, b, s, line, alt_lines, prev_waves)
-        for pk, det in found:
-            peaks.append(pk)
-            details.append(det)
-        prev_waves = found
-    return peaks, details
+    nf = onset + line(e)
+    offset = np.cumsum(jumps)
+    for j, (a, b) in enumerate(bounds):
+        nf[a:b] += offset[j]
+    return nf
 
 
-def _sweep_waves(ctx: _Ctx, hist, j, a, b, s, line, alt_lines, prev_waves):
-    e, y = ctx.e, ctx.y
-    m = b - a
-    if m < 8:
-        return []
-    base0 = line(e[a:b])
-    h = frozen_continuation(hist, a - 1, b) if a > 0 else np.zeros(m)
-    r = s * (y[a:b] - base0 - h)
-    sd = semi_derivative(r)
-    if ctx.window2 >= 5 and m > ctx.window2:
-        sd = savgol_filter(sd, ctx.window2, 2, mode="interp")
-    sig_e = ctx.noise * ctx.gain_e
-    thr_e = max(4.0 * sig_e, 0.03 * float(np.max(np.abs(sd))))
-    cand, _ = find_peaks(sd, prominence=thr_e)
-    cand = [int(c) for c in cand if sd[c] > thr_e and 2 <= c < m - 2]
-    if not cand:
-        return []
-    splits = [int(c0 + np.argmin(sd[c0 : c1 + 1])) for c0, c1 in itertools.pairwise(cand)]
-    starts = [a, *[a + sp + 1 for sp in splits]]
-    ends = [*[a + sp + 1 for sp in splits], b]
+def _rc_mask(ctx: _Ctx) -> np.ndarray:
+    """Points right after the start and every turning point, where the charging current relaxes."""
+    mask = np.zeros(ctx.e.size, dtype=bool)
+    k = max(2, round(RC_SKIP_V / ctx.step))
+    for a, _b in ctx.prep.sweeps.bounds:
+        mask[a : a + k] = True
+    return mask
+
+
+def _cycle_starts(ctx: _Ctx) -> set[int]:
+    """Sweeps (after the first) that start a new cycle: they run in the first sweep's direction."""
+    dirs = ctx.prep.sweeps.direction
+    return {j for j in range(1, len(dirs)) if dirs[j] == dirs[0]}
+
+
+def _regions(ctx: _Ctx, active: np.ndarray) -> list[Region]:
+    """Where the faradaic current is known: zero before the first active point, the frozen
+    continuation of its history on every later stretch where no wave is active.  The foot of a
+    sweep that starts a new cycle is left out (fouling and follow-up chemistry change the current
+    there)."""
+    idle = ~active
+    for j in _cycle_starts(ctx):
+        a, b = ctx.prep.sweeps.bounds[j]
+        on = np.flatnonzero(active[a:b])
+        idle[a : a + (int(on[0]) if on.size else b - a)] = False
+    edges = np.flatnonzero(np.diff(np.r_[0, idle.astype(np.int8), 0]))
     out = []
-    f = a - 1  # the surface is taken as frozen here: after the last accepted wave
-    for k in range(len(cand)):
-        lo, hi = starts[k], ends[k]
-        if hi - lo < 5:
-            continue
-        nxt = a + cand[k + 1] if k + 1 < len(cand) else b
-        stop = max(hi, nxt)
-        cont = frozen_continuation(hist, f, stop) if f >= 0 else np.zeros(stop - f - 1)
-        off = lo - (f + 1)
-        base_ext = line(e[lo:stop]) + cont[off:]
-        base = base_ext[: hi - lo]
-        rk = s * (y[lo:hi] - base)
-        ext = s * (y[lo:nxt] - base_ext[: nxt - lo])
-        res = _measure(ctx, j, s, lo, hi, rk, base, ext, line)
-        if res is None:
-            continue
-        pk, det = res
-        alts = _alternative_heights(ctx, hist, j, a, b, s, f, pk, alt_lines, prev_waves, line)
-        pk, det = _finish(ctx, pk, det, alts)
-        if det.surface:
-            # an adsorbed layer leaves no diffusion tail: remove it from the history
-            hist[lo:hi] = base - line(e[lo:hi])
-        out.append((pk, det))
-        f = hi - 1
+    for a, b in zip(edges[::2], edges[1::2], strict=True):
+        out.append(Region(int(a), int(b), None if a == 0 else int(a) - 1))
     return out
 
 
-def _measure(ctx: _Ctx, j, s, lo, hi, rk, base, ext, line):
-    e = ctx.e[lo:hi]
-    n = rk.size
-    # apex: the largest value of rk at or after the semi-derivative peak, before the window end
-    p = int(np.argmax(rk))
-    if p <= 0 or p >= n - 1:
+def _analyse(ctx: _Ctx, nf: np.ndarray, prev_active: np.ndarray | None, bg_rms: float) -> _State:
+    """Peaks of every sweep over the background ``nf``, and where waves are active."""
+    prep = ctx.prep
+    f_s = ctx.y - nf
+    f_r = ctx.raw - nf
+    rc = _rc_mask(ctx)
+    scale = float(np.max(np.abs(f_s[~rc]))) if np.any(~rc) else float(np.max(np.abs(f_s)))
+    scale = max(scale, 1e-300)
+    hist = f_s.copy()
+    peaks: list[FoundPeak] = []
+    details: list[WaveDetail] = []
+    sds: list[tuple[int, int, np.ndarray]] = []
+    lambdas: dict[int, float] = {}
+    cycle_starts = _cycle_starts(ctx)
+    for j, ((a, b), s) in enumerate(zip(prep.sweeps.bounds, prep.sweeps.direction, strict=True)):
+        if b - a < 8:
+            continue
+        base = np.zeros(b - a)
+        if j > 0:
+            base = frozen_continuation(hist, a - 1, b)
+            if j in cycle_starts and prev_active is not None:
+                lam = _continuation_scale(ctx, f_s[a:b], base, prev_active[a:b], rc[a:b])
+                lambdas[j] = lam
+                base = lam * base
+        c = s * (f_s[a:b] - base)
+        sds.append((a, b, _smoothed_sd(ctx, c)))
+        found = _sweep_peaks(ctx, hist, f_s, f_r, j, a, b, s, base, c, scale, bg_rms)
+        for pk, det in found:
+            peaks.append(pk)
+            details.append(det)
+    active = _active(ctx, sds)
+    return _State(peaks, details, active, scale, lambdas)
+
+
+def _continuation_scale(
+    ctx: _Ctx, f: np.ndarray, cont: np.ndarray, active: np.ndarray, rc: np.ndarray
+) -> float:
+    """Scale of the continued current at the start of a new cycle, fitted to the sweep's foot
+    (fouling shrinks it, a follow-up reaction empties it); prior 1 ± 0.3."""
+    lead = np.flatnonzero(active)
+    stop = int(lead[0]) if lead.size else f.size
+    sel = ~rc[:stop]
+    x, y = cont[:stop][sel], f[:stop][sel]
+    if x.size < 3:
+        return 1.0
+    kappa = (ctx.noise_s / 0.3) ** 2
+    lam = (float(x @ y) + kappa) / (float(x @ x) + kappa)
+    return float(np.clip(lam, 0.0, 1.2))
+
+
+def _smoothed_sd(ctx: _Ctx, c: np.ndarray) -> np.ndarray:
+    sd = semi_derivative(c)
+    if ctx.window2 >= 5 and sd.size > ctx.window2:
+        sd = savgol_filter(sd, ctx.window2, 2, mode="interp")
+    return sd
+
+
+def _active(ctx: _Ctx, sds: list[tuple[int, int, np.ndarray]]) -> np.ndarray:
+    """Points where the semi-derivative of the corrected current (the rate at which its
+    semi-integral changes) is significant, widened by a margin."""
+    n = ctx.e.size
+    active = np.zeros(n, dtype=bool)
+    if not sds:
+        return active
+    k = max(2, round(RC_SKIP_V / ctx.step))
+    big = max(float(np.max(np.abs(sd[k:]))) if sd.size > k else 0.0 for _a, _b, sd in sds)
+    thr = max(ZONE_THRESHOLD * big, 4.0 * ctx.noise * ctx.gain_e)
+    for a, b, sd in sds:
+        on = np.abs(sd) > thr
+        on[:k] = False
+        active[a:b] = on
+    margin = max(1, round(ZONE_MARGIN_V / ctx.step))
+    if margin and active.any():
+        idx = np.flatnonzero(active)
+        grow = np.zeros(n + 1, dtype=np.int64)
+        np.add.at(grow, np.clip(idx - margin, 0, n), 1)
+        np.add.at(grow, np.clip(idx + margin + 1, 0, n), -1)
+        active = np.cumsum(grow[:n]) > 0
+    return active
+
+
+def _sweep_peaks(ctx, hist, f_s, f_r, j, a, b, s, base, c, scale, bg_rms):
+    """Peaks of one sweep: local maxima of the corrected current, each later one re-measured on
+    the continuation frozen at the valley before it."""
+    m = b - a
+    thr = max(ctx.rel_prominence * scale, ctx.min_snr * ctx.noise_s)
+    idx, _ = find_peaks(c, prominence=thr, height=thr)
+    idx = [int(k) for k in idx if 2 <= k <= m - 3]
+    out = []
+    prev = None
+    cur_base = base
+    for n_k, k in enumerate(idx):
+        lo = 0
+        if prev is not None:
+            cur_c = s * (f_s[a:b] - cur_base)
+            v = prev + int(np.argmin(cur_c[prev : k + 1]))
+            nb = cur_base.copy()
+            nb[v + 1 :] = frozen_continuation(hist, a + v, b)
+            cand_base, lo = nb, v + 1
+        else:
+            cand_base = cur_base
+        cc = s * (f_s[a:b] - cand_base)
+        nxt = idx[n_k + 1] if n_k + 1 < len(idx) else m
+        k2 = _nearest_max(cc, k, lo, nxt)
+        if k2 is None:
+            continue
+        res = _measure(
+            ctx, j, s, a, b, lo, k2, cc, s * (f_r[a:b] - cand_base), cand_base, base, f_s, thr, bg_rms
+        )
+        if res is None:
+            continue
+        pk, det = res
+        out.append((pk, det))
+        prev, cur_base = k2, cand_base
+        if det.surface:
+            # an adsorbed layer leaves no diffusion tail: take it out of the history
+            hist[det.start : det.stop] = cand_base[det.start - a : det.stop - a]
+    return out
+
+
+def _nearest_max(c: np.ndarray, k: int, lo: int, hi: int) -> int | None:
+    """The local maximum of ``c`` in lo..hi−1 nearest to ``k`` (k itself when it still is one)."""
+    if lo >= hi - 2:
         return None
-    ip_s = float(rk[p])
+    seg = c[lo:hi]
+    d = np.diff(seg)
+    loc = np.flatnonzero((d[:-1] > 0) & (d[1:] <= 0)) + lo + 1
+    if loc.size == 0:
+        return None
+    return int(loc[np.argmin(np.abs(loc - k))])
+
+
+def _turns_over(q: np.ndarray, p: int, w: int, tol: float) -> bool:
+    """Does q (signed so the peak is a maximum) have a significant local maximum within w of p?"""
+    lo, hi = max(0, p - w), min(q.size, p + w + 1)
+    jq = lo + int(np.argmax(q[lo:hi]))
+    if jq in (0, q.size - 1):
+        return False
+    d = max(3, w)
+    left = q[max(0, jq - d) : jq + 1]
+    right = q[jq : min(q.size, jq + d + 1)]
+    return bool(q[jq] - left.min() > tol and q[jq] - right.min() > tol)
+
+
+def _measure(ctx, j, s, a, b, lo, p, c, cr, base, sweep_base, f_s, thr, bg_rms):
+    """Measure the peak at local index ``p`` of the corrected current ``c`` (raw: ``cr``)."""
+    e = ctx.e[a:b]
+    m = b - a
+    ip_s = float(c[p])
     snr = ip_s / ctx.noise_s
-    # significance as the ground truth counts peaks: height and prominence on both sides of at
-    # least 2 % of the largest faradaic current, and well above the (smoothed) noise
-    thr = max(ctx.rel_prominence * ctx.scale, 3.0 * ctx.noise_s)
     if snr < ctx.min_snr or ip_s < thr:
         return None
-    drop = ip_s - float(np.min(ext[p:])) if ext.size > p + 1 else 0.0
-    rise = ip_s - float(np.min(rk[: p + 1]))
+    higher_r = np.flatnonzero(c[p + 1 :] > ip_s)
+    hi = p + 1 + int(higher_r[0]) if higher_r.size else m
+    higher_l = np.flatnonzero(c[lo:p] > ip_s)
+    lo_p = lo + int(higher_l[-1]) + 1 if higher_l.size else lo
+    drop = ip_s - float(np.min(c[p:hi]))
+    rise = ip_s - float(np.min(c[lo_p : p + 1]))
     if drop < thr or rise < thr:
         return None
-    after = rk[p:]
-    # does the current itself (over the non-faradaic background) peak here, or only bend?
-    q = s * (ctx.y[lo:hi] - line(ctx.e[lo:hi]))
-    has_max = _is_local_max(q, p, max(3, int(0.5 * _rough_width(rk, p))), ctx.noise_s)
-    shoulder = not has_max
-    # against a continued earlier current (Nicholson's baseline) the mere switch-off of that
-    # current also shows as a peak; a true return peak drives the current past the background
-    continued = abs(float(base[p] - line(ctx.e[lo + p]))) > 0.0
-    switch_off = bool(continued and not has_max and q[p] < max(3.0 * ctx.noise_s, 0.1 * ip_s))
-    hr = _half_rise(rk, p)
+    # the current itself (less the continued tails of earlier waves on this sweep) must turn over
+    own = s * (f_s[a:b] - (base - sweep_base))
+    w = max(2, round(VISIBLE_WINDOW_V / ctx.step))
+    if not _turns_over(own, p, w, max(2.0 * ctx.noise_s, 0.003 * ip_s)):
+        return None
+    hr = _half_rise(c, p, lo)
     if hr is None:
         return None
     ep_half = _interp_e(e, hr)
     hw = abs(e[p] - ep_half)
     if hw < ctx.min_half_width or hw < 1.2 * ctx.step:
         return None
-    hf = _half_fall(rk, p, n)
+    hf = _half_fall(c, p, m)
     fwhm = abs(_interp_e(e, hf) - ep_half) if hf is not None else None
-    # raw (unsmoothed) residual for the apex fit
-    raw_r = s * (ctx.raw[lo:hi] - base)
     half_pts = max(2, round(0.35 * hw / ctx.step))
-    fit = _apex_fit(e, raw_r, p, 0, n, half_pts, ctx.noise)
+    fit = _apex_fit(e, cr, p, lo, m, half_pts, ctx.noise)
     if fit is None:
-        ep, ip, sig_e, sig_ip = float(e[p]), ip_s, ctx.step / math.sqrt(12.0), ctx.noise
+        ep, ip, sig_e, sig_ip = float(e[p]), ip_s, ctx.step / math.sqrt(12.0), ctx.noise_s
     else:
         ep, ip, sig_e, sig_ip = fit
-        if abs(ep - e[p]) > 2 * half_pts * ctx.step:
+        if abs(ep - e[p]) > 2 * half_pts * ctx.step or not np.isfinite(ep):
             ep, ip = float(e[p]), ip_s
-    sig_e = math.hypot(sig_e, ctx.step / math.sqrt(12.0))
-    surface = bool(float(np.min(after)) < 0.2 * ip_s and fwhm is not None)
-    left_min = float(np.min(rk[: p + 1]))
-    prominence = ip_s - max(left_min, float(np.min(after)))
+    sig_e = math.hypot(sig_e if np.isfinite(sig_e) else ctx.step, ctx.step / math.sqrt(12.0))
+    after = c[p:hi]
+    surface = bool(after.size > 2 and float(np.min(after)) < SURFACE_RETURN * ip_s and fwhm is not None)
+    start, stop = _wave_span(c, p, lo, hi, ip_s)
     charge = None
     if ctx.dt is not None:
-        pos = np.clip(rk, 0.0, None)
-        q = float(np.sum(0.5 * (pos[1:] + pos[:-1]) * ctx.dt[lo + 1 : hi]))
-        charge = q
-    direction = "anodic" if s > 0 else "cathodic"
-    idx = lo + p
+        pos = np.clip(c[start:stop], 0.0, None)
+        charge = float(np.sum(0.5 * (pos[1:] + pos[:-1]) * ctx.dt[a + start + 1 : a + stop]))
+    sig_h = math.hypot(sig_ip, bg_rms)
+    rel = sig_h / ip if ip > 0 else 1.0
+    p_snr = snr**2 / (snr**2 + (2.0 * ctx.min_snr) ** 2)
+    p_width = 1.0 if 0.010 <= hw <= 0.4 else 0.6
+    conf = p_snr * p_width / (1.0 + (rel / 0.15) ** 2)
+    idx = a + p
     pk = FoundPeak(
-        direction=direction,
+        direction="anodic" if s > 0 else "cathodic",
         cycle=int(ctx.cycle[idx]),
         segment=j,
         potential=Quantity(ep, "V", sig_e),
-        height=Quantity(s * ip, ctx.unit, sig_ip),
-        baseline_at_peak=float(base[p] + ctx.onset[lo + p]),
+        height=Quantity(s * ip, ctx.unit, sig_h),
+        baseline_at_peak=float(ctx.y[idx] - f_s[idx] + base[p]),
         half_width=Quantity(fwhm, "V", 2 * ctx.step / math.sqrt(12.0)) if fwhm is not None else None,
         charge=Quantity(s * charge, "C" if ctx.unit == "A" else "C/m²") if charge is not None else None,
-        prominence=float(prominence),
+        prominence=float(min(drop, rise)),
         snr=float(snr),
-        confidence=0.5,
-        shoulder=shoulder,
+        confidence=float(np.clip(conf, 0.0, 1.0)),
+        shoulder=False,
         index=int(idx),
-        baseline_potential_V=np.array(ctx.e[lo:hi]),
-        baseline_current=np.array(base + ctx.onset[lo:hi]),
+        baseline_potential_V=np.array(e[start:stop]),
+        baseline_current=np.array(
+            base[start:stop] + (ctx.y[a + start : a + stop] - f_s[a + start : a + stop])
+        ),
         half_peak_width=Quantity(hw, "V", ctx.step / math.sqrt(6.0)),
         surface=surface,
-        switch_off=switch_off,
     )
-    det = WaveDetail(sweep=j, start=lo, stop=hi, surface=surface)
-    return pk, det
+    return pk, WaveDetail(sweep=j, start=a + start, stop=a + stop, surface=surface)
 
 
-def _alternative_heights(ctx, hist, j, a, b, s, f, pk, alt_lines, prev_waves, line):
-    """Heights of the same peak over other reasonable baselines."""
-    e, y = ctx.e, ctx.y
-    idx = pk.index
-    alts: list[float] = []
-    if f < 0:
-        for ln in alt_lines:
-            alts.append(s * float(y[idx] - ln(e[idx])))
-        return alts
-    # (1) freeze a little earlier or later (only matters for waves after the first on a sweep)
-    if f >= a:
-        for shift in (-0.25, 0.25):
-            g = round(f + shift * (idx - f))
-            if a <= g < idx - 1:
-                cont = frozen_continuation(hist, g, idx + 1)
-                alts.append(s * float(y[idx] - line(e[idx]) - cont[-1]))
-        return alts
-    # first wave of a later sweep: Nicholson's two classical baselines
-    prev = [w for w in prev_waves if w[1].sweep == j - 1 and not w[1].surface]
-    if not prev:
-        return alts
-    last_pk, _ = prev[-1]
-    sp = -s  # sign of the previous sweep's waves
-    # (2) t^-1/2 decay fitted past the last forward peak: 1/F² is linear in time
-    pa = last_pk.index
-    hwv = last_pk.half_peak_width.value if last_pk.half_peak_width else 0.05
-    tail = np.arange(pa, a)
-    tail = tail[np.abs(e[tail] - e[pa]) >= 1.5 * hwv]
-    fwd = sp * hist[tail]
-    ok = fwd > 5 * ctx.noise
-    if ok.sum() >= 5:
-        tt = tail[ok].astype(float)
-        slope, icpt = np.polyfit(tt, 1.0 / fwd[ok] ** 2, 1)
-        arg = slope * idx + icpt
-        if slope > 0 and arg > 0:
-            cott = sp / math.sqrt(arg)
-            alts.append(s * float(y[idx] - line(e[idx]) - cott))
-    # (3) Nicholson's empirical ratio (Anal. Chem. 1966, 38, 1406) for a single forward wave
-    if len(prev) == 1:
-        ipc = abs(last_pk.height.value)
-        isp0 = sp * float(hist[a - 1])
-        ipa0 = s * float(y[idx] - line(e[idx]))
-        if ipc > 0:
-            alts.append(ipa0 + 0.485 * isp0 + 0.086 * ipc)
-    return alts
-
-
-def _finish(ctx: _Ctx, pk: FoundPeak, det: WaveDetail, alts: list[float]):
-    ip = abs(pk.height.value)
-    vals = [ip, *[abs(x) for x in alts if np.isfinite(x)]]
-    spread = 0.5 * (max(vals) - min(vals)) if len(vals) > 1 else 0.0
-    sig = math.hypot(pk.height.uncertainty, spread)
-    snr = pk.snr
-    p_snr = snr**2 / (snr**2 + (2.0 * ctx.min_snr) ** 2)
-    hw = pk.half_peak_width.value if pk.half_peak_width else 0.0
-    p_width = 1.0 if 0.010 <= hw <= 0.4 else 0.6
-    rel = sig / ip if ip > 0 else 1.0
-    p_base = 1.0 / (1.0 + (rel / 0.15) ** 2)
-    conf = p_snr * p_width * p_base * (0.75 if pk.shoulder else 1.0)
-    from dataclasses import replace
-
-    pk = replace(
-        pk,
-        height=Quantity(pk.height.value, pk.height.unit, sig),
-        confidence=float(np.clip(conf, 0.0, 1.0)),
-    )
-    det = replace(det, heights_alt=tuple(float(x) for x in alts))
-    return pk, det
+def _wave_span(c: np.ndarray, p: int, lo: int, hi: int, ip: float) -> tuple[int, int]:
+    """Indices around ``p`` where the corrected current stays above 5 % of the peak."""
+    level = 0.05 * ip
+    left = np.flatnonzero(c[lo:p] < level)
+    start = lo + int(left[-1]) if left.size else lo
+    right = np.flatnonzero(c[p:hi] < level)
+    stop = p + int(right[0]) + 1 if right.size else hi
+    return start, stop

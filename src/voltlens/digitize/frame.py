@@ -70,14 +70,42 @@ class Box:
         return self.bottom - self.top
 
 
+def line_evidence(strength: np.ndarray, background: np.ndarray, threshold: float) -> np.ndarray:
+    """Where straight strokes may be: ink (a lower threshold than for curves, since faint scanned
+    frames matter) plus the edges of background regions (a grey axes area without spines)."""
+    import cv2
+
+    s = cv2.GaussianBlur(strength, (3, 3), 0)
+    ink = s >= threshold
+    bg = background.astype(np.int16)
+    edge = np.zeros(s.shape, dtype=bool)
+    dx = np.abs(bg[:, 1:] - bg[:, :-1]).max(axis=2) >= 8
+    dy = np.abs(bg[1:, :] - bg[:-1, :]).max(axis=2) >= 8
+    edge[:, 1:] |= dx
+    edge[1:, :] |= dy
+    return ink | edge
+
+
 def _oriented_points(
     mask: np.ndarray, horizontal: bool, k: int, weights: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pixels of thin strokes that run roughly along the direction: a directional closing bridges
+    the gaps of faint or dashed strokes, an opening keeps runs of ``k`` px, and pixels inked on both
+    sides 7 px across (inside a filled or densely scribbled area) are dropped."""
     import cv2
 
     m = mask.astype(np.uint8)
     shape = (k, 1) if horizontal else (1, k)
-    opened = cv2.morphologyEx(m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, shape))
+    bridged = cv2.morphologyEx(m, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 1) if horizontal else (1, 3)))
+    opened = cv2.morphologyEx(bridged, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, shape))
+    opened &= m
+    d = 7
+    both = np.zeros_like(m)
+    if horizontal:
+        both[d:-d, :] = m[: -2 * d, :] & m[2 * d :, :]
+    else:
+        both[:, d:-d] = m[:, : -2 * d] & m[:, 2 * d :]
+    opened &= 1 - both
     ys, xs = np.nonzero(opened)
     wts = np.ones(ys.size) if weights is None else weights[ys, xs].astype(np.float64)
     if horizontal:
@@ -123,40 +151,55 @@ def find_lines(
     if along.size < min_length:
         return []
     t0 = _best_angle(along, across) if angle is None else angle
-    proj = across - along * np.tan(t0)
-    lo = np.floor(proj.min())
-    idx = np.rint(proj - lo).astype(np.int64)
-    counts = np.bincount(idx).astype(np.float64)
-    win = 1 if angle is not None else 5
-    smooth = np.convolve(np.pad(counts, win), np.ones(2 * win + 1), mode="valid")
-    cand = np.flatnonzero(smooth >= 0.5 * min_length)
+    tilts = [t0] if angle is not None else [t0 + np.radians(d) for d in (0.0, -1.0, 1.0, -2.0, 2.0)]
+    cands: list[tuple[float, float, float]] = []  # (count, tilt, offset at along=0)
+    for t in tilts:
+        proj = across - along * np.tan(t)
+        lo = np.floor(proj.min())
+        idx = np.rint(proj - lo).astype(np.int64)
+        counts = np.bincount(idx).astype(np.float64)
+        padded = np.pad(counts, 1)
+        peaks = np.flatnonzero((counts >= 0.35 * min_length) & (counts >= padded[:-2]) & (counts >= padded[2:]))
+        cands += [(float(counts[c]), float(t), float(c + lo)) for c in peaks]
+    cands.sort(key=lambda c: -c[0])
+    mid = float(np.median(along))
     lines: list[Line] = []
-    done = np.zeros(counts.size, dtype=bool)
-    for c in cand[np.argsort(-smooth[cand], kind="stable")]:
-        if done[c]:
+    for _count, t, off in cands[:80]:
+        pos = off + mid * np.tan(t)
+        if any(abs(ln.at(mid) - pos) < 3.0 for ln in lines):
             continue
-        reach = 3 if angle is not None else 30
-        near = np.abs(idx - c) <= reach
+        near = np.abs(across - along * np.tan(t) - off) <= (4 if angle is not None else 8)
         a, b, w = along[near], across[near], wts[near]
-        t = t0 if angle is not None else _refine_angle(a, b, t0)
+        if a.size < 10:
+            continue
+        if angle is None:
+            t = _refine_angle(a, b, t, off)
         p = b - a * np.tan(t)
-        pc = float(np.median(p[np.abs(p - (c + lo + (a * (np.tan(t0) - np.tan(t))).mean())) <= reach]))
+        pi = np.rint(p - off).astype(np.int64)
+        win = np.abs(pi) <= 6
+        if win.sum() < 10:
+            continue
+        hist = np.bincount(pi[win] + 6, minlength=13)
+        pc = off + float(np.argmax(hist) - 6)
         line = _fit_band(a, b, w, p, pc, np.tan(t), horizontal, min_length)
-        # mark the bins this line covers (at the global angle) as done
-        lo_b = int(max(0, c - 2 - (0 if angle is not None else 3)))
-        done[lo_b : c + 3 + (0 if angle is not None else 3)] = True
-        if line is not None:
-            lines.append(line)
+        if line is not None and abs(np.arctan(line.slope) - t0) <= np.radians(2.6):
+            if not any(abs(ln.at(mid) - line.at(mid)) < 2.0 for ln in lines):
+                lines.append(line)
     lines.sort(key=lambda ln: ln.middle)
     return _dedupe(lines)
 
 
-def _refine_angle(a: np.ndarray, b: np.ndarray, t0: float) -> float:
+def _refine_angle(a: np.ndarray, b: np.ndarray, t0: float, off: float) -> float:
+    """The tilt near ``t0`` that makes the line ``across = off + along·tan(t0)`` sharpest."""
     best, best_t = -1.0, t0
-    for t in t0 + np.radians(np.arange(-1.5, 1.5001, 0.03)):
-        proj = np.rint(b - a * np.tan(t)).astype(np.int64)
-        proj -= proj.min()
-        counts = np.bincount(proj)
+    mid = float(np.median(a))
+    for t in t0 + np.radians(np.arange(-0.6, 0.6001, 0.03)):
+        proj = b - a * np.tan(t)
+        expect = off - mid * (np.tan(t) - np.tan(t0))
+        sel = np.abs(proj - expect) <= 3
+        if not sel.any():
+            continue
+        counts = np.bincount(np.rint(proj[sel] - expect + 3).astype(np.int64))
         score = float(np.dot(counts, counts))
         if score > best:
             best, best_t = score, float(t)
@@ -220,6 +263,9 @@ def _fit_band(
             if keep.sum() < 10:
                 break
             slope, offset = np.polyfit(xs[keep], ys[keep], 1, w=np.sqrt(ws[keep]))
+    r = ys - (slope * xs + offset)
+    if float(np.sqrt(np.average(r**2, weights=ws))) > 1.2:
+        return None  # not straight: a curve, a text baseline
     fill = xs.size / length
     thickness = float(np.sum((a >= s - 0.5) & (a <= e + 0.5))) / max(1, xs.size)
     return Line(horizontal, float(slope), float(offset), float(s), float(e), max(thickness, 1.0), float(fill))

@@ -325,9 +325,8 @@ def generate_sample(index: int, *, seed: int, config: SynthConfig) -> Sample:
     if rng.random() < config.degradation_probability:
         spec_d = sample_degradation(rng)
         rendered = degrade(rendered, spec_d, rng=rng)
-        degradation = _jsonable(
-            spec_d.to_dict() if hasattr(spec_d, "to_dict") else dataclasses.asdict(spec_d)
-        )
+        applied = rendered.meta.get("degradations") or [spec_d.to_dict()]  # degrade may adjust zoom/scale
+        degradation = _jsonable(applied[-1])
     sid = f"{index:06d}"
     label = SampleLabel(
         id=sid,

@@ -1,0 +1,211 @@
+"""The non-faradaic background of a CV or LSV, fitted where the faradaic current is known.
+
+The recorded current is modelled as a background plus the faradaic current,
+
+    y(t) = Σ θ_k φ_k(t) + i_F(t),
+
+with background terms an expert would draw: a smooth function of potential (constant, slope,
+curvature), the double-layer charging current A·Cdl·v that changes sign with the sweep direction,
+a slow drift linear in time, and solvent/electrolyte onsets rising exponentially towards a turning
+potential (the same function of potential on both sweeps).
+
+The background is fitted only where the faradaic current is known without knowing the chemistry:
+
+* before the first wave of the experiment it is zero;
+* wherever no wave is active (outside every wave's potential zone) the electrode surface
+  concentrations are pinned, so the semi-integral of the faradaic current stays constant and the
+  current is the frozen continuation of its own history (Oldham & Myland 2011): with m the
+  semi-integral, y − Cont_f(y) = Σ θ_k (φ_k − Cont_f(φ_k)) on each such region after its freeze
+  point f.  This is linear in θ, so one least-squares solve gives the whole background, the charging
+  step at every turning point and the drift included, from both sweeps at once.
+
+Curvature, drift and onset terms carry a weak Gaussian prior (scale: the largest faradaic current)
+so that they stay near zero where the data cannot tell them apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.signal import fftconvolve
+
+from .preprocess import Sweeps
+from .semiintegral import semi_weights
+
+__all__ = ["Region", "background_basis", "fit_background"]
+
+ONSET_WIDTHS_V = (0.015, 0.03, 0.06)
+MODEL_ERROR = 0.003  # how far a continued current may stray from pinned, relative to the peak
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    """Rows ``start…stop−1`` where the faradaic current is known: zero (``freeze`` None) or the
+    frozen continuation of everything before index ``freeze``."""
+
+    start: int
+    stop: int
+    freeze: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Background:
+    """Fitted background: its values at every point and what it is made of."""
+
+    values: np.ndarray
+    coef: np.ndarray
+    names: tuple[str, ...]
+    rms: float  # RMS residual of the fit rows
+
+
+def background_basis(e: np.ndarray, sweeps: Sweeps) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Every candidate background term (K×N) and its name, for potential ``e`` and its sweeps."""
+    n = e.size
+    mid, half = 0.5 * (e.max() + e.min()), max(0.5 * float(np.ptp(e)), 1e-6)
+    x = (e - mid) / half
+    rows = [np.ones(n), x, x * x]
+    names = ["offset", "slope", "curvature"]
+    if sweeps.count > 1:
+        direction = np.empty(n)
+        for (a, b), s in zip(sweeps.bounds, sweeps.direction, strict=True):
+            direction[a:b] = s
+        rows += [direction, np.linspace(-1.0, 1.0, n)]
+        names += ["charging", "drift"]
+        for side, turn in _turns(e, sweeps):
+            for w in ONSET_WIDTHS_V:
+                rows.append(np.exp(-np.abs(e - turn) / w))
+                names.append(f"onset{side:+d}@{w * 1e3:g}mV")
+    return np.vstack(rows), tuple(names)
+
+
+def _turns(e: np.ndarray, sweeps: Sweeps) -> list[tuple[int, float]]:
+    """(+1 / −1, potential) of the turning potentials the experiment reverses at."""
+    out = []
+    for s in sweeps.direction[:-1]:
+        side = int(s)
+        if all(o[0] != side for o in out):
+            out.append((side, float(e.max() if side > 0 else e.min())))
+    return out
+
+
+def _semi_integrals(x: np.ndarray) -> np.ndarray:
+    n = x.shape[1]
+    return fftconvolve(x, semi_weights(n, 0.5)[None, :], axes=1)[:, :n]
+
+
+def _rows(x: np.ndarray, m: np.ndarray, region: Region) -> np.ndarray:
+    """Design rows (K+1 × L) of one region: the signals themselves, or their departure from the
+    frozen continuation (semi-derivative of the semi-integral's increment since the freeze)."""
+    a, b = region.start, region.stop
+    if region.freeze is None:
+        return x[:, a:b]
+    f = region.freeze
+    dm = m[:, f + 1 : b] - m[:, f : f + 1]
+    w = semi_weights(b - f - 1, -0.5)
+    out = fftconvolve(dm, w[None, :], axes=1)[:, : b - f - 1]
+    return out[:, a - f - 1 :]
+
+
+def _supported(
+    names: tuple[str, ...], rows_at: dict[str, np.ndarray], ends: tuple[float, float]
+) -> list[bool]:
+    """Which terms the fitted rows can tell apart from the others.  ``rows_at`` holds the rows'
+    potentials ``e``, sweeps ``seg``, sweep directions ``dir`` and times ``t`` (−1…1)."""
+    e = rows_at["e"]
+    span_e = float(np.ptp(e)) if e.size else 0.0
+    out = []
+    for name in names:
+        if name == "offset":
+            ok = True
+        elif name == "slope":
+            ok = span_e > 0.03
+        elif name == "curvature":
+            ok = span_e > 0.25
+        elif name == "charging":
+            ok = min(np.sum(rows_at["dir"] > 0), np.sum(rows_at["dir"] < 0)) >= 5
+        elif name == "drift":
+            ok = len(np.unique(rows_at["seg"])) >= 2 and float(np.ptp(rows_at["t"])) > 0.3
+        else:  # onset±1@w: needs rows within two widths of that turning potential
+            w = float(name.split("@")[1][:-2]) * 1e-3
+            turn = ends[1] if name[5] == "+" else ends[0]
+            ok = int(np.sum(np.abs(e - turn) < 2 * w)) >= 5
+        out.append(ok)
+    return out
+
+
+def _design(y, e, sweeps, regions, exclude, pinned_weight):
+    """(rows (K+1)×R: the data first, then every basis term; names; where the rows lie)."""
+    basis, names = background_basis(e, sweeps)
+    x = np.vstack([y[None, :], basis])
+    m = _semi_integrals(x) if any(r.freeze is not None for r in regions) else x
+    blocks, where = [], []
+    for r in regions:
+        keep = np.ones(r.stop - r.start, dtype=bool) if exclude is None else ~exclude[r.start : r.stop]
+        block = _rows(x, m, r)[:, keep]
+        blocks.append(block if r.freeze is None else block * pinned_weight)
+        where.append(np.arange(r.start, r.stop)[keep])
+    idx = np.concatenate(where)
+    direction = np.repeat(np.array(sweeps.direction, dtype=float), [b - a for a, b in sweeps.bounds])
+    rows_at = {
+        "e": e[idx],
+        "seg": sweeps.segment[idx],
+        "dir": direction[idx],
+        "t": np.linspace(-1.0, 1.0, e.size)[idx],
+    }
+    return np.hstack(blocks), basis, names, rows_at
+
+
+def fit_background(
+    y: np.ndarray,
+    e: np.ndarray,
+    sweeps: Sweeps,
+    regions: list[Region],
+    *,
+    noise: float,
+    scale: float,
+    exclude: np.ndarray | None = None,
+) -> Background | None:
+    """Least-squares background over ``regions`` (None when they hold too few points).
+
+    Terms enter one at a time, most useful first, only when the rows can tell them apart from the
+    others and they lower the residual by far more than noise and model error explain (floor:
+    0.2 % of ``scale``, the largest faradaic current).  ``exclude``: points not to use as rows
+    (right after a turning point, where the charging current relaxes through Ru·Cdl).
+    """
+    regions = [r for r in regions if r.stop - r.start >= 3]
+    if sum(r.stop - r.start for r in regions) < 8:
+        return None
+    # a continued current is only approximately pinned: its rows count less when noise is low
+    pinned_weight = noise / float(np.hypot(noise, MODEL_ERROR * scale)) if noise > 0 else 1.0
+    rows, basis, names, rows_at = _design(y, e, sweeps, regions, exclude, pinned_weight)
+    if rows.shape[1] < 8:
+        return None
+    ok = _supported(names, rows_at, (float(e.min()), float(e.max())))
+    sigma2 = max(noise, 0.002 * scale) ** 2 * min(1.0, pinned_weight**2 + 0.1)
+    chosen = [0] + ([1] if ok[1] else [])
+    coef, rss = _lstsq(rows, chosen)
+    while True:
+        best = None
+        for k in range(len(names)):
+            side_taken = names[k].startswith("onset") and any(names[c][:7] == names[k][:7] for c in chosen)
+            if k in chosen or not ok[k] or side_taken:
+                continue
+            ck, rk = _lstsq(rows, [*chosen, k])
+            if best is None or rk < best[2]:
+                best = (k, ck, rk)
+        if best is None or rss - best[2] < 25.0 * sigma2:
+            break
+        chosen.append(best[0])
+        coef, rss = best[1], best[2]
+    full = np.zeros(len(names))
+    full[chosen] = coef
+    return Background(full @ basis, full, names, float(np.sqrt(rss / rows.shape[1])))
+
+
+def _lstsq(rows: np.ndarray, cols: list[int]) -> tuple[np.ndarray, float]:
+    a = rows[[c + 1 for c in cols]].T
+    b = rows[0]
+    coef, *_ = np.linalg.lstsq(a, b, rcond=None)
+    res = b - a @ coef
+    return coef, float(res @ res)
