@@ -124,3 +124,17 @@ def test_parse_shard(text: str | None, expected: tuple[int, int]) -> None:
 def test_parse_shard_refuses(text: str) -> None:
     with pytest.raises(ParameterError, match="--shard"):
         parse_shard(text)
+
+
+def test_labels_conform_to_published_json_schema(reference: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    with pytest.raises(SystemExit) as info:
+        main(["schema", "labels"])
+    assert info.value.code == 0
+    schema = json.loads(capsys.readouterr().out)
+    validator = jsonschema.Draft202012Validator(schema)
+    for line in (reference / "labels.jsonl").read_text(encoding="utf-8").splitlines():
+        validator.validate(json.loads(line))
+    broken = json.loads((reference / "labels.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    broken["curves"][0]["peaks"].append({"direction": "sideways"})
+    assert list(validator.iter_errors(broken))

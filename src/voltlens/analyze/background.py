@@ -47,6 +47,7 @@ class Region:
     start: int
     stop: int
     freeze: int | None = None
+    edge_efold_V: float | None = None  # the foot of the next wave leaks in: exp rise (e-fold, V) at the end
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +117,7 @@ def _supported(
     span_e = float(np.ptp(e)) if e.size else 0.0
     out = []
     for name in names:
-        if name == "offset":
+        if name == "offset" or name.startswith("edge"):
             ok = True
         elif name == "slope":
             ok = span_e > 0.03
@@ -134,17 +135,30 @@ def _supported(
     return out
 
 
+def _edge_ok(e: np.ndarray, r: Region) -> bool:
+    """A foot term only where the region spans at least three e-folds of it."""
+    return bool(r.edge_efold_V) and abs(float(e[r.stop - 1] - e[r.start])) >= 3.0 * float(r.edge_efold_V)
+
+
 def _design(y, e, sweeps, regions, exclude, pinned_weight):
     """(rows (K+1)×R: the data first, then every basis term; names; where the rows lie)."""
     basis, names = background_basis(e, sweeps)
     x = np.vstack([y[None, :], basis])
     m = _semi_integrals(x) if any(r.freeze is not None for r in regions) else x
+    edges = [i for i, r in enumerate(regions) if _edge_ok(e, r)]
     blocks, where = [], []
-    for r in regions:
+    for i, r in enumerate(regions):
         keep = np.ones(r.stop - r.start, dtype=bool) if exclude is None else ~exclude[r.start : r.stop]
-        block = _rows(x, m, r)[:, keep]
+        block = _rows(x, m, r)
+        # the foot of the next wave: exp(s·(E − E_end)/w), nonzero on this region's rows only
+        foot = np.zeros((len(edges), r.stop - r.start))
+        if i in edges:
+            ee = e[r.start : r.stop]
+            foot[edges.index(i)] = np.exp(-np.abs(ee - ee[-1]) / r.edge_efold_V)
+        block = np.vstack([block, foot])[:, keep]
         blocks.append(block if r.freeze is None else block * pinned_weight)
         where.append(np.arange(r.start, r.stop)[keep])
+    names = (*names, *(f"edge{i}" for i in edges))
     idx = np.concatenate(where)
     direction = np.repeat(np.array(sweeps.direction, dtype=float), [b - a for a, b in sweeps.bounds])
     rows_at = {
@@ -183,11 +197,14 @@ def fit_background(
         return None
     ok = _supported(names, rows_at, (float(e.min()), float(e.max())))
     sigma2 = max(noise, 0.002 * scale) ** 2 * min(1.0, pinned_weight**2 + 0.1)
-    chosen = [0] + ([1] if ok[1] else [])
+    nuisance = [k for k, name in enumerate(names) if name.startswith("edge")]
+    chosen = [0, *([1] if ok[1] else []), *nuisance]
     coef, rss = _lstsq(rows, chosen)
     while True:
         best = None
         for k in range(len(names)):
+            if names[k].startswith("edge"):
+                continue
             side_taken = names[k].startswith("onset") and any(names[c][:7] == names[k][:7] for c in chosen)
             if k in chosen or not ok[k] or side_taken:
                 continue
@@ -200,7 +217,8 @@ def fit_background(
         coef, rss = best[1], best[2]
     full = np.zeros(len(names))
     full[chosen] = coef
-    return Background(full @ basis, full, names, float(np.sqrt(rss / rows.shape[1])))
+    k = basis.shape[0]
+    return Background(full[:k] @ basis, full[:k], names[:k], float(np.sqrt(rss / rows.shape[1])))
 
 
 def _lstsq(rows: np.ndarray, cols: list[int]) -> tuple[np.ndarray, float]:

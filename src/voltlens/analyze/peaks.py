@@ -390,7 +390,7 @@ def find_sweep_peaks(
             ctx.y,
             ctx.e,
             prep.sweeps,
-            _regions(ctx, state.active),
+            _regions(ctx, state.active, state.peaks),
             noise=ctx.noise_s,
             scale=state.scale,
             exclude=rc,
@@ -443,7 +443,7 @@ def _cycle_starts(ctx: _Ctx) -> set[int]:
     return {j for j in range(1, len(dirs)) if dirs[j] == dirs[0]}
 
 
-def _regions(ctx: _Ctx, active: np.ndarray) -> list[Region]:
+def _regions(ctx: _Ctx, active: np.ndarray, peaks: list[FoundPeak]) -> list[Region]:
     """Where the faradaic current is known: zero before the first active point, the frozen
     continuation of its history on every later stretch where no wave is active.  The foot of a
     sweep that starts a new cycle is left out (fouling and follow-up chemistry change the current
@@ -454,9 +454,17 @@ def _regions(ctx: _Ctx, active: np.ndarray) -> list[Region]:
         on = np.flatnonzero(active[a:b])
         idle[a : a + (int(on[0]) if on.size else b - a)] = False
     edges = np.flatnonzero(np.diff(np.r_[0, idle.astype(np.int8), 0]))
+    seg = ctx.prep.sweeps.segment
     out = []
     for a, b in zip(edges[::2], edges[1::2], strict=True):
-        out.append(Region(int(a), int(b), None if a == 0 else int(a) - 1))
+        a, b = int(a), int(b)
+        efold = None
+        if b < idle.size and active[b] and seg[b] == seg[b - 1]:
+            # the foot of the wave that follows leaks into the region's end
+            nxt = [p for p in peaks if p.index >= b and p.segment == seg[b]]
+            hw = nxt[0].half_peak_width.value if nxt and nxt[0].half_peak_width is not None else 0.06
+            efold = float(np.clip(hw / 2.0, 0.012, 0.06))
+        out.append(Region(a, b, None if a == 0 else a - 1, efold))
     return out
 
 
