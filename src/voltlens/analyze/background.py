@@ -141,12 +141,15 @@ def _edge_ok(e: np.ndarray, r: Region) -> bool:
 
 
 def _design(y, e, sweeps, regions, exclude, pinned_weight):
-    """(rows (K+1)×R: the data first, then every basis term; names; where the rows lie)."""
+    """Rows (1+K+J)×R — the data, every basis term, then one foot term per region that has one —
+    the basis, the names, where the rows lie and the cross-validation fold of every row (a region,
+    split at the turning points it spans)."""
     basis, names = background_basis(e, sweeps)
     x = np.vstack([y[None, :], basis])
     m = _semi_integrals(x) if any(r.freeze is not None for r in regions) else x
     edges = [i for i, r in enumerate(regions) if _edge_ok(e, r)]
-    blocks, where = [], []
+    turns = np.array([b for _a, b in sweeps.bounds[:-1]])
+    blocks, where, folds = [], [], []
     for i, r in enumerate(regions):
         keep = np.ones(r.stop - r.start, dtype=bool) if exclude is None else ~exclude[r.start : r.stop]
         block = _rows(x, m, r)
@@ -157,7 +160,9 @@ def _design(y, e, sweeps, regions, exclude, pinned_weight):
             foot[edges.index(i)] = np.exp(-np.abs(ee - ee[-1]) / r.edge_efold_V)
         block = np.vstack([block, foot])[:, keep]
         blocks.append(block if r.freeze is None else block * pinned_weight)
-        where.append(np.arange(r.start, r.stop)[keep])
+        at = np.arange(r.start, r.stop)[keep]
+        where.append(at)
+        folds.append(2 * len(turns) * i + np.searchsorted(turns, at, side="right"))
     names = (*names, *(f"edge{i}" for i in edges))
     idx = np.concatenate(where)
     direction = np.repeat(np.array(sweeps.direction, dtype=float), [b - a for a, b in sweeps.bounds])
@@ -166,6 +171,7 @@ def _design(y, e, sweeps, regions, exclude, pinned_weight):
         "seg": sweeps.segment[idx],
         "dir": direction[idx],
         "t": np.linspace(-1.0, 1.0, e.size)[idx],
+        "fold": np.unique(np.concatenate(folds), return_inverse=True)[1],
     }
     return np.hstack(blocks), basis, names, rows_at
 
@@ -182,10 +188,13 @@ def fit_background(
 ) -> Background | None:
     """Least-squares background over ``regions`` (None when they hold too few points).
 
-    Terms enter one at a time, most useful first, only when the rows can tell them apart from the
-    others and they lower the residual by far more than noise and model error explain (floor:
-    0.2 % of ``scale``, the largest faradaic current).  ``exclude``: points not to use as rows
-    (right after a turning point, where the charging current relaxes through Ru·Cdl).
+    Offset, slope and the charging step are always fitted where the rows can tell them apart;
+    curvature, drift and onsets enter one at a time, most useful first, only when they predict
+    rows they were not fitted to better (leave-one-stretch-out cross-validation, stretches split
+    at turning points, so an onset must describe both sides of its turn alike) and lower the
+    residual by far more than noise and model error explain (floor: 0.2 % of ``scale``, the
+    largest faradaic current).  ``exclude``: points not to use as rows (right after a turning
+    point, where the charging current relaxes through Ru·Cdl).
     """
     regions = [r for r in regions if r.stop - r.start >= 3]
     if sum(r.stop - r.start for r in regions) < 8:
@@ -197,28 +206,60 @@ def fit_background(
         return None
     ok = _supported(names, rows_at, (float(e.min()), float(e.max())))
     sigma2 = max(noise, 0.002 * scale) ** 2 * min(1.0, pinned_weight**2 + 0.1)
-    nuisance = [k for k, name in enumerate(names) if name.startswith("edge")]
-    chosen = [0, *([1] if ok[1] else []), *nuisance]
+    base = {"offset", "slope", "charging"}
+    chosen = [k for k, n in enumerate(names) if (n in base or n.startswith("edge")) and ok[k]]
+    grams = _fold_grams(rows, rows_at["fold"])
+    cv = _cross_validated(rows, rows_at["fold"], grams, chosen)
     coef, rss = _lstsq(rows, chosen)
     while True:
         best = None
-        for k in range(len(names)):
-            if names[k].startswith("edge"):
-                continue
-            side_taken = names[k].startswith("onset") and any(names[c][:7] == names[k][:7] for c in chosen)
-            if k in chosen or not ok[k] or side_taken:
+        for k, name in enumerate(names):
+            side_taken = name.startswith("onset") and any(names[c][:7] == name[:7] for c in chosen)
+            if k in chosen or not ok[k] or side_taken or name in base or name.startswith("edge"):
                 continue
             ck, rk = _lstsq(rows, [*chosen, k])
-            if best is None or rk < best[2]:
-                best = (k, ck, rk)
-        if best is None or rss - best[2] < 25.0 * sigma2:
+            if rss - rk < 25.0 * sigma2:
+                continue
+            cvk = _cross_validated(rows, rows_at["fold"], grams, [*chosen, k])
+            if cvk < 0.9 * cv and (best is None or cvk < best[3]):
+                best = (k, ck, rk, cvk)
+        if best is None:
             break
         chosen.append(best[0])
-        coef, rss = best[1], best[2]
+        coef, rss, cv = best[1], best[2], best[3]
     full = np.zeros(len(names))
     full[chosen] = coef
     k = basis.shape[0]
     return Background(full[:k] @ basis, full[:k], names[:k], float(np.sqrt(rss / rows.shape[1])))
+
+
+def _fold_grams(rows: np.ndarray, fold: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(mask, Gram matrix of all rows) per fold."""
+    out = []
+    for f in np.unique(fold):
+        mask = fold == f
+        r = rows[:, mask]
+        out.append((mask, r @ r.T))
+    return out
+
+
+def _cross_validated(rows: np.ndarray, fold: np.ndarray, grams, cols: list[int]) -> float:
+    """Sum of squared errors predicting each fold from a fit to all the others (each fold's own
+    foot terms fitted to it, since no other fold can tell them)."""
+    c = np.array([k + 1 for k in cols])
+    total_g = sum(g for _m, g in grams)
+    out = 0.0
+    for mask, g in grams:
+        rest = total_g - g
+        coef = np.linalg.lstsq(rest[np.ix_(c, c)], rest[c, 0], rcond=1e-10)[0]
+        x = rows[c][:, mask]
+        res = rows[0, mask] - coef @ x
+        own = [i for i, k in enumerate(c) if g[k, k] > 0 and rest[k, k] == 0]
+        if own:
+            xo = x[own]
+            res = res - np.linalg.lstsq(xo.T, res, rcond=None)[0] @ xo
+        out += float(res @ res)
+    return out
 
 
 def _lstsq(rows: np.ndarray, cols: list[int]) -> tuple[np.ndarray, float]:

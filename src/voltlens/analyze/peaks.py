@@ -38,11 +38,12 @@ from .semiintegral import frozen_continuation, semi_derivative, semi_weights
 __all__ = ["WaveDetail", "find_sweep_peaks"]
 
 _MAD = 1.4826
-ZONE_THRESHOLD = 0.02  # |semi-derivative| above this fraction of its largest value: a wave is active
+ZONE_THRESHOLD = 0.05  # |semi-derivative| above this fraction of its largest value: a wave is active
 ZONE_MARGIN_V = 0.015  # widening of every active zone
 VISIBLE_WINDOW_V = 0.03  # the current itself must turn over within this of a peak
 RC_SKIP_V = 0.004  # rows not fitted after a turning point (charging relaxes through Ru·Cdl)
-SURFACE_RETURN = 0.2  # an adsorbed peak falls back below this fraction of its height
+PASSES = 3  # background fits, each followed by a new search for waves
+SURFACE_RETURN = 0.3  # an adsorbed peak falls back below this fraction of its height
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,6 +329,7 @@ class _State:
     peaks: list[FoundPeak]
     details: list[WaveDetail]
     active: np.ndarray  # points where some wave is active
+    surface: np.ndarray  # current of adsorbed peaks, taken out of the faradaic history
     scale: float
     lambdas: dict[int, float]
 
@@ -385,20 +387,23 @@ def find_sweep_peaks(
     nf = _initial_background(ctx)
     state = _analyse(ctx, nf, None, 0.0)
     rc = _rc_mask(ctx)
-    for _ in range(2):
+    for _ in range(PASSES):
         bg = fit_background(
-            ctx.y,
+            ctx.raw - state.surface,
             ctx.e,
             prep.sweeps,
             _regions(ctx, state.active, state.peaks),
-            noise=ctx.noise_s,
+            noise=max(ctx.noise, ctx.noise_s),
             scale=state.scale,
             exclude=rc,
         )
         if bg is None:
             break
         nf = bg.values
+        before = state.active
         state = _analyse(ctx, nf, state.active, bg.rms)
+        if np.array_equal(before, state.active):
+            break
     return state.peaks, state.details
 
 
@@ -498,8 +503,8 @@ def _analyse(ctx: _Ctx, nf: np.ndarray, prev_active: np.ndarray | None, bg_rms: 
         for pk, det in found:
             peaks.append(pk)
             details.append(det)
-    active = _active(ctx, sds)
-    return _State(peaks, details, active, scale, lambdas)
+    active = _active(ctx, sds) | _wave_zones(ctx, peaks, details)
+    return _State(peaks, details, active, f_s - hist, scale, lambdas)
 
 
 def _continuation_scale(
@@ -539,6 +544,7 @@ def _active(ctx: _Ctx, sds: list[tuple[int, int, np.ndarray]]) -> np.ndarray:
         on = np.abs(sd) > thr
         on[:k] = False
         active[a:b] = on
+    active = _drop_turn_runs(active, ctx.prep.sweeps.bounds, k + 2)
     margin = max(1, round(ZONE_MARGIN_V / ctx.step))
     if margin and active.any():
         idx = np.flatnonzero(active)
@@ -546,6 +552,40 @@ def _active(ctx: _Ctx, sds: list[tuple[int, int, np.ndarray]]) -> np.ndarray:
         np.add.at(grow, np.clip(idx - margin, 0, n), 1)
         np.add.at(grow, np.clip(idx + margin + 1, 0, n), -1)
         active = np.cumsum(grow[:n]) > 0
+    return active
+
+
+def _drop_turn_runs(active: np.ndarray, bounds, reach: int) -> np.ndarray:
+    """Activity that runs into a turning point is a background onset (the same function of
+    potential on both sweeps, fitted by the background), not a wave: drop such runs.  Waves found
+    as peaks keep their own zones (:func:`_wave_zones`)."""
+    out = active.copy()
+    edges = np.flatnonzero(np.diff(np.r_[0, active.astype(np.int8), 0]))
+    turns = [b for _a, b in bounds[:-1]]
+    for a, b in zip(edges[::2], edges[1::2], strict=True):
+        if any(a - reach <= t <= b + reach for t in turns):
+            out[a:b] = False
+    return out
+
+
+def _wave_zones(ctx: _Ctx, peaks: list[FoundPeak], details: list[WaveDetail]) -> np.ndarray:
+    """Potentials where each peak's wave changes the surface concentrations, on its own sweep and
+    every later one: from where it rises past 5 % of its height or 2.5 half-peak widths before
+    the peak, whichever is closer (the foot before that is fitted with an exponential, see
+    :func:`_regions`), to two half-peak widths after the peak (a
+    Nernstian wave is 99.6 % complete there; broad kinetic waves reach further in proportion)."""
+    active = np.zeros(ctx.e.size, dtype=bool)
+    for pk, det in zip(peaks, details, strict=True):
+        if pk.half_peak_width is None:
+            continue
+        s = 1.0 if pk.direction == "anodic" else -1.0
+        hw = pk.half_peak_width.value
+        rise = float(ctx.e[det.start])
+        if s * (pk.potential.value - 2.5 * hw * s - rise) > 0:  # the closer of the two to the peak
+            rise = pk.potential.value - 2.5 * hw * s
+        ends = (rise, pk.potential.value + 2.0 * hw * s)
+        later = ctx.prep.sweeps.segment >= pk.segment
+        active |= later & (ctx.e >= min(ends)) & (ctx.e <= max(ends))
     return active
 
 
@@ -571,7 +611,7 @@ def _sweep_peaks(ctx, hist, f_s, f_r, j, a, b, s, base, c, scale, bg_rms):
             cand_base = cur_base
         cc = s * (f_s[a:b] - cand_base)
         nxt = idx[n_k + 1] if n_k + 1 < len(idx) else m
-        k2 = _nearest_max(cc, k, lo, nxt)
+        k2 = _nearest_max(cc, k, lo, nxt, thr)
         if k2 is None:
             continue
         res = _measure(
@@ -588,25 +628,27 @@ def _sweep_peaks(ctx, hist, f_s, f_r, j, a, b, s, base, c, scale, bg_rms):
     return out
 
 
-def _nearest_max(c: np.ndarray, k: int, lo: int, hi: int) -> int | None:
-    """The local maximum of ``c`` in lo..hi−1 nearest to ``k`` (k itself when it still is one)."""
+def _nearest_max(c: np.ndarray, k: int, lo: int, hi: int, thr: float) -> int | None:
+    """The significant maximum of ``c`` in lo..hi−1 nearest to ``k`` (as the peak is re-found on a
+    new baseline)."""
     if lo >= hi - 2:
         return None
-    seg = c[lo:hi]
-    d = np.diff(seg)
-    loc = np.flatnonzero((d[:-1] > 0) & (d[1:] <= 0)) + lo + 1
+    loc, _ = find_peaks(c[lo:hi], prominence=thr)
     if loc.size == 0:
         return None
+    loc = loc + lo
     return int(loc[np.argmin(np.abs(loc - k))])
 
 
 def _turns_over(q: np.ndarray, p: int, w: int, tol: float) -> bool:
-    """Does q (signed so the peak is a maximum) have a significant local maximum within w of p?"""
+    """Does q (signed so the peak is a maximum) have a significant local maximum within w of p:
+    its largest value there lies inside the window and q falls by more than ``tol`` on both sides
+    of it?"""
     lo, hi = max(0, p - w), min(q.size, p + w + 1)
     jq = lo + int(np.argmax(q[lo:hi]))
-    if jq in (0, q.size - 1):
+    if jq <= lo or jq >= hi - 1:
         return False
-    d = max(3, w)
+    d = max(3, 3 * w)
     left = q[max(0, jq - d) : jq + 1]
     right = q[jq : min(q.size, jq + d + 1)]
     return bool(q[jq] - left.min() > tol and q[jq] - right.min() > tol)
@@ -631,7 +673,7 @@ def _measure(ctx, j, s, a, b, lo, p, c, cr, base, sweep_base, f_s, thr, bg_rms):
     # the current itself (less the continued tails of earlier waves on this sweep) must turn over
     own = s * (f_s[a:b] - (base - sweep_base))
     w = max(2, round(VISIBLE_WINDOW_V / ctx.step))
-    if not _turns_over(own, p, w, max(2.0 * ctx.noise_s, 0.003 * ip_s)):
+    if not _turns_over(own, p, w, max(2.5 * ctx.noise_s, 0.003 * ip_s)):
         return None
     hr = _half_rise(c, p, lo)
     if hr is None:
@@ -651,9 +693,11 @@ def _measure(ctx, j, s, a, b, lo, p, c, cr, base, sweep_base, f_s, thr, bg_rms):
         if abs(ep - e[p]) > 2 * half_pts * ctx.step or not np.isfinite(ep):
             ep, ip = float(e[p]), ip_s
     sig_e = math.hypot(sig_e if np.isfinite(sig_e) else ctx.step, ctx.step / math.sqrt(12.0))
-    after = c[p:hi]
-    surface = bool(after.size > 2 and float(np.min(after)) < SURFACE_RETURN * ip_s and fwhm is not None)
-    start, stop = _wave_span(c, p, lo, hi, ip_s)
+    surface = _is_surface(c, p, lo, hi, round(2.0 * hw / ctx.step), ip_s)
+    pad = int(round(0.5 * hw / ctx.step)) if surface else 0
+    level = max(0.01 * ip_s, 2.0 * ctx.noise_s) if surface else 0.05 * ip_s
+    reach = int(round(4.0 * hw / ctx.step)) + pad
+    start, stop = _wave_span(c, p, max(lo, p - reach), min(hi, p + reach), level, pad)
     charge = None
     if ctx.dt is not None:
         pos = np.clip(c[start:stop], 0.0, None)
@@ -688,11 +732,20 @@ def _measure(ctx, j, s, a, b, lo, p, c, cr, base, sweep_base, f_s, thr, bg_rms):
     return pk, WaveDetail(sweep=j, start=a + start, stop=a + stop, surface=surface)
 
 
-def _wave_span(c: np.ndarray, p: int, lo: int, hi: int, ip: float) -> tuple[int, int]:
-    """Indices around ``p`` where the corrected current stays above 5 % of the peak."""
-    level = 0.05 * ip
+def _is_surface(c: np.ndarray, p: int, lo: int, hi: int, d: int, ip: float) -> bool:
+    """An adsorbed layer's peak: two half-peak widths either side of it the current is back near
+    the baseline (≈ 12 % of the peak for a Nernstian layer; a diffusion peak still carries ≈ 55 %
+    there), and alike on both sides."""
+    if p + d >= hi or p - d < lo:
+        return False
+    after, before = float(c[p + d]), float(c[p - d])
+    return after < SURFACE_RETURN * ip and abs(after - before) < 0.15 * ip
+
+
+def _wave_span(c: np.ndarray, p: int, lo: int, hi: int, level: float, pad: int) -> tuple[int, int]:
+    """Indices around ``p`` until the corrected current falls below ``level``, widened by ``pad``."""
     left = np.flatnonzero(c[lo:p] < level)
     start = lo + int(left[-1]) if left.size else lo
     right = np.flatnonzero(c[p:hi] < level)
     stop = p + int(right[0]) + 1 if right.size else hi
-    return start, stop
+    return max(lo, start - pad), min(hi, stop + pad)

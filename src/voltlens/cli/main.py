@@ -21,7 +21,17 @@ app = typer.Typer(
 )
 
 
-COMMAND_MODULES = ("analyze_cmd", "simulate_cmd", "synth_cmd", "convert_cmd", "schema_cmd")
+COMMAND_MODULES = (
+    "analyze_cmd",
+    "simulate_cmd",
+    "synth_cmd",
+    "convert_cmd",
+    "schema_cmd",
+    "serve_cmd",
+    "mcp_cmd",
+    "dataset_cmd",
+    "train_cmd",
+)
 
 
 def _register_all() -> None:

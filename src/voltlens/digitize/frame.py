@@ -70,20 +70,21 @@ class Box:
         return self.bottom - self.top
 
 
-def line_evidence(strength: np.ndarray, background: np.ndarray, threshold: float) -> np.ndarray:
-    """Where straight strokes may be: ink (a lower threshold than for curves, since faint scanned
-    frames matter) plus the edges of background regions (a grey axes area without spines)."""
+def line_evidence(strength: np.ndarray, threshold: float) -> np.ndarray:
+    """Where straight strokes may be: ink at a lower threshold than for curves (faint frames of
+    scans and photos matter), lightly smoothed so noise does not break thin lines."""
     import cv2
 
-    s = cv2.GaussianBlur(strength, (3, 3), 0)
-    ink = s >= threshold
+    return cv2.GaussianBlur(strength, (3, 3), 0) >= threshold
+
+
+def background_edges(background: np.ndarray) -> np.ndarray:
+    """Edges between background regions (a grey axes area without spines on a white figure)."""
     bg = background.astype(np.int16)
-    edge = np.zeros(s.shape, dtype=bool)
-    dx = np.abs(bg[:, 1:] - bg[:, :-1]).max(axis=2) >= 8
-    dy = np.abs(bg[1:, :] - bg[:-1, :]).max(axis=2) >= 8
-    edge[:, 1:] |= dx
-    edge[1:, :] |= dy
-    return ink | edge
+    edge = np.zeros(bg.shape[:2], dtype=bool)
+    edge[:, 1:] |= np.abs(bg[:, 1:] - bg[:, :-1]).max(axis=2) >= 8
+    edge[1:, :] |= np.abs(bg[1:, :] - bg[:-1, :]).max(axis=2) >= 8
+    return edge
 
 
 def _oriented_points(
@@ -257,10 +258,10 @@ def _fit_band(
     ws = wsum[present][s_i : e_i + 1]
     slope, offset = tan, float(np.average(ys - tan * xs, weights=ws))
     if xs.size >= 10 and np.ptp(xs) > 10:
-        for _ in range(2):
+        for tol in (2.0, 1.0, 0.5):
             r = ys - (slope * xs + offset)
-            keep = np.abs(r) <= max(0.75, 3.0 * float(np.median(np.abs(r))))
-            if keep.sum() < 10:
+            keep = np.abs(r) <= max(tol, 2.0 * float(np.median(np.abs(r))))
+            if keep.sum() < max(10, 0.3 * xs.size):
                 break
             slope, offset = np.polyfit(xs[keep], ys[keep], 1, w=np.sqrt(ws[keep]))
     r = ys - (slope * xs + offset)
@@ -303,12 +304,33 @@ def _family(lines: list[Line], tol: float) -> tuple[float, float, list[Line]] | 
     return start, end, fam
 
 
-def find_box(mask: np.ndarray) -> Box | None:
-    """The axes box of an axis-aligned plot image, or None when no long lines frame it."""
-    h, w = mask.shape
-    hl = [ln for ln in find_lines(mask, horizontal=True, min_length=0.18 * w, angle=0.0)]
-    vl = [ln for ln in find_lines(mask, horizontal=False, min_length=0.15 * h, angle=0.0)]
-    return box_from_lines(hl, vl, w, h)
+def find_box(evidence: np.ndarray, background: np.ndarray | None = None) -> Box | None:
+    """The axes box of an axis-aligned plot image, or None when no long lines frame it.
+
+    ``evidence`` is the stroke mask (:func:`line_evidence`); when it frames no box on at least two
+    sides, the edges of the background regions (``background``) are tried: a grey axes area
+    without spines (ggplot) is bounded by them.
+    """
+    h, w = evidence.shape
+    box = _box_of(evidence, w, h)
+    if background is not None and (box is None or _sides(box) < 2):
+        alt = _box_of(background_edges(background), w, h)
+        if alt is not None and (box is None or _sides(alt) > _sides(box)):
+            box = alt
+    return box
+
+
+def _sides(box: Box) -> int:
+    return sum(v is not None for v in box.lines.values())
+
+
+def _box_of(mask: np.ndarray, w: int, h: int) -> Box | None:
+    hl = find_lines(mask, horizontal=True, min_length=0.18 * w, angle=0.0)
+    vl = find_lines(mask, horizontal=False, min_length=0.15 * h, angle=0.0)
+    box = box_from_lines(hl, vl, w, h)
+    if box is not None and (box.height < 0.1 * h or box.width < 0.12 * w):
+        return None
+    return box
 
 
 def _touches(h: Line, v: Line, tol: float) -> bool:
@@ -332,12 +354,13 @@ def box_from_lines(hl: list[Line], vl: list[Line], w: int, h: int) -> Box | None
             if not joins:
                 continue
             top_l, bot_l = joins[0], joins[-1]
-            y0 = min(top_l.middle, 0.5 * (left.start + right.start))
-            y1 = max(bot_l.middle, 0.5 * (left.end + right.end))
+            v_top, v_bot = 0.5 * (left.start + right.start), 0.5 * (left.end + right.end)
+            reach = max(tol, 0.04 * h)  # vertical lines may run on into tick marks
             lines = {"l": left, "r": right, "t": None, "b": None}
-            if abs(top_l.middle - 0.5 * (left.start + right.start)) <= max(tol, top_l.thickness):
+            y0, y1 = v_top, v_bot
+            if abs(top_l.middle - v_top) <= reach:
                 y0, lines["t"] = top_l.middle, top_l
-            if abs(bot_l.middle - 0.5 * (left.end + right.end)) <= max(tol, bot_l.thickness):
+            if abs(bot_l.middle - v_bot) <= reach:
                 y1, lines["b"] = bot_l.middle, bot_l
             area = (right.middle - left.middle) * (y1 - y0)
             if y1 - y0 >= 0.1 * h and (best is None or area > best[0]):
@@ -395,9 +418,9 @@ def rectifying_homography(mask: np.ndarray) -> np.ndarray | None:
     if box is None:
         return None
     frame = [ln for ln in box.lines.values() if ln is not None]
-    tilts = [abs(ln.angle_deg()) for ln in frame]
-    if not tilts or max(tilts) < 0.06:
-        return None
+    shifts = sorted(abs(ln.slope) * ln.length for ln in frame)
+    if len(shifts) < 2 or shifts[-2] < 1.5:
+        return None  # no two frame lines drift by 1.5 px along their length: not skewed
     src = _corners(box)
     if src is None:
         return None

@@ -1,0 +1,147 @@
+"""The steps every front end (CLI, REST API, MCP server) runs between "curves in hand" and a report.
+
+:func:`run_analysis` checks the per-curve options against the curves, converts the user-facing
+units (cm², cm²/s, mM) to SI, runs :func:`voltlens.analyze.analyze` and turns any unexpected
+failure into one :class:`~voltlens.errors.DataError` naming the inputs, so a user's data never
+produces a traceback.  :func:`find_digitizer` looks up the plot digitizer when it is installed,
+:func:`as_voltammograms` accepts what it returns, and :func:`skipped_measurements` names the
+measurements a reader found alongside a curve and left out.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import DataError, ParameterError, VoltlensError
+from ..model import Voltammogram
+from .result import Analysis
+
+__all__ = [
+    "CM2",
+    "AnalysisOptions",
+    "as_voltammograms",
+    "find_digitizer",
+    "run_analysis",
+    "skipped_measurements",
+]
+
+CM2 = 1e-4  # m² per cm²
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisOptions:
+    """What a caller may say about a set of curves, in the units users write.
+
+    ``concentrations`` (in ``concentration_unit``, 0 for a blank) make a calibration series,
+    ``scan_rates`` (V/s) a scan-rate series; one value per curve, not both.
+    """
+
+    concentrations: tuple[float, ...] | None = None
+    scan_rates: tuple[float, ...] | None = None
+    concentration_unit: str = "mM"
+    diffusion_cm2_s: float | None = None
+    area_cm2: float | None = None
+    concentration_mM: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.concentrations is not None and self.scan_rates is not None:
+            raise ParameterError(
+                "scan_rates", self.scan_rates, "either concentrations or scan_rates, not both"
+            )
+        for name in ("concentrations", "scan_rates"):
+            values = getattr(self, name)
+            if values is None:
+                continue
+            if not values or not all(isinstance(x, int | float) and math.isfinite(x) for x in values):
+                raise ParameterError(name, values, "a non-empty list of finite numbers, one per curve")
+        for name in ("diffusion_cm2_s", "area_cm2", "concentration_mM"):
+            value = getattr(self, name)
+            if value is not None and not (math.isfinite(value) and value > 0):
+                raise ParameterError(name, value, "a positive number")
+        if not self.concentration_unit or len(self.concentration_unit) > 32:
+            raise ParameterError("concentration_unit", self.concentration_unit, "a short unit name, e.g. mM")
+
+
+def skipped_measurements(v: Voltammogram) -> list[str]:
+    """Readable names of the measurements a reader found next to this one and left out."""
+    extra = v.metadata.get("skipped_measurements") or []
+    if isinstance(extra, str | dict):
+        extra = [extra]
+    out = []
+    for item in extra:
+        if isinstance(item, dict):
+            title, kind = item.get("title"), item.get("kind")
+            out.append(f"{title} ({kind})" if title and kind else str(title or kind or item))
+        else:
+            out.append(str(item))
+    return out
+
+
+def run_analysis(
+    curves: Sequence[Voltammogram],
+    options: AnalysisOptions = AnalysisOptions(),
+    *,
+    skipped: Sequence[tuple[str, str]] = (),
+) -> Analysis:
+    """:func:`voltlens.analyze.analyze` with the options checked against the curves.
+
+    Raises :class:`~voltlens.errors.ParameterError` when a per-curve option has the wrong length
+    and :class:`~voltlens.errors.DataError` (naming the sources) when the engine fails on the data.
+    """
+    from . import analyze
+
+    curves = list(curves)
+    if not curves:
+        raise DataError("<inputs>", "no voltammogram to analyse (every input was skipped)")
+    for name, values in (("concentrations", options.concentrations), ("scan_rates", options.scan_rates)):
+        if values is not None and len(values) != len(curves):
+            raise ParameterError(
+                name, list(values), f"one value per curve: the inputs hold {len(curves)} curve(s)"
+            )
+    sources = ", ".join(dict.fromkeys(v.source for v in curves))
+    try:
+        return analyze(
+            curves,
+            concentrations=options.concentrations,
+            scan_rates=options.scan_rates,
+            concentration_unit=options.concentration_unit,
+            diffusion_m2_s=None if options.diffusion_cm2_s is None else options.diffusion_cm2_s * CM2,
+            area_m2=None if options.area_cm2 is None else options.area_cm2 * CM2,
+            concentration_mol_m3=options.concentration_mM,
+            skipped=skipped,
+        )
+    except VoltlensError:
+        raise
+    except Exception as exc:  # never a traceback for a user's data
+        raise DataError(sources, f"analysis failed ({type(exc).__name__}: {exc})") from None
+
+
+def find_digitizer() -> Callable[..., Any] | None:
+    """The plot digitizer's entry point (``voltlens.digitize.digitize``, ``read`` or ``digitize_file``)
+    when this installation has one, else None."""
+    try:
+        import voltlens.digitize as digitize
+    except ImportError:
+        return None
+    for name in ("digitize", "read", "digitize_file"):
+        fn = getattr(digitize, name, None)
+        if callable(fn):
+            return fn
+    return None
+
+
+def as_voltammograms(result: Any, source: str) -> list[Voltammogram]:
+    """The voltammograms in what the digitizer returned: one record, a list of them, or a result
+    object with ``voltammogram``/``voltammograms``."""
+    if isinstance(result, Voltammogram):
+        return [result]
+    for name in ("voltammograms", "voltammogram", "curves"):
+        inner = getattr(result, name, None)
+        if inner is not None:
+            return as_voltammograms(inner, source)
+    if isinstance(result, list | tuple) and all(isinstance(v, Voltammogram) for v in result):
+        return list(result)
+    raise DataError(source, f"the digitizer returned {type(result).__name__}, not voltammograms")

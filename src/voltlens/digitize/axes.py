@@ -1,0 +1,229 @@
+"""Where the axis text is: tick labels, their tick marks, axis titles and offset texts.
+
+Works on an axis-aligned image with a known (possibly approximate) axes box.  The x tick labels
+are the first row of words below the box, the y tick labels the right-aligned column of words left
+of it; the next row down (column further left) is the axis title.  Each label's position along its
+axis comes from the tick mark next to it when one is found (sub-pixel centroid), else from the
+label's centre.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .frame import Box
+from .text import Glyph, Word, glyphs_in, rows_of, words_of
+
+__all__ = ["AxisText", "find_x_text", "find_y_text", "tick_position"]
+
+
+@dataclass(frozen=True, slots=True)
+class AxisText:
+    """Text found along one axis: tick-label words, title glyphs (box, or None) and offset text."""
+
+    labels: tuple[Word, ...]
+    title: tuple[int, int, int, int] | None
+    offset: Word | None
+    char_h: float
+
+
+def _median_h(glyphs: list[Glyph]) -> float:
+    """Character height of a set of glyphs: the tall ones (digits), not dots and minus signs."""
+    hs = [g.h for g in glyphs if g.h >= 3]
+    return float(np.percentile(hs, 85)) if hs else 8.0
+
+
+def _is_tick_row(row: list[Glyph], edge: float) -> bool:
+    return all(g.w <= 4 and g.h >= 2 * g.w for g in row) and abs(min(g.y0 for g in row) - edge) <= 4
+
+
+def find_x_text(mask: np.ndarray, box: Box, *, below: bool = True) -> AxisText | None:
+    """Tick labels under (or above) the box, the title row after them, and an offset text at the
+    right end (matplotlib puts an x offset there)."""
+    h, w = mask.shape
+    if below:
+        region = (box.left - 0.08 * w, box.bottom + 2, box.right + 0.08 * w, min(h, box.bottom + 0.35 * h))
+    else:
+        region = (box.left - 0.08 * w, max(0, box.top - 0.25 * h), box.right + 0.08 * w, box.top - 2)
+    glyphs = glyphs_in(mask, tuple(int(round(v)) for v in region), max_h=0.12 * h, max_w=0.45 * w)
+    rows = rows_of(glyphs)
+    if not below:
+        rows = rows[::-1]
+    edge = box.bottom if below else box.top
+    rows = [r for r in rows if not _is_tick_row(r, edge)]
+    for k, row in enumerate(rows):
+        ch = _median_h(row)
+        words = words_of(row, gap=0.65 * ch)
+        words = [wd for wd in words if wd.h <= 2.2 * ch]
+        inside = [wd for wd in words if box.left - 0.06 * w <= wd.cx <= box.right + 0.06 * w]
+        if len(inside) >= 2:
+            title = None
+            if k + 1 < len(rows):
+                nxt = rows[k + 1]
+                tw = [wd for wd in words_of(nxt, gap=1.2 * _median_h(nxt))]
+                if tw:
+                    big = max(tw, key=lambda wd: wd.w)
+                    close = [wd for wd in tw if abs(wd.cx - big.cx) < 0.6 * (box.right - box.left)]
+                    title = (min(wd.x0 for wd in close), min(wd.y0 for wd in close), max(wd.x1 for wd in close), max(wd.y1 for wd in close))
+            return AxisText(tuple(inside), title, None, ch)
+    return None
+
+
+def find_y_text(mask: np.ndarray, box: Box, *, left: bool = True) -> AxisText | None:
+    """Right-aligned tick labels left of the box (or left-aligned ones right of it) and the
+    rotated title beyond them.
+
+    The glyphs nearest the axis end each label and fix the label rows; glyphs outside those rows
+    start the title, which grows along its column; what is left in each row, chained from the axis
+    side with small gaps, is the label.
+    """
+    h, w = mask.shape
+    if left:
+        region = (max(0, box.left - 0.45 * w), box.top - 0.06 * h, box.left - 2, box.bottom + 0.06 * h)
+    else:
+        region = (box.right + 2, box.top - 0.06 * h, min(w, box.right + 0.45 * w), box.bottom + 0.06 * h)
+    glyphs = glyphs_in(mask, tuple(int(round(v)) for v in region), max_h=0.3 * h, max_w=0.3 * w)
+    if len(glyphs) < 2:
+        return None
+
+    def dist(g: Glyph) -> float:  # distance of a glyph's near edge from the axis side
+        return (region[2] - g.x1) if left else (g.x0 - region[0])
+
+    glyphs.sort(key=dist)
+    # the alignment edge: the nearest distance shared by at least two glyphs of like height
+    ends: list[Glyph] = []
+    for c in glyphs:
+        if c.h < 3:
+            continue
+        same = [g for g in glyphs if abs(dist(g) - dist(c)) <= 2 and 0.7 * c.h <= g.h <= 1.4 * c.h]
+        if len(same) >= 2:
+            ends = same
+            break
+    if len(ends) < 2:
+        return None
+    d0 = min(dist(g) for g in ends)
+    ch = float(np.median([g.h for g in ends]))
+    spans = sorted((g.y0, g.y1) for g in ends)
+
+    def in_row(g: Glyph) -> tuple[int, int] | None:
+        for a, b in spans:
+            if min(b, g.y1) - max(a, g.y0) >= 0.5 * min(max(g.h, 1), b - a) and g.h <= 1.5 * (b - a) + 2:
+                return (a, b)
+        return None
+
+    # title: glyphs outside every label row, grown along their column
+    title = [g for g in glyphs if in_row(g) is None and g.h >= 2]
+    if title:
+        grew = True
+        while grew:
+            grew = False
+            tx0, tx1 = min(g.x0 for g in title), max(g.x1 for g in title)
+            for g in glyphs:
+                if g in title:
+                    continue
+                overlap = min(tx1, g.x1) - max(tx0, g.x0)
+                vgap = min(abs(g.y0 - t.y1) if g.y0 >= t.y1 else abs(t.y0 - g.y1) if t.y0 >= g.y1 else 0 for t in title)
+                if overlap >= 0.5 * g.w and vgap <= 0.6 * ch and dist(g) > d0 + 0.5 * ch:
+                    title.append(g)
+                    grew = True
+    labels: list[Word] = []
+    for a, b in spans:
+        row = sorted((g for g in glyphs if g not in title and in_row(g) == (a, b)), key=dist)
+        if not row:
+            continue
+        chain = [row[0]]
+        edge = row[0].x0 if left else row[0].x1
+        for g in row[1:]:
+            gap = (edge - g.x1) if left else (g.x0 - edge)
+            if gap > 0.6 * ch:
+                break
+            chain.append(g)
+            edge = min(edge, g.x0) if left else max(edge, g.x1)
+        labels.append(Word(tuple(chain)))
+    labels = [wd for wd in labels if wd.h <= 1.8 * ch]
+    if len(labels) < 2:
+        return None
+    labels.sort(key=lambda wd: wd.cy)
+    ch = float(np.median([wd.h for wd in labels]))
+    tbox = None
+    if title:
+        tbox = (min(g.x0 for g in title), min(g.y0 for g in title), max(g.x1 for g in title), max(g.y1 for g in title))
+    return AxisText(tuple(labels), tbox, None, ch)
+
+
+def find_offset(mask: np.ndarray, box: Box, char_h: float) -> Word | None:
+    """A multiplier text (``1e−5``, ``×10⁻⁵``) just above the top-left corner of the box."""
+    h, w = mask.shape
+    top = box.top
+    region = (box.left - 2 * char_h, max(0, top - 3.5 * char_h), box.left + 0.45 * (box.right - box.left), top - 1)
+    glyphs = glyphs_in(mask, tuple(int(round(v)) for v in region), max_h=2.5 * char_h, max_w=0.3 * w)
+    if not glyphs:
+        return None
+    rows = rows_of(glyphs)
+    if not rows:
+        return None
+    row = rows[-1]  # nearest the box
+    words = words_of(row, gap=0.7 * _median_h(row))
+    if not words:
+        return None
+    first = min(words, key=lambda wd: wd.x0)
+    if first.x0 > box.left + 3 * char_h or first.w > 8 * char_h:
+        return None
+    return first
+
+
+def tick_position(
+    strength: np.ndarray,
+    *,
+    horizontal_axis: bool,
+    line: float,
+    centre: float,
+    half_window: float,
+    after: float,
+    before: float,
+    threshold: float,
+    gap: float = 2.0,
+) -> float | None:
+    """Sub-pixel position of a tick mark near ``centre`` along an axis line at ``line``.
+
+    Searches a band ``after`` px beyond the line (larger row or column index: below the x axis,
+    right of the y axis) and ``before`` px before it, starting ``gap`` px from the line's centre,
+    for a narrow perpendicular stroke.
+    """
+    h, w = strength.shape
+    lo, hi = int(np.floor(centre - half_window)), int(np.ceil(centre + half_window)) + 1
+    best: tuple[float, float] | None = None
+    for sign, depth in ((1, after), (-1, before)):
+        if depth < 2:
+            continue
+        a, b = (line + gap, line + gap + depth) if sign > 0 else (line - gap - depth, line - gap + 1)
+        a, b = int(round(a)), int(round(b))
+        if horizontal_axis:
+            if a < 0 or b > h or lo < 0 or hi > w or b - a < 2:
+                continue
+            band = strength[a:b, lo:hi].astype(np.float64)
+        else:
+            if a < 0 or b > w or lo < 0 or hi > h or b - a < 2:
+                continue
+            band = strength[lo:hi, a:b].T.astype(np.float64)
+        on = (band >= threshold).mean(axis=0)
+        prof = band.mean(axis=0)
+        k = int(np.argmax(prof))
+        if on[k] < 0.7:
+            continue
+        # narrow: falls off within a few pixels on both sides
+        left_ok = k >= 2 and prof[max(0, k - 5) : k - 1].min(initial=prof[k]) < 0.4 * prof[k]
+        right_ok = k <= prof.size - 3 and prof[k + 2 : k + 6].min(initial=prof[k]) < 0.4 * prof[k]
+        if not (left_ok and right_ok):
+            continue
+        sel = slice(max(0, k - 4), min(prof.size, k + 5))
+        seg = prof[sel] - 0.3 * prof[k]
+        seg = np.clip(seg, 0, None)
+        idx = np.arange(sel.start, sel.stop)
+        c = float((seg * idx).sum() / seg.sum()) + lo
+        score = float(on[k])
+        if best is None or score > best[1]:
+            best = (c, score)
+    return None if best is None else best[0]

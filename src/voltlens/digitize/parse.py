@@ -1,0 +1,208 @@
+"""What the text of a plot says: tick values, multipliers, units, reference electrodes.
+
+OCR output is normalised first (the many minus signs, ``μ``/``µ``/``u``, ``O`` for ``0``, ``,``
+for a decimal point, superscript exponents), then matched against the few forms tick labels and
+axis titles take.  Functions return ``None`` rather than guess when the text does not fit.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from ..errors import ParameterError
+from ..units import Unit, parse_unit
+
+__all__ = [
+    "AxisTitle",
+    "TickText",
+    "parse_multiplier",
+    "parse_potential_title",
+    "parse_current_title",
+    "parse_tick",
+]
+
+_MINUS = "−–—‐‑‒一ー﹣－⁻"
+_SUPER = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
+_NUMERIC_FIX = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "l": "1", "I": "1", "|": "1", "!": "1", "i": "1"})
+
+
+@dataclass(frozen=True, slots=True)
+class TickText:
+    """A tick label read as a number: ``kind`` is ``plain`` (0.25), ``sci`` (2.5e-05) or ``power``
+    (10⁻³, a logarithmic axis); ``signed`` says whether a minus sign was read."""
+
+    value: float
+    text: str
+    kind: str
+    signed: bool
+
+
+def _normalise(text: str) -> str:
+    t = text.strip()
+    for m in _MINUS:
+        t = t.replace(m, "-")
+    t = t.replace("^", "").replace("{", "").replace("}", "").replace("$", "")
+    t = re.sub(r"\s+", "", t)
+    return t
+
+
+def parse_tick(text: str) -> TickText | None:
+    """A tick label's number, or None when the text is not a number."""
+    raw = text
+    t = _normalise(text).translate(_SUPER)
+    t = t.replace("×", "x").replace("*", "x").replace("X", "x")
+    t = t.strip(".'`\"_:;")
+    if not t:
+        return None
+    # O/o/l/I misread as digits, only inside numbers
+    if re.fullmatch(r"[-+]?[0-9OoDQlI|!i.,]+([eE][-+]?[0-9OolI]+)?", t):
+        head, _, tail = t.partition("e") if "e" in t else t.partition("E")
+        t = head.translate(_NUMERIC_FIX) + (("e" + tail.translate(_NUMERIC_FIX)) if tail else "")
+    t = t.replace(",", ".")
+    if t.count(".") > 1:
+        return None
+    signed = t.startswith("-")
+    m = re.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)", t)
+    if m:
+        return TickText(float(t), raw, "plain", signed)
+    m = re.fullmatch(r"([-+]?(?:\d+\.?\d*|\.\d+))[eE]([-+]?\d{1,3})", t)
+    if m:
+        return TickText(float(m[1]) * 10.0 ** int(m[2]), raw, "sci", signed)
+    m = re.fullmatch(r"(?:([-+]?\d+\.?\d*)x)?10([-+]\d{1,2})", t)
+    if m:
+        mant = float(m[1]) if m[1] else 1.0
+        return TickText(mant * 10.0 ** int(m[2]), raw, "power", mant < 0)
+    m = re.fullmatch(r"([-+]?\d+\.?\d*)x10(\d{1,2})", t)
+    if m:  # a lost superscript minus: "2x105" (10⁻⁵) — sign unknown, kept positive, marked
+        return TickText(float(m[1]) * 10.0 ** int(m[2]), raw, "power", signed)
+    return None
+
+
+def parse_multiplier(text: str) -> tuple[int, bool] | None:
+    """Exponent of an offset text (``1e−5``, ``×10⁻⁵``, ``10⁻⁵``) and whether its sign was read.
+
+    Returns None when the text is not a multiplier.
+    """
+    t = _normalise(text).translate(_SUPER).replace("×", "x").replace("X", "x").replace("*", "x")
+    t = t.strip(".'`\"")
+    m = re.fullmatch(r"\+?1[eE]([-+]?)(\d{1,2})", t)
+    if not m:
+        m = re.fullmatch(r"x?10([-+]?)(\d{1,2})", t)
+    if not m:
+        return None
+    sign = -1 if m[1] == "-" else 1
+    return sign * int(m[2]), bool(m[1])
+
+
+@dataclass(frozen=True, slots=True)
+class AxisTitle:
+    """An axis title as understood: the unit (None when unreadable), a multiplier written inside the
+    title (``I / 10⁻⁵ A``), the reference electrode named after "vs", and the text as read."""
+
+    text: str
+    unit: Unit | None
+    multiplier_exponent: int | None = None
+    reference: str | None = None
+
+
+_REFERENCES = (
+    ("Ag/AgCl", r"ag\s*/?\s*agc[l1i|]"),
+    ("Ag/Ag+", r"ag\s*/\s*ag\s*\+"),
+    ("Fc/Fc+", r"fc\s*/\s*fc\s*\+?"),
+    ("Hg/HgO", r"hg\s*/\s*hgo"),
+    ("Hg/Hg2SO4", r"hg\s*/\s*hg2so4"),
+    ("SCE", r"\bsce\b"),
+    ("RHE", r"\brhe\b"),
+    ("SHE", r"\bshe\b"),
+    ("NHE", r"\bnhe\b"),
+    ("MSE", r"\bmse\b"),
+)
+
+
+def _reference(text: str) -> str | None:
+    m = re.search(r"\b(?:vs\.?|versus)\s*(.+)", text, flags=re.IGNORECASE)
+    if not m:
+        return None
+    rest = m[1]
+    low = rest.lower()
+    for name, pattern in _REFERENCES:
+        if re.search(pattern, low):
+            return name
+    token = re.split(r"[)\]]|\s/\s|\(", rest)[0].strip(" .,;")
+    return token or None
+
+
+def _clean_title(text: str) -> str:
+    t = text.replace("μ", "µ").replace("\\mu", "µ").replace("$", "")
+    t = t.replace("{", "").replace("}", "").replace("^", "")
+    for m in _MINUS:
+        t = t.replace(m, "-")
+    return t
+
+
+def parse_potential_title(text: str) -> AxisTitle:
+    """Unit (V or mV) and reference electrode of a potential axis title."""
+    t = _clean_title(text)
+    ref = _reference(t)
+    core = re.split(r"\b(?:vs\.?|versus)\b", t, flags=re.IGNORECASE)[0] + " " + _unit_zone(t)
+    unit = None
+    if re.search(r"(?<![A-Za-z])(m\s*[vV]|mi[vV]|rn[vV])(?![a-z])", core):
+        unit = parse_unit("mV")
+    elif re.search(r"(?<![A-Za-z])[vV](?![a-z])", core):
+        unit = parse_unit("V")
+    return AxisTitle(text, unit, None, ref)
+
+
+def _unit_zone(t: str) -> str:
+    """The part of a title that holds the unit: the last bracket, or what follows a slash."""
+    br = re.findall(r"[(\[]([^()\[\]]*)[)\]]", t)
+    if br:
+        return br[-1]
+    if "/" in t:
+        return t.split("/", 1)[1]
+    return t
+
+
+_PREFIX_FIX = {"u": "µ", "µ": "µ", "μ": "µ", "m": "m", "n": "n", "p": "p", "k": "k", "": ""}
+
+
+def parse_current_title(text: str) -> AxisTitle:
+    """Unit (A, mA, µA, …, or a current density) and in-title multiplier of a current axis title."""
+    t = _clean_title(text)
+    zone = _unit_zone(t) if ("(" in t or "[" in t or "/" in t) else t
+    exponent = None
+    m = re.search(r"(?:x|×)?\s*10\s*([-+]?)\s*([0-9⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+)\s*(?=[kmµunp]?A)", zone.translate(_SUPER))
+    if m:
+        digits = m[2].translate(_SUPER).lstrip("-")
+        if digits.isdigit():
+            exponent = -int(digits) if (m[1] == "-" or "-" in m[2].translate(_SUPER) or True) else int(digits)
+        zone = zone[: m.start()] + zone[m.end() :]
+    z = zone.replace(" ", "")
+    # the current unit: a prefix and A, possibly per area
+    m = re.search(r"(?<![A-Za-z])([kmµμunp]?)A(?![a-z])", z)
+    if not m:
+        return AxisTitle(text, None, exponent, None)
+    prefix = _PREFIX_FIX.get(m[1], m[1])
+    after = z[m.end() :]
+    density = re.match(r"[·*/]?c?m(?:-?2|²|⁻²|\^-?2)?", after)
+    try:
+        if density and "cm" in after[:4]:
+            unit = parse_unit(f"{prefix}A/cm²")
+        elif density and after.startswith(("/m", "m-2", "m²", "m⁻²")):
+            unit = parse_unit(f"{prefix}A/m²")
+        else:
+            unit = parse_unit(f"{prefix}A")
+    except ParameterError:
+        unit = None
+    return AxisTitle(text, unit, exponent, None)
+
+
+def is_nice_step(step: float) -> bool:
+    """True for steps of 1, 2, 2.5 or 5 × 10ⁿ (how axis ticks are spaced)."""
+    if not (step > 0 and math.isfinite(step)):
+        return False
+    e = math.floor(math.log10(step))
+    m = step / 10.0**e
+    return any(abs(m - n) < 1e-6 * n for n in (1.0, 2.0, 2.5, 5.0, 10.0))
