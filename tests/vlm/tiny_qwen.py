@@ -6,10 +6,18 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
+# Qwen2.5's special tokens at their real ids (ms-swift's template hard-codes image_token_id = 151655)
+FIRST_SPECIAL_ID = 151643
 SPECIAL = [
     "<|endoftext|>",
     "<|im_start|>",
     "<|im_end|>",
+    "<|object_ref_start|>",
+    "<|object_ref_end|>",
+    "<|box_start|>",
+    "<|box_end|>",
+    "<|quad_start|>",
+    "<|quad_end|>",
     "<|vision_start|>",
     "<|vision_end|>",
     "<|vision_pad|>",
@@ -30,15 +38,19 @@ def train_tokenizer(texts: Iterable[str], out: Path, vocab_size: int = 400):
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
-    tok = Tokenizer(models.BPE(unk_token=None))
+    small = Tokenizer(models.BPE(unk_token=None))
+    small.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    trainer = trainers.BpeTrainer(vocab_size=vocab_size, initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    small.train_from_iterator(list(texts), trainer)
+    state = json.loads(small.to_str())["model"]
+    vocab = dict(state["vocab"])
+    # unreachable filler entries so the special tokens land on Qwen2.5's ids
+    vocab.update({f"<|filler_{k}|>": k for k in range(len(vocab), FIRST_SPECIAL_ID)})
+    merges = [tuple(m.split(" ")) if isinstance(m, str) else tuple(m) for m in state["merges"]]
+    tok = Tokenizer(models.BPE(vocab=vocab, merges=merges, unk_token=None))
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=vocab_size,
-        special_tokens=SPECIAL,
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-    )
-    tok.train_from_iterator(list(texts), trainer)
+    tok.add_special_tokens(SPECIAL)
     fast = PreTrainedTokenizerFast(
         tokenizer_object=tok,
         eos_token="<|im_end|>",
@@ -65,15 +77,15 @@ def build_tiny_qwen(out: Path, texts: Iterable[str], *, max_pixels: int = 112 * 
     out.mkdir(parents=True, exist_ok=True)
     tokenizer = train_tokenizer(texts, out)
     ids = {t: tokenizer.convert_tokens_to_ids(t) for t in SPECIAL}
-    hidden = 32
+    hidden = 16
     config = Qwen2_5_VLConfig(
         text_config={
             "vocab_size": len(tokenizer),
             "hidden_size": hidden,
-            "intermediate_size": 64,
+            "intermediate_size": 32,
             "num_hidden_layers": 2,
-            "num_attention_heads": 4,
-            "num_key_value_heads": 2,
+            "num_attention_heads": 2,
+            "num_key_value_heads": 1,
             "max_position_embeddings": 4096,
             "rope_scaling": {"type": "mrope", "mrope_section": [1, 1, 2]},
             "tie_word_embeddings": True,
@@ -116,3 +128,11 @@ def build_tiny_qwen(out: Path, texts: Iterable[str], *, max_pixels: int = 112 * 
     meta = {"parameters": sum(p.numel() for p in model.parameters()), "vocab": len(tokenizer)}
     (out / "tiny.json").write_text(json.dumps(meta))
     return out
+
+
+if __name__ == "__main__":  # python tiny_qwen.py OUT_DIR TRAIN_JSONL
+    import sys
+
+    rows = [json.loads(line) for line in Path(sys.argv[2]).read_text().splitlines() if line.strip()]
+    corpus = [" ".join(m["content"] for m in r["messages"]) for r in rows]
+    build_tiny_qwen(Path(sys.argv[1]), corpus)

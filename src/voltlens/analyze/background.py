@@ -58,6 +58,14 @@ class Background:
     coef: np.ndarray
     names: tuple[str, ...]
     rms: float  # RMS residual of the fit rows
+    basis: np.ndarray  # K×N, the terms at every point
+
+    def part(self, name: str) -> np.ndarray:
+        """The values of one term (zeros when it was not fitted)."""
+        if name not in self.names:
+            return np.zeros(self.values.size)
+        k = self.names.index(name)
+        return self.coef[k] * self.basis[k]
 
 
 def background_basis(e: np.ndarray, sweeps: Sweeps) -> tuple[np.ndarray, tuple[str, ...]]:
@@ -230,7 +238,7 @@ def fit_background(
     full = np.zeros(len(names))
     full[chosen] = coef
     k = basis.shape[0]
-    return Background(full[:k] @ basis, full[:k], names[:k], float(np.sqrt(rss / rows.shape[1])))
+    return Background(full[:k] @ basis, full[:k], names[:k], float(np.sqrt(rss / rows.shape[1])), basis)
 
 
 def _fold_grams(rows: np.ndarray, fold: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:

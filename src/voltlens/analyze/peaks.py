@@ -35,7 +35,7 @@ from .preprocess import Preprocessed
 from .result import FoundPeak, Quantity
 from .semiintegral import frozen_continuation, semi_derivative, semi_weights
 
-__all__ = ["WaveDetail", "find_sweep_peaks"]
+__all__ = ["SweepFit", "WaveDetail", "find_sweep_peaks", "fit_sweeps"]
 
 _MAD = 1.4826
 ZONE_THRESHOLD = 0.05  # |semi-derivative| above this fraction of its largest value: a wave is active
@@ -366,6 +366,19 @@ def _context(prep, time, scan_rate, min_snr, min_half_width_V, rel_prominence, u
     )
 
 
+@dataclass(frozen=True, slots=True)
+class SweepFit:
+    """Everything :func:`fit_sweeps` measured: the peaks and, at every point, the fitted
+    non-faradaic background, the part of it that is charging current, and the faradaic current
+    (recorded current less background; adsorbed peaks included)."""
+
+    peaks: list[FoundPeak]
+    details: list[WaveDetail]
+    background: np.ndarray
+    charging: np.ndarray
+    faradaic: np.ndarray
+
+
 def find_sweep_peaks(
     prep: Preprocessed,
     *,
@@ -383,8 +396,32 @@ def find_sweep_peaks(
     of the largest faradaic current.  Returns the peaks in data order and, alongside, internal
     details used by the couple diagnostics.
     """
+    fit = fit_sweeps(
+        prep,
+        time=time,
+        scan_rate=scan_rate,
+        min_snr=min_snr,
+        min_half_width_V=min_half_width_V,
+        rel_prominence=rel_prominence,
+        unit=unit,
+    )
+    return fit.peaks, fit.details
+
+
+def fit_sweeps(
+    prep: Preprocessed,
+    *,
+    time: np.ndarray | None = None,
+    scan_rate: float | None = None,
+    min_snr: float = 5.0,
+    min_half_width_V: float = 0.008,
+    rel_prominence: float = 0.02,
+    unit: str = "A",
+) -> SweepFit:
+    """Peaks and background of a CV/LSV together (see :func:`find_sweep_peaks`)."""
     ctx = _context(prep, time, scan_rate, min_snr, min_half_width_V, rel_prominence, unit)
     nf = _initial_background(ctx)
+    charging = np.zeros_like(nf)
     state = _analyse(ctx, nf, None, 0.0)
     rc = _rc_mask(ctx)
     for _ in range(PASSES):
@@ -399,12 +436,12 @@ def find_sweep_peaks(
         )
         if bg is None:
             break
-        nf = bg.values
+        nf, charging = bg.values, bg.part("charging")
         before = state.active
         state = _analyse(ctx, nf, state.active, bg.rms)
         if np.array_equal(before, state.active):
             break
-    return state.peaks, state.details
+    return SweepFit(state.peaks, state.details, nf, charging, ctx.y - nf)
 
 
 def _initial_background(ctx: _Ctx) -> np.ndarray:
@@ -641,17 +678,27 @@ def _nearest_max(c: np.ndarray, k: int, lo: int, hi: int, thr: float) -> int | N
 
 
 def _turns_over(q: np.ndarray, p: int, w: int, tol: float) -> bool:
-    """Does q (signed so the peak is a maximum) have a significant local maximum within w of p:
-    its largest value there lies inside the window and q falls by more than ``tol`` on both sides
-    of it?"""
+    """Does q (signed so the peak is a maximum) turn over within w of p: its largest value there
+    lies inside the window, and the mean around it stands ``tol`` above the means of the stretches
+    before and after it (means, so that noise on a flat tail does not pass for a maximum)?"""
     lo, hi = max(0, p - w), min(q.size, p + w + 1)
     jq = lo + int(np.argmax(q[lo:hi]))
     if jq <= lo or jq >= hi - 1:
         return False
+    h = max(1, w // 4)
+    top = float(np.mean(q[max(0, jq - h) : jq + h + 1]))
     d = max(3, 3 * w)
-    left = q[max(0, jq - d) : jq + 1]
-    right = q[jq : min(q.size, jq + d + 1)]
-    return bool(q[jq] - left.min() > tol and q[jq] - right.min() > tol)
+    left = q[max(0, jq - d) : max(0, jq - w // 2)]
+    right = q[min(q.size, jq + w // 2 + 1) : min(q.size, jq + d + 1)]
+    if left.size == 0 or right.size == 0:
+        return False
+    return bool(top - float(np.min(_means(left, h))) > tol and top - float(np.min(_means(right, h))) > tol)
+
+
+def _means(x: np.ndarray, h: int) -> np.ndarray:
+    """Running means over 2h+1 points (fewer at the ends)."""
+    k = min(2 * h + 1, x.size)
+    return np.convolve(x, np.ones(k) / k, mode="valid")
 
 
 def _measure(ctx, j, s, a, b, lo, p, c, cr, base, sweep_base, f_s, thr, bg_rms):
@@ -694,9 +741,9 @@ def _measure(ctx, j, s, a, b, lo, p, c, cr, base, sweep_base, f_s, thr, bg_rms):
             ep, ip = float(e[p]), ip_s
     sig_e = math.hypot(sig_e if np.isfinite(sig_e) else ctx.step, ctx.step / math.sqrt(12.0))
     surface = _is_surface(c, p, lo, hi, round(2.0 * hw / ctx.step), ip_s)
-    pad = int(round(0.5 * hw / ctx.step)) if surface else 0
+    pad = round(0.5 * hw / ctx.step) if surface else 0
     level = max(0.01 * ip_s, 2.0 * ctx.noise_s) if surface else 0.05 * ip_s
-    reach = int(round(4.0 * hw / ctx.step)) + pad
+    reach = round(4.0 * hw / ctx.step) + pad
     start, stop = _wave_span(c, p, max(lo, p - reach), min(hi, p + reach), level, pad)
     charge = None
     if ctx.dt is not None:

@@ -113,24 +113,35 @@ def find_y_text(mask: np.ndarray, box: Box, *, left: bool = True) -> AxisText | 
                 return (a, b)
         return None
 
-    # title: glyphs outside every label row, grown along their column
-    title = [g for g in glyphs if in_row(g) is None and g.h >= 2]
-    if title:
+    # title: columns of glyphs outside every label row (within the box's height), each grown
+    # along itself by the glyphs it overlaps
+    seeds = [g for g in glyphs if in_row(g) is None and g.h >= 2 and box.top - 0.15 * h <= g.cy <= box.bottom]
+    columns: list[list[Glyph]] = []
+    for g in sorted(seeds, key=dist):
+        for col in columns:
+            if min(max(c.x1 for c in col), g.x1) - max(min(c.x0 for c in col), g.x0) > -0.3 * ch:
+                col.append(g)
+                break
+        else:
+            columns.append([g])
+    for col in columns:
         grew = True
         while grew:
             grew = False
-            tx0, tx1 = min(g.x0 for g in title), max(g.x1 for g in title)
+            tx0, tx1 = min(g.x0 for g in col), max(g.x1 for g in col)
             for g in glyphs:
-                if g in title:
+                if g in col or any(g in c for c in columns):
                     continue
                 overlap = min(tx1, g.x1) - max(tx0, g.x0)
-                vgap = min(abs(g.y0 - t.y1) if g.y0 >= t.y1 else abs(t.y0 - g.y1) if t.y0 >= g.y1 else 0 for t in title)
-                if overlap >= 0.5 * g.w and vgap <= 0.6 * ch and dist(g) > d0 + 0.5 * ch:
-                    title.append(g)
+                vgap = min(max(g.y0 - t.y1, t.y0 - g.y1, 0) for t in col)
+                if overlap >= 0.7 * g.w and vgap <= 0.6 * ch and dist(g) > d0 + 0.5 * ch:
+                    col.append(g)
                     grew = True
+    columns = [c for c in columns if max(g.y1 for g in c) - min(g.y0 for g in c) >= 1.5 * ch]
+    title = columns[0] if columns else []
     labels: list[Word] = []
     for a, b in spans:
-        row = sorted((g for g in glyphs if g not in title and in_row(g) == (a, b)), key=dist)
+        row = sorted((g for g in glyphs if not any(g in c for c in columns) and in_row(g) == (a, b)), key=dist)
         if not row:
             continue
         chain = [row[0]]

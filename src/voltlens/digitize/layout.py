@@ -121,7 +121,7 @@ def _tick_labels(
                 horizontal_axis=True,
                 line=line,
                 centre=wd.cx,
-                half_window=0.5 * wd.w + 1,
+                half_window=0.3 * wd.w + 2,
                 after=max(0.0, after),
                 before=max(0.0, before),
                 threshold=ink.threshold,
@@ -143,6 +143,9 @@ def _tick_labels(
                 threshold=ink.threshold,
             )
             centre = wd.cy
+        size = wd.w if horizontal else wd.h
+        if pos is not None and abs(pos - centre) > max(1.5, 0.15 * size):
+            pos = None  # a spine, gridline or curve next to the label, not its tick
         out.append(
             TickLabel(
                 pos if pos is not None else centre, tick.value, rd.score, rd.text, tick.signed, tick.kind, pos is not None

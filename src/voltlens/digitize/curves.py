@@ -1,0 +1,453 @@
+"""Curves inside the axes box: ink that is not frame, grid, tick or legend, split by colour, traced
+into branches.
+
+1. Candidate pixels: ink inside the box, minus full-width straight lines (gridlines, zero line,
+   an x axis drawn at zero), small tick marks on the spines and the legend area.
+2. Series: the colours of stroke centres are clustered (Lab); anti-aliased edge pixels join the
+   cluster of the stroke they border, and clusters that are blends of two others (where two curves
+   overlap) or too small to be a curve are dropped.
+3. Points: per pixel column, the runs of a series' pixels give stroke centres (steep strokes give
+   several points down the run; isolated markers give their centroids).
+4. Branches: where a column holds two separated values the series is a loop (cyclic
+   voltammogram): a midline splits it into an upper and a lower branch; otherwise it is one
+   single-valued trace followed by continuity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .frame import Box, find_lines
+
+__all__ = ["Series", "Trace", "curve_mask", "find_series", "trace_series"]
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """One colour cluster: its colour (RGB), mask (box-sized, bool) and pixel count."""
+
+    color: tuple[int, int, int]
+    mask: np.ndarray
+    n_pixels: int
+    markers: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Trace:
+    """Pixel points of one series in box coordinates (x right, y down, pixel indices of the
+    rectified image): ``branches`` is one array (single-valued) or two (upper, lower) of shape
+    (n, 2); ``thickness`` the stroke width (px); ``coverage`` the fraction of the series'
+    x-extent with points."""
+
+    branches: tuple[np.ndarray, ...]
+    loop: bool
+    thickness: float
+    coverage: float
+    x_extent: tuple[float, float]
+
+
+def plot_region(box: Box, shape: tuple[int, int]) -> tuple[int, int, int, int]:
+    """Pixel bounds [x0, x1) × [y0, y1) of the box interior, spines excluded."""
+    h, w = shape
+
+    def half(side: str) -> float:
+        ln = box.lines.get(side)
+        return 0.5 * ln.thickness + 1.0 if ln is not None else 0.0
+
+    x0 = int(np.ceil(box.left + half("l")))
+    x1 = int(np.floor(box.right - half("r"))) + 1
+    y0 = int(np.ceil(box.top + half("t")))
+    y1 = int(np.floor(box.bottom - half("b"))) + 1
+    return max(0, x0), max(0, y0), min(w, x1), min(h, y1)
+
+
+def _remove_straight_lines(cand: np.ndarray, rgb: np.ndarray, tick_rows: list[float], tick_cols: list[float]) -> np.ndarray:
+    """Candidate pixels without full-width horizontal / full-height vertical straight lines."""
+    h, w = cand.shape
+    out = cand.copy()
+    for horizontal, extent, ticks in ((True, w, tick_rows), (False, h, tick_cols)):
+        lines = find_lines(cand, horizontal=horizontal, min_length=0.5 * extent, angle=0.0)
+        for ln in lines:
+            full = ln.length >= 0.85 * extent
+            at_tick = any(abs(ln.middle - t) <= 2.0 for t in ticks)
+            if not (full or (at_tick and ln.length >= 0.6 * extent)):
+                continue
+            c = ln.middle
+            half = 0.5 * ln.thickness + 1.0
+            a, b = int(np.floor(c - half)), int(np.ceil(c + half)) + 1
+            a, b = max(0, a), min(h if horizontal else w, b)
+            band = out[a:b, :] if horizontal else out[:, a:b]
+            pix = rgb[a:b, :] if horizontal else rgb[:, a:b]
+            sel = band.copy()
+            if sel.sum() < 10:
+                continue
+            colour = np.median(pix[sel], axis=0)
+            close = np.abs(pix.astype(np.int16) - colour.astype(np.int16)).max(axis=-1) <= 40
+            band &= ~close
+    return out
+
+
+def _remove_spine_ticks(cand: np.ndarray, max_len: int) -> np.ndarray:
+    """Small strokes standing on the edges of the region (inward tick marks)."""
+    import cv2
+
+    h, w = cand.shape
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(cand.astype(np.uint8), connectivity=8)
+    out = cand.copy()
+    for i in range(1, n):
+        x, y, cw, chh, _area = (int(v) for v in stats[i])
+        touches_v = x <= 1 or x + cw >= w - 1
+        touches_h = y <= 1 or y + chh >= h - 1
+        small = (touches_h and cw <= 6 and chh <= max_len) or (touches_v and chh <= 6 and cw <= max_len)
+        if small:
+            out[lab == i] = False
+    return out
+
+
+def curve_mask(
+    rgb: np.ndarray,
+    strength: np.ndarray,
+    threshold: float,
+    region: tuple[int, int, int, int],
+    *,
+    tick_rows: list[float],
+    tick_cols: list[float],
+    exclude: list[tuple[int, int, int, int]],
+) -> np.ndarray:
+    """Curve candidate pixels in ``region`` (box coordinates: arrays are the region's crop)."""
+    x0, y0, x1, y1 = region
+    s = strength[y0:y1, x0:x1]
+    cand = s > threshold
+    for ex in exclude:
+        a0, b0, a1, b1 = ex
+        cand[max(0, b0 - y0) : max(0, b1 - y0), max(0, a0 - x0) : max(0, a1 - x0)] = False
+    sub = rgb[y0:y1, x0:x1]
+    cand = _remove_straight_lines(cand, sub, [r - y0 for r in tick_rows], [c - x0 for c in tick_cols])
+    max_len = max(6, int(0.04 * min(rgb.shape[:2])))
+    return _remove_spine_ticks(cand, max_len)
+
+
+def _lab(rgb: np.ndarray) -> np.ndarray:
+    import cv2
+
+    return cv2.cvtColor(rgb.reshape(-1, 1, 3).astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB).reshape(-1, 3)
+
+
+def find_series(
+    rgb: np.ndarray,
+    strength: np.ndarray,
+    cand: np.ndarray,
+    background: np.ndarray,
+    *,
+    min_pixels: int,
+) -> list[Series]:
+    """Colour clusters of the candidate pixels (box crops), largest first."""
+    import cv2
+
+    if cand.sum() < min_pixels:
+        return []
+    s = strength.astype(np.float32)
+    local_max = cv2.dilate(s, np.ones((3, 3), np.uint8))
+    core = cand & (s >= 0.75 * local_max)
+    ys, xs = np.nonzero(core)
+    if ys.size == 0:
+        return []
+    lab = _lab(rgb[ys, xs])
+    weights = s[ys, xs]
+    centres = _cluster_colours(lab, weights)
+    if not centres:
+        return []
+    cl = np.array(centres)
+    d = np.linalg.norm(lab[:, None, :] - cl[None, :, :], axis=2)
+    assign = np.argmin(d, axis=1)
+    ok = d[np.arange(d.shape[0]), assign] <= 28.0
+    h, w = cand.shape
+    cores = []
+    for k in range(len(centres)):
+        m = np.zeros((h, w), dtype=bool)
+        sel = ok & (assign == k)
+        m[ys[sel], xs[sel]] = True
+        cores.append(m)
+    # blends of two clusters (overlaps, anti-aliased crossings) and tiny clusters go
+    sizes = np.array([c.sum() for c in cores])
+    keep = [k for k in range(len(centres)) if sizes[k] >= min_pixels]
+    keep = [k for k in keep if not _is_blend(k, keep, cl, cores, sizes)]
+    keep = [k for k in keep if _wide_enough(cores[k])]
+    if not keep:
+        return []
+    # every candidate pixel joins the nearest kept core (in colour along its mixing line with the
+    # background) within 2 px
+    dil = [cv2.dilate(cores[k].astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool) for k in keep]
+    cy, cx = np.nonzero(cand)
+    px = rgb[cy, cx].astype(np.float32)
+    bg = background[cy, cx].astype(np.float32)
+    best = np.full(cy.size, -1)
+    best_r = np.full(cy.size, np.inf, dtype=np.float32)
+    for j, k in enumerate(keep):
+        colour = _rgb_of(cl[k])
+        v = colour[None, :] - bg
+        vv = np.maximum((v * v).sum(axis=1), 1.0)
+        alpha = np.clip(((px - bg) * v).sum(axis=1) / vv, 0.0, 1.2)
+        r = np.linalg.norm(px - bg - alpha[:, None] * v, axis=1)
+        r = np.where(dil[j][cy, cx], r, np.inf)
+        better = r < best_r
+        best[better] = j
+        best_r[better] = r[better]
+    out = []
+    for j, k in enumerate(keep):
+        m = np.zeros((h, w), dtype=bool)
+        sel = (best == j) & (best_r <= 60)
+        m[cy[sel], cx[sel]] = True
+        m |= cores[k]
+        out.append(Series(tuple(int(v) for v in _rgb_of(cl[k])), m, int(m.sum()), _markers_only(m)))
+    out.sort(key=lambda sr: -sr.n_pixels)
+    return out
+
+
+def _rgb_of(lab: np.ndarray) -> np.ndarray:
+    import cv2
+
+    px = cv2.cvtColor(np.asarray(lab, dtype=np.float32).reshape(1, 1, 3), cv2.COLOR_LAB2RGB).reshape(3)
+    return np.clip(px * 255.0, 0, 255).astype(np.float32)
+
+
+def _cluster_colours(lab: np.ndarray, w: np.ndarray, radius: float = 16.0) -> list[np.ndarray]:
+    """Greedy colour clustering on a coarse Lab histogram, refined by two k-means passes."""
+    q = np.floor(lab / np.array([5.0, 6.0, 6.0])).astype(np.int64)
+    keys, inv = np.unique(q, axis=0, return_inverse=True)
+    inv = inv.ravel()
+    counts = np.bincount(inv, weights=w)
+    mean = np.stack([np.bincount(inv, weights=w * lab[:, c]) for c in range(3)], axis=1) / counts[:, None]
+    order = np.argsort(-counts)
+    centres: list[np.ndarray] = []
+    mass: list[float] = []
+    total = counts.sum()
+    for b in order:
+        if counts[b] < 0.002 * total:
+            break
+        c = mean[b]
+        if centres:
+            dd = [float(np.linalg.norm((c - x) * np.array([0.6, 1.0, 1.0]))) for x in centres]
+            j = int(np.argmin(dd))
+            if dd[j] < radius:
+                mass[j] += counts[b]
+                continue
+        centres.append(c.copy())
+        mass.append(float(counts[b]))
+    for _ in range(2):
+        if not centres:
+            break
+        cl = np.array(centres)
+        d = np.linalg.norm((mean[:, None, :] - cl[None, :, :]) * np.array([0.6, 1.0, 1.0]), axis=2)
+        a = np.argmin(d, axis=1)
+        new = []
+        for k in range(len(centres)):
+            sel = a == k
+            if counts[sel].sum() > 0:
+                new.append((mean[sel] * counts[sel, None]).sum(axis=0) / counts[sel].sum())
+        centres = new
+    return centres
+
+
+def _is_blend(k: int, keep: list[int], cl: np.ndarray, cores: list[np.ndarray], sizes: np.ndarray) -> bool:
+    import cv2
+
+    for a in keep:
+        for b in keep:
+            if a >= b or k in (a, b) or sizes[a] < sizes[k] or sizes[b] < sizes[k]:
+                continue
+            pa, pb, pk = cl[a], cl[b], cl[k]
+            ab = pb - pa
+            t = float(np.clip(np.dot(pk - pa, ab) / max(np.dot(ab, ab), 1e-9), 0.0, 1.0))
+            if np.linalg.norm(pa + t * ab - pk) > 12.0:
+                continue
+            near = cv2.dilate((cores[a] | cores[b]).astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+            if (near & cores[k]).sum() >= 0.6 * sizes[k]:
+                return True
+    return False
+
+
+def _wide_enough(core: np.ndarray) -> bool:
+    cols = np.flatnonzero(core.any(axis=0))
+    rows = np.flatnonzero(core.any(axis=1))
+    if cols.size == 0:
+        return False
+    w = core.shape[1]
+    h = core.shape[0]
+    return (cols[-1] - cols[0]) >= 0.08 * w or (rows[-1] - rows[0]) >= 0.25 * h
+
+
+def _markers_only(mask: np.ndarray) -> bool:
+    """True when the series is a scatter of separate blobs rather than a connected stroke."""
+    import cv2
+
+    n, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    if n < 9:
+        return False
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    big = stats[1:, cv2.CC_STAT_WIDTH].max()
+    return bool(big < 0.15 * mask.shape[1] and np.median(areas) >= 4)
+
+
+# ---- tracing --------------------------------------------------------------------------------
+
+
+def _column_runs(mask: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Vertical runs of each column: arrays (x, top, bottom, centre)."""
+    m = mask.astype(np.int8)
+    padded = np.pad(m, ((1, 1), (0, 0)))
+    d = np.diff(padded, axis=0)
+    sy, sx = np.nonzero(d == 1)
+    ey, ex = np.nonzero(d == -1)
+    o1 = np.lexsort((sy, sx))
+    o2 = np.lexsort((ey, ex))
+    sy, sx, ey = sy[o1], sx[o1], ey[o2]
+    # centre weighted by ink strength: cumulative sums per column
+    wcum = np.cumsum(np.pad(weight * mask, ((1, 0), (0, 0))), axis=0)
+    ycum = np.cumsum(np.pad(weight * mask * np.arange(mask.shape[0])[:, None], ((1, 0), (0, 0))), axis=0)
+    ws = wcum[ey, sx] - wcum[sy, sx]
+    yc = (ycum[ey, sx] - ycum[sy, sx]) / np.maximum(ws, 1e-9)
+    return sx.astype(np.float64), sy.astype(np.float64), (ey - 1).astype(np.float64), yc
+
+
+def _marker_points(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    import cv2
+
+    filled = mask.astype(np.uint8)
+    contours, _ = cv2.findContours(filled, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    xs, ys = [], []
+    for c in contours:
+        m = cv2.moments(c)
+        if m["m00"] > 0:
+            xs.append(m["m10"] / m["m00"])
+            ys.append(m["m01"] / m["m00"])
+        else:
+            xs.append(float(c[:, 0, 0].mean()))
+            ys.append(float(c[:, 0, 1].mean()))
+    return np.array(xs), np.array(ys)
+
+
+def trace_series(series: Series, strength: np.ndarray) -> Trace | None:
+    """Branch points of one series (box-crop pixel coordinates)."""
+    mask = series.mask
+    if series.markers:
+        px, py = _marker_points(mask)
+        thick = 1.0
+        pts_x, pts_y = px, py
+        runs_len = np.ones_like(px)
+    else:
+        rx, top, bot, yc = _column_runs(mask, strength.astype(np.float64))
+        if rx.size == 0:
+            return None
+        runs_len = bot - top + 1
+        counts = np.bincount(rx.astype(np.int64))
+        single = counts[rx.astype(np.int64)] == 1
+        thick = float(np.median(runs_len[single])) if single.any() else float(np.median(runs_len))
+        thick = max(thick, 1.0)
+        # long runs (steep strokes) give points all along the run
+        xs, ys = [rx], [yc]
+        long_ = runs_len > 2.5 * thick
+        if long_.any():
+            for x, a, b in zip(rx[long_], top[long_], bot[long_], strict=True):
+                inner = np.arange(a + 0.5 * thick, b - 0.5 * thick + 1e-9, 1.0)
+                xs.append(np.full(inner.size, x))
+                ys.append(inner)
+        pts_x, pts_y = np.concatenate(xs), np.concatenate(ys)
+    if pts_x.size < 3:
+        return None
+    x_lo, x_hi = float(pts_x.min()), float(pts_x.max())
+    span = max(x_hi - x_lo, 1.0)
+    upper, lower, loop = _split_loop(pts_x, pts_y, thick, span, series.markers)
+    if loop:
+        branches = (_order_branch(*upper), _order_branch(*lower))
+    else:
+        branches = (_single_valued(pts_x, pts_y, thick),)
+    cols = np.unique(np.round(pts_x))
+    coverage = float(cols.size / (span + 1))
+    if series.markers:
+        coverage = 1.0
+    return Trace(branches, loop, thick, min(1.0, coverage), (x_lo, x_hi))
+
+
+def _split_loop(
+    x: np.ndarray, y: np.ndarray, thick: float, span: float, markers: bool
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray], bool]:
+    """Upper and lower branches of a loop, or (…, False) when the series is single-valued."""
+    bw = max(3.0, span / 120.0) if not markers else max(3.0, span / 40.0)
+    lo = x.min()
+    nb = int(np.floor(span / bw)) + 1
+    b = np.minimum(((x - lo) / bw).astype(np.int64), nb - 1)
+    ymin = np.full(nb, np.inf)
+    ymax = np.full(nb, -np.inf)
+    np.minimum.at(ymin, b, y)
+    np.maximum.at(ymax, b, y)
+    present = np.isfinite(ymin)
+    sep = 3.0 * thick + 2.0 if not markers else 6.0
+    two = present & (ymax - ymin > sep)
+    frac = two.sum() / max(1, present.sum())
+    if frac < 0.3:
+        return (x, y), (x, y), False
+    mid = 0.5 * (ymin + ymax)
+    centres = lo + (np.arange(nb) + 0.5) * bw
+    idx = np.flatnonzero(two)
+    midline = np.interp(centres, centres[idx], mid[idx])
+    m_at = np.interp(x, centres, midline)
+    dist = y - m_at
+    both = ~two[b]
+    up = (dist < 0) | both
+    dn = (dist > 0) | both
+    return (x[up], y[up]), (x[dn], y[dn]), True
+
+
+def _order_branch(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Points of one branch ordered along x (vertical runs followed in their direction)."""
+    if x.size == 0:
+        return np.empty((0, 2))
+    xi = np.round(x).astype(np.int64)
+    order = np.lexsort((y, xi))
+    x, y, xi = x[order], y[order], xi[order]
+    # per column: the median y, and the run direction from the neighbouring columns
+    cols, start = np.unique(xi, return_index=True)
+    ends = np.append(start[1:], xi.size)
+    med = np.array([np.median(y[a:b]) for a, b in zip(start, ends, strict=True)])
+    out_x, out_y = [], []
+    for k, (a, b) in enumerate(zip(start, ends, strict=True)):
+        if b - a == 1:
+            out_x.append(x[a : a + 1])
+            out_y.append(y[a : a + 1])
+            continue
+        prev = med[k - 1] if k > 0 else med[k]
+        nxt = med[k + 1] if k + 1 < med.size else med[k]
+        seg = y[a:b]
+        if nxt < prev:
+            seg = seg[::-1]
+        out_x.append(np.full(seg.size, float(cols[k])))
+        out_y.append(seg)
+    return np.column_stack([np.concatenate(out_x), np.concatenate(out_y)])
+
+
+def _single_valued(x: np.ndarray, y: np.ndarray, thick: float) -> np.ndarray:
+    """A single trace: per column the value continuing the trace (closest to the previous one);
+    steep runs keep all their points."""
+    xi = np.round(x).astype(np.int64)
+    order = np.lexsort((y, xi))
+    x, y, xi = x[order], y[order], xi[order]
+    cols, start = np.unique(xi, return_index=True)
+    ends = np.append(start[1:], xi.size)
+    # group the values of each column into clusters (separate strokes) and follow one of them
+    out: list[np.ndarray] = []
+    prev: float | None = None
+    for c, a, b in zip(cols, start, ends, strict=True):
+        seg = y[a:b]
+        groups = np.split(seg, np.flatnonzero(np.diff(seg) > 1.5 + thick) + 1)
+        if prev is None:
+            g = max(groups, key=len)
+        else:
+            g = min(groups, key=lambda gg: min(abs(gg[0] - prev), abs(gg[-1] - prev)))
+        if g.size > 1 and prev is not None and abs(g[-1] - prev) < abs(g[0] - prev):
+            g = g[::-1]
+        out.append(np.column_stack([np.full(g.size, float(c)), g]))
+        prev = float(g[-1])
+    return np.concatenate(out)

@@ -1,0 +1,352 @@
+"""``digitize``: a voltammogram plot image → :class:`DigitizedFigure`, or a refusal.
+
+Layout and calibration (:mod:`.layout`) → legend (:mod:`.legend`) → curve pixels, series and
+branches (:mod:`.curves`) → SI voltammograms with conventions, uncertainties and a report.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import DigitizeError
+from ..model import SignConvention, Technique, Voltammogram
+from .curves import Series, Trace, curve_mask, find_series, plot_region, trace_series
+from .image import as_rgb, load_image
+from .layout import Axis, Layout, analyse_layout
+from .legend import Legend, find_legend, match_legend
+from .result import AxisReport, DigitizationReport, DigitizedFigure, PointUncertainty
+
+__all__ = ["digitize"]
+
+
+def digitize(image: np.ndarray | str | Path | bytes, *, source: str | None = None) -> DigitizedFigure:
+    """Read a voltammogram plot image back into data.
+
+    ``image`` is an RGB array (H×W×3 uint8), a file path or encoded bytes (PNG, JPEG, …; checked
+    by :func:`load_image`).  Returns SI, IUPAC-signed curves with per-point uncertainties and a
+    report of the calibration, conventions, warnings and an overall confidence.  Raises
+    :class:`~voltlens.errors.DigitizeError` when the image is not a readable line plot of a
+    voltammogram (no frame, unreadable or logarithmic axes, bars or filled areas, no curve) —
+    it never makes numbers up.
+    """
+    t0 = time.perf_counter()
+    if isinstance(image, np.ndarray):
+        src = source or "<image array>"
+        img = as_rgb(image, source=src)
+    else:
+        src = source or (str(image) if isinstance(image, str | Path) else "<image bytes>")
+        img = load_image(image, source=src)
+    layout = analyse_layout(img, source=src)
+    return _assemble(img, layout, src, t0)
+
+
+def _assemble(img: np.ndarray, layout: Layout, src: str, t0: float) -> DigitizedFigure:
+    ink, box = layout.ink, layout.box
+    region = plot_region(box, ink.strength.shape)
+    x0, y0, x1, y1 = region
+    if x1 - x0 < 10 or y1 - y0 < 10:
+        raise DigitizeError(src, "the plot area is too small to hold a curve")
+    warnings = list(layout.warnings)
+    legend = find_legend(layout, region)
+    exclude = [legend.box] if legend is not None and legend.inside else []
+    tick_rows = [lb.pos for lb in layout.y.labels] + _zero(layout.y)
+    tick_cols = [lb.pos for lb in layout.x.labels]
+    cand = curve_mask(
+        layout.image, ink.strength, ink.threshold, region, tick_rows=tick_rows, tick_cols=tick_cols, exclude=exclude
+    )
+    sub = (slice(y0, y1), slice(x0, x1))
+    min_px = max(25, int(0.05 * (x1 - x0)))
+    series = find_series(layout.image[sub], ink.strength[sub], cand, ink.background[sub], min_pixels=min_px)
+    if not series:
+        raise DigitizeError(src, "no curve found inside the plot area")
+    _refuse_filled(series, src)
+    traces: list[tuple[Series, Trace]] = []
+    for s in series:
+        tr = trace_series(s, ink.strength[sub])
+        if tr is not None:
+            traces.append((s, tr))
+    if not traces:
+        raise DigitizeError(src, "no curve could be traced inside the plot area")
+    labels: list[str | None] = [None] * len(traces)
+    if legend is not None and legend.entries:
+        traces, labels, notes = match_legend(traces, legend)
+        warnings += notes
+    curves, uncs, covs, conv, more = _to_data(traces, layout, region, src)
+    warnings += more
+    rep = _report(layout, region, curves, covs, conv, warnings, t0, legend)
+    fmap = {
+        "x_intercept": layout.x.fit.intercept,
+        "x_slope": layout.x.fit.slope,
+        "x_scale": layout.x.scale,
+        "y_intercept": layout.y.fit.intercept,
+        "y_slope": layout.y.fit.slope,
+        "y_scale": layout.y.scale,
+        "y_sign": -1.0 if conv.get("cathodic_up") else 1.0,
+    }
+    return DigitizedFigure(
+        tuple(curves),
+        tuple(labels),
+        tuple(uncs),
+        rep,
+        src,
+        (int(img.shape[1]), int(img.shape[0])),
+        fmap,
+    )
+
+
+def _zero(axis: Axis) -> list[float]:
+    lo, hi = sorted(axis.fit.values)[0], sorted(axis.fit.values)[-1]
+    if lo <= 0 <= hi or True:
+        return [float(axis.fit.pixel(0.0))]
+    return []
+
+
+def _refuse_filled(series: list[Series], src: str) -> None:
+    """Bars and filled areas are not curves: refuse rather than trace their outlines."""
+    for s in series[:3]:
+        m = s.mask
+        cols = m.sum(axis=0)
+        present = cols > 0
+        if present.sum() < 5:
+            continue
+        if np.median(cols[present]) > 0.12 * m.shape[0] and s.n_pixels > 0.08 * m.size:
+            raise DigitizeError(
+                src,
+                "the plot holds filled areas (a bar chart or a filled plot), not line curves; "
+                "only line or marker plots of voltammograms are digitized",
+            )
+
+
+def _to_data(
+    traces: list[tuple[Series, Trace]], layout: Layout, region: tuple[int, int, int, int], src: str
+) -> tuple[list[Voltammogram], list[PointUncertainty], list[float], dict[str, Any], list[str]]:
+    x0, y0 = region[0], region[1]
+    xa, ya = layout.x, layout.y
+    data = []
+    for s, tr in traces:
+        brs = []
+        for br in tr.branches:
+            e = np.asarray(xa.si(br[:, 0] + x0), dtype=float)
+            i = np.asarray(ya.si(br[:, 1] + y0), dtype=float)
+            brs.append((e, i))
+        data.append((s, tr, brs))
+    inverted = xa.fit.slope < 0
+    cathodic_up, basis = _cathodic_up(data, inverted)
+    sign = -1.0 if cathodic_up else 1.0
+    warnings: list[str] = []
+    curves, uncs, covs = [], [], []
+    px_e, px_i = xa.per_pixel_si, ya.per_pixel_si
+    rms_e = _rms_si(xa)
+    rms_i = _rms_si(ya)
+    density = ya.title is not None and ya.title.unit is not None and ya.title.unit.quantity == "current_density"
+    ref = xa.title.reference if xa.title is not None else None
+    for s, tr, brs in data:
+        brs = [(e, sign * i) for e, i in brs]
+        if tr.loop:
+            (ea, ia), (eb, ib) = brs
+            if np.mean(ia) < np.mean(ib):
+                (ea, ia), (eb, ib) = (eb, ib), (ea, ia)
+            oa = np.argsort(ea, kind="stable")
+            ob = np.argsort(-eb, kind="stable")
+            e = np.concatenate([ea[oa], eb[ob]])
+            i = np.concatenate([ia[oa], ib[ob]])
+            seg = np.concatenate([np.zeros(oa.size, dtype=np.int64), np.ones(ob.size, dtype=np.int64)])
+            technique = Technique.CV
+        else:
+            (e, i) = brs[0]
+            o = np.argsort(e, kind="stable")
+            e, i = e[o], i[o]
+            seg = None
+            technique = _single_technique(e, i)
+        if e.size < 2:
+            continue
+        meta = {
+            "digitized": True,
+            "color": "#%02x%02x%02x" % s.color,
+            "markers_only": s.markers,
+            "coverage": tr.coverage,
+            "source_image": src,
+        }
+        curves.append(
+            Voltammogram(
+                e,
+                i,
+                technique=technique,
+                segment=seg,
+                reference_electrode=ref,
+                sign_convention=SignConvention.US if cathodic_up else SignConvention.IUPAC,
+                current_is_density=density,
+                display_units={
+                    "potential": xa.title.unit.symbol if (xa.title and xa.title.unit) else "V",
+                    "current": ya.title.unit.symbol if (ya.title and ya.title.unit) else "A",
+                },
+                metadata=meta,
+                source=src,
+            )
+        )
+        thick = max(0.5, tr.thickness / 4.0)
+        uncs.append(
+            PointUncertainty(
+                np.full(e.size, float(np.hypot(0.5 * px_e, rms_e))),
+                np.full(e.size, float(np.hypot(thick * px_i, rms_i))),
+            )
+        )
+        covs.append(tr.coverage)
+    if not curves:
+        raise DigitizeError(src, "no curve with at least two points was traced")
+    conv = {
+        "potential_axis_inverted": bool(inverted),
+        "cathodic_up": cathodic_up,
+        "cathodic_up_basis": basis,
+        "sweep_start": "unknown: loops start at the low-potential end with the anodic sweep",
+    }
+    return curves, uncs, covs, conv, warnings
+
+
+def _rms_si(axis: Axis) -> float:
+    return float(axis.fit.rms * axis.scale)
+
+
+def _cathodic_up(data: list, inverted: bool) -> tuple[bool, str]:
+    """Whether the figure plots cathodic current up (US convention), and why we think so."""
+    votes = []
+    for _s, tr, brs in data:
+        if not tr.loop:
+            continue
+        (ea, ia), (eb, ib) = brs
+        if ea.size < 10 or eb.size < 10:
+            continue
+        up, dn = (ea, ia), (eb, ib)
+        if np.mean(ia) < np.mean(ib):
+            up, dn = dn, up
+        e_max = up[0][int(np.argmax(up[1]))]
+        e_min = dn[0][int(np.argmin(dn[1]))]
+        span = max(np.ptp(np.concatenate([ea, eb])), 1e-12)
+        lo, hi = np.min(np.concatenate([ea, eb])), np.max(np.concatenate([ea, eb]))
+        interior = all(lo + 0.03 * span < v < hi - 0.03 * span for v in (e_max, e_min))
+        if interior and abs(e_max - e_min) > 0.01 * span:
+            votes.append(1 if e_max < e_min else -1)
+    if votes and abs(sum(votes)) >= max(1, len(votes) // 2):
+        up = sum(votes) > 0
+        return up, "peak order of the loop (anodic peak at the more positive potential)"
+    if inverted:
+        return True, "assumed from the inverted potential axis (US convention)"
+    return False, "assumed IUPAC (anodic up); no loop with separated peaks to tell"
+
+
+def _single_technique(e: np.ndarray, i: np.ndarray) -> Technique:
+    """DPV for a peak that returns to a flat baseline, LSV for a wave or monotone trace."""
+    n = e.size
+    if n < 10:
+        return Technique.LSV
+    k = max(2, n // 20)
+    base_l, base_r = float(np.median(i[:k])), float(np.median(i[-k:]))
+    base = np.interp(e, [e[0], e[-1]], [base_l, base_r])
+    r = i - base
+    j = int(np.argmax(np.abs(r)))
+    peak = r[j]
+    if abs(peak) < 1e-30 or j < 0.08 * n or j > 0.92 * n:
+        return Technique.LSV
+    right = r[j:] * np.sign(peak)
+    left = r[: j + 1] * np.sign(peak)
+    if right.min() < 0.3 * abs(peak) and left.min() < 0.3 * abs(peak):
+        return Technique.DPV
+    return Technique.LSV
+
+
+def _axis_report(axis: Axis, hm: np.ndarray, lo_px: float, hi_px: float, quantity: str, title: str) -> AxisReport:
+    r = np.asarray(axis.fit.residuals) * axis.scale
+    lo, hi = float(axis.si(lo_px)), float(axis.si(hi_px))
+    span = abs(hi - lo) or 1.0
+    unit = axis.title.unit.symbol if (axis.title is not None and axis.title.unit is not None) else None
+    labels = []
+    hi_inv = np.linalg.inv(hm)
+    for lb in axis.labels:
+        labels.append((lb.text, lb.value, _orig_along(hi_inv, lb.pos, axis.name)))
+    return AxisReport(
+        quantity=quantity,
+        unit=unit,
+        multiplier=10.0**axis.multiplier_exponent,
+        scale_to_si=axis.scale,
+        range_si=(min(lo, hi), max(lo, hi)),
+        inverted=bool(axis.fit.slope < 0) if axis.name == "x" else bool(axis.fit.slope > 0),
+        labels=tuple(labels),
+        n_used=len(axis.fit.inliers),
+        residual_rms=float(np.sqrt(np.mean(r**2))) if r.size else 0.0,
+        residual_max=float(np.max(np.abs(r))) if r.size else 0.0,
+        residual_pct=float(100.0 * np.max(np.abs(r)) / span) if r.size else 0.0,
+        pixel_size=axis.per_pixel_si,
+        ocr_confidence=axis.ocr_score,
+        title=title,
+    )
+
+
+def _orig_along(hinv: np.ndarray, pos: float, name: str) -> float:
+    return float(pos + 0.5) if np.allclose(hinv, np.eye(3)) else float(pos + 0.5)
+
+
+def _report(
+    layout: Layout,
+    region: tuple[int, int, int, int],
+    curves: list[Voltammogram],
+    covs: list[float],
+    conv: dict[str, Any],
+    warnings: list[str],
+    t0: float,
+    legend: Legend | None,
+) -> DigitizationReport:
+    box = layout.box
+    hm = layout.homography
+    xa, ya = layout.x, layout.y
+    xr = _axis_report(xa, hm, box.left, box.right, "potential", xa.title.text if xa.title else "")
+    yq = "current_density" if curves and curves[0].current_is_density else "current"
+    yr = _axis_report(ya, hm, box.bottom, box.top, yq, ya.title.text if ya.title else "")
+    conf = 1.0
+    for ax, rep in ((xa, xr), (ya, yr)):
+        n = rep.n_used
+        conf *= 1.0 if n >= 4 else (0.9 if n == 3 else 0.6)
+        conf *= 0.5 + 0.5 * min(1.0, rep.ocr_confidence)
+        if rep.residual_pct > 0.5:
+            conf *= 0.7
+        if not ax.fit.nice:
+            conf *= 0.85
+            warnings.append(f"{ax.name} tick values are not evenly spaced nice numbers")
+        if ax.fit.sign_fixes:
+            conf *= 0.9
+            warnings.append(f"{ax.fit.sign_fixes} {ax.name} tick label(s) read without their minus sign were corrected")
+    if not ya.unit_known:
+        conf *= 0.6
+    if not xa.unit_known:
+        conf *= 0.8
+    if covs and float(np.mean(covs)) < 0.6:
+        conf *= 0.75
+        warnings.append(f"curves cover only {100 * float(np.mean(covs)):.0f}% of their potential span on average")
+    if not np.allclose(hm, np.eye(3)):
+        conf *= 0.9
+        warnings.append("the image was skewed (rotated or in perspective) and has been rectified")
+    if conv.get("cathodic_up_basis", "").startswith("assumed"):
+        conf *= 0.95
+    hinv = np.linalg.inv(hm)
+    quad = []
+    for x, y in ((box.left, box.top), (box.right, box.top), (box.right, box.bottom), (box.left, box.bottom)):
+        p = hinv @ np.array([x, y, 1.0])
+        quad.append((float(p[0] / p[2] + 0.5), float(p[1] / p[2] + 0.5)))
+    ocr_conf = float(np.mean([xr.ocr_confidence, yr.ocr_confidence]))
+    return DigitizationReport(
+        x_axis=xr,
+        y_axis=yr,
+        ocr_confidence=ocr_conf,
+        coverage=tuple(float(c) for c in covs),
+        conventions=conv,
+        reference_electrode=xa.title.reference if xa.title else None,
+        current_unit_read=ya.unit_known,
+        warnings=tuple(dict.fromkeys(warnings)),
+        confidence=float(np.clip(conf, 0.0, 1.0)),
+        plot_quad_px=tuple(quad),
+        homography=tuple(float(v) for v in hm.ravel()),
+        seconds=time.perf_counter() - t0,
+    )
