@@ -83,12 +83,39 @@ def couple_kinetics(
         return None
     m_own = own_semi_integral(semi_integral(faradaic), windows)
     i_own = semi_derivative(m_own)
-    a0, b0 = windows[0]
+    b0 = windows[0][1]
     plateau = float(m_own[b0 - 1])
     if not np.isfinite(plateau) or abs(plateau) <= 0:
         return None
     sign = math.copysign(1.0, plateau)
     rows = np.concatenate([np.arange(a, b) for a, b in windows])
+    best = _fit(e, m_own, i_own, total, rows, plateau, sign, (True, True), min_points)
+    if best is not None and (best[1][4] < 0 or best[1][5] < 0):
+        # a negative resistance or an anti-kinetic term is unphysical: fit without it
+        keep = (best[1][4] >= 0, best[1][5] >= 0)
+        best = _fit(e, m_own, i_own, total, rows, plateau, sign, keep, min_points)
+    if best is None:
+        return None
+    rss, coef, count = best
+    f = f_inverse_volts(temperature_K)
+    slope = float(coef[1])
+    n = 1.0 / (f * slope) if slope > 0 else math.nan
+    b = max(float(coef[5]), 0.0)
+    n_eff = n if np.isfinite(n) and n > 0.3 else 1.0
+    lam = 1.0 / (n_eff * f * b * math.sqrt(dt * n_eff * f * scan_rate)) if b > 0 else math.inf
+    return CoupleKinetics(
+        ru_ohm=max(float(coef[4]), 0.0),
+        kinetic_V=b,
+        lam=lam,
+        n=n,
+        rms_V=math.sqrt(rss / count),
+        points=count,
+    )
+
+
+def _fit(e, m_own, i_own, total, rows, plateau, sign, use: tuple[bool, bool], min_points):
+    """(rss, coefficients [E½-polynomial ×4, Ru, b], points) at the best M_lim; terms switched off
+    by ``use`` (resistance, kinetics) are held at zero."""
     best = None
     for factor in ML_FACTORS:
         ml = factor * plateau
@@ -99,26 +126,14 @@ def couple_kinetics(
         r, mk = rows[keep], mu[keep]
         logit = sign * np.log(mk / (1.0 - mk))
         xk = i_own[r] / (abs(ml) * np.sqrt(mk * (1.0 - mk)))
-        design = np.column_stack([np.ones(r.size), logit, logit**2, logit**3, total[r], xk])
-        coef, *_ = np.linalg.lstsq(design, e[r], rcond=None)
-        res = e[r] - design @ coef
+        cols = [np.ones(r.size), logit, logit**2, logit**3, total[r], xk]
+        on = [True, True, True, True, *use]
+        design = np.column_stack([c for c, u in zip(cols, on, strict=True) if u])
+        sol, *_ = np.linalg.lstsq(design, e[r], rcond=None)
+        res = e[r] - design @ sol
         rss = float(res @ res)
         if best is None or rss < best[0]:
+            coef = np.zeros(6)
+            coef[np.flatnonzero(on)] = sol
             best = (rss, coef, r.size)
-    if best is None:
-        return None
-    rss, coef, count = best
-    f = f_inverse_volts(temperature_K)
-    slope = float(coef[1])
-    n = 1.0 / (f * slope) if slope > 0 else math.nan
-    b = float(coef[5])
-    n_eff = n if np.isfinite(n) and n > 0.3 else 1.0
-    lam = 1.0 / (n_eff * f * b * math.sqrt(dt * n_eff * f * scan_rate)) if b > 0 else math.inf
-    return CoupleKinetics(
-        ru_ohm=float(coef[4]),
-        kinetic_V=b,
-        lam=lam,
-        n=n,
-        rms_V=math.sqrt(rss / count),
-        points=count,
-    )
+    return best

@@ -21,9 +21,7 @@ import typer
 from ..errors import DataError, ParameterError, UnsupportedMeasurementError, VoltlensError
 from ..model import Voltammogram
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".webp"}
 PLOT_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
-CM2 = 1e-4  # m² per cm²
 
 
 def register(app: typer.Typer) -> None:
@@ -54,45 +52,33 @@ def _warn(message: str) -> None:
     sys.stderr.write(f"voltlens: {message}\n")
 
 
+IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM", b"II*\x00", b"MM\x00*")
+
+
+def is_image(path: Path) -> bool:
+    """Whether the file's first bytes are those of an image format (content, not the name)."""
+    with path.open("rb") as fh:
+        head = fh.read(16)
+    return head.startswith(IMAGE_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+
+
 def _read_image(path: Path) -> list[Voltammogram]:
-    """Digitise a plot image with ``voltlens.digitize.read(path)`` when the digitizer is installed,
-    else a clear one-line error naming the file."""
-    missing = DataError(
-        str(path),
-        f"is an image ({path.suffix.lower()}); reading plots needs the digitizer (voltlens.digitize), "
-        "which is not available in this installation",
-    )
-    try:
-        import voltlens.digitize as digitize  # type: ignore[import-not-found]
-    except ImportError:
-        raise missing from None
-    reader = next(
-        (getattr(digitize, n) for n in ("read", "digitize_file", "digitize") if hasattr(digitize, n)), None
-    )
+    """Digitise a plot image when the digitizer is installed, else one clear line naming the file."""
+    from ..analyze.pipeline import as_voltammograms, find_digitizer
+
+    reader = find_digitizer()
     if reader is None:
-        raise missing
-    result = reader(path)
-    return [result] if isinstance(result, Voltammogram) else list(result)
-
-
-def _skipped_measurements(v: Voltammogram) -> list[str]:
-    """Readable names of the measurements a reader found next to this one and left out."""
-    extra = v.metadata.get("skipped_measurements") or []
-    if isinstance(extra, str | dict):
-        extra = [extra]
-    out = []
-    for item in extra:
-        if isinstance(item, dict):
-            title, kind = item.get("title"), item.get("kind")
-            out.append(f"{title} ({kind})" if title and kind else str(title or kind or item))
-        else:
-            out.append(str(item))
-    return out
+        raise DataError(
+            str(path),
+            "is an image; reading plots needs the digitizer (pip install 'voltlens[image]')",
+        )
+    return as_voltammograms(reader(path), str(path))
 
 
 def read_inputs(paths: list[Path]) -> tuple[list[Voltammogram], list[tuple[str, str]]]:
     """Every voltammogram in ``paths``, and (file, reason) for each file or measurement skipped."""
     from .. import io
+    from ..analyze.pipeline import skipped_measurements
 
     curves: list[Voltammogram] = []
     skipped: list[tuple[str, str]] = []
@@ -103,7 +89,7 @@ def read_inputs(paths: list[Path]) -> tuple[list[Voltammogram], list[tuple[str, 
         if path.is_dir():
             raise DataError(name, "is a directory, not a data file")
         try:
-            if path.suffix.lower() in IMAGE_SUFFIXES:
+            if is_image(path):
                 found = _read_image(path)
             else:
                 found = io.read(path)
@@ -115,7 +101,7 @@ def read_inputs(paths: list[Path]) -> tuple[list[Voltammogram], list[tuple[str, 
             raise
         except Exception as exc:  # a reader bug must still be one line naming the file
             raise DataError(name, f"could not be read ({type(exc).__name__}: {exc})") from None
-        for what in dict.fromkeys(w for v in found for w in _skipped_measurements(v)):
+        for what in dict.fromkeys(w for v in found for w in skipped_measurements(v)):
             _warn(f"{name}: also holds {what}, not analysed")
             skipped.append((name, f"also holds {what}"))
         curves.extend(found)
@@ -154,41 +140,25 @@ def analyze_command(
         float | None, typer.Option("--concentration-mM", help="bulk concentration (mM), for Randles–Ševčík D")
     ] = None,
 ) -> None:
-    from ..analyze import analyze
     from ..analyze.contract import report_of, to_json
+    from ..analyze.pipeline import AnalysisOptions, run_analysis
 
     conc = _number_list("--concentrations", concentrations)
     rates = _number_list("--scan-rates", scan_rates)
     if conc is not None and rates is not None:
         raise ParameterError("--scan-rates", scan_rates, "either --concentrations or --scan-rates, not both")
-    d = _positive("--diffusion-cm2-s", diffusion_cm2_s)
-    area = _positive("--area-cm2", area_cm2)
-    c_bulk = _positive("--concentration-mM", concentration_mM)
+    options = AnalysisOptions(
+        concentrations=None if conc is None else tuple(conc),
+        scan_rates=None if rates is None else tuple(rates),
+        concentration_unit=concentration_unit,
+        diffusion_cm2_s=_positive("--diffusion-cm2-s", diffusion_cm2_s),
+        area_cm2=_positive("--area-cm2", area_cm2),
+        concentration_mM=_positive("--concentration-mM", concentration_mM),
+    )
     if plot is not None and plot.suffix.lower() not in PLOT_FORMATS:
         raise ParameterError("--plot", str(plot), f"a file name ending in {', '.join(PLOT_FORMATS)}")
-
     curves, skipped = read_inputs(files)
-    for option, values in (("--concentrations", conc), ("--scan-rates", rates)):
-        if values is not None and len(values) != len(curves):
-            raise ParameterError(
-                option, values, f"one value per curve: the inputs hold {len(curves)} curve(s)"
-            )
-    sources = ", ".join(dict.fromkeys(v.source for v in curves))
-    try:
-        result = analyze(
-            curves,
-            concentrations=conc,
-            scan_rates=rates,
-            concentration_unit=concentration_unit,
-            diffusion_m2_s=None if d is None else d * CM2,
-            area_m2=None if area is None else area * CM2,
-            concentration_mol_m3=c_bulk,
-            skipped=skipped,
-        )
-    except VoltlensError:
-        raise
-    except Exception as exc:  # never a traceback for a user's file
-        raise DataError(sources, f"analysis failed ({type(exc).__name__}: {exc})") from None
+    result = run_analysis(curves, options, skipped=skipped)
 
     if plot is not None:
         write_plot(result, plot)
