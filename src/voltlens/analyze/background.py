@@ -25,6 +25,7 @@ so that they stay near zero where the data cannot tell them apart.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,7 +34,7 @@ from scipy.signal import fftconvolve
 from .preprocess import Sweeps
 from .semiintegral import semi_weights
 
-__all__ = ["Region", "background_basis", "fit_background"]
+__all__ = ["Basis", "Region", "background_basis", "curve_basis", "fit_background"]
 
 ONSET_WIDTHS_V = (0.015, 0.03, 0.06)
 MODEL_ERROR = 0.003  # how far a continued current may stray from pinned, relative to the peak
@@ -59,6 +60,14 @@ class Background:
     names: tuple[str, ...]
     rms: float  # RMS residual of the fit rows
     basis: np.ndarray  # K×N, the terms at every point
+    rows: int = 0  # points fitted
+    terms: int = 0  # terms fitted (foot terms included)
+
+    @property
+    def uncertainty(self) -> float:
+        """Typical standard uncertainty of the fitted background at a point (same unit), twice
+        the mean leverage allowance for extrapolating under a wave."""
+        return 2.0 * self.rms * math.sqrt(self.terms / max(self.rows, 1))
 
     def part(self, name: str) -> np.ndarray:
         """The values of one term (zeros when it was not fitted)."""
@@ -148,13 +157,28 @@ def _edge_ok(e: np.ndarray, r: Region) -> bool:
     return bool(r.edge_efold_V) and abs(float(e[r.stop - 1] - e[r.start])) >= 3.0 * float(r.edge_efold_V)
 
 
-def _design(y, e, sweeps, regions, exclude, pinned_weight):
+@dataclass(frozen=True, slots=True)
+class Basis:
+    """The candidate background terms of one curve and their semi-integrals (computed once)."""
+
+    values: np.ndarray  # K×N
+    names: tuple[str, ...]
+    semi_integrals: np.ndarray  # K×N
+
+
+def curve_basis(e: np.ndarray, sweeps: Sweeps) -> Basis:
+    """:func:`background_basis` with the semi-integral of every term."""
+    values, names = background_basis(e, sweeps)
+    return Basis(values, names, _semi_integrals(values))
+
+
+def _design(y, e, sweeps, regions, exclude, pinned_weight, basis: Basis):
     """Rows (1+K+J)×R — the data, every basis term, then one foot term per region that has one —
     the basis, the names, where the rows lie and the cross-validation fold of every row (a region,
     split at the turning points it spans)."""
-    basis, names = background_basis(e, sweeps)
-    x = np.vstack([y[None, :], basis])
-    m = _semi_integrals(x) if any(r.freeze is not None for r in regions) else x
+    names = basis.names
+    x = np.vstack([y[None, :], basis.values])
+    m = np.vstack([_semi_integrals(y[None, :]), basis.semi_integrals])
     edges = [i for i, r in enumerate(regions) if _edge_ok(e, r)]
     turns = np.array([b for _a, b in sweeps.bounds[:-1]])
     blocks, where, folds = [], [], []
@@ -181,7 +205,7 @@ def _design(y, e, sweeps, regions, exclude, pinned_weight):
         "t": np.linspace(-1.0, 1.0, e.size)[idx],
         "fold": np.unique(np.concatenate(folds), return_inverse=True)[1],
     }
-    return np.hstack(blocks), basis, names, rows_at
+    return np.hstack(blocks), basis.values, names, rows_at
 
 
 def fit_background(
@@ -193,6 +217,7 @@ def fit_background(
     noise: float,
     scale: float,
     exclude: np.ndarray | None = None,
+    basis: Basis | None = None,
 ) -> Background | None:
     """Least-squares background over ``regions`` (None when they hold too few points).
 
@@ -209,7 +234,9 @@ def fit_background(
         return None
     # a continued current is only approximately pinned: its rows count less when noise is low
     pinned_weight = noise / float(np.hypot(noise, MODEL_ERROR * scale)) if noise > 0 else 1.0
-    rows, basis, names, rows_at = _design(y, e, sweeps, regions, exclude, pinned_weight)
+    rows, basis_values, names, rows_at = _design(
+        y, e, sweeps, regions, exclude, pinned_weight, basis or curve_basis(e, sweeps)
+    )
     if rows.shape[1] < 8:
         return None
     ok = _supported(names, rows_at, (float(e.min()), float(e.max())))
@@ -217,15 +244,16 @@ def fit_background(
     base = {"offset", "slope", "charging"}
     chosen = [k for k, n in enumerate(names) if (n in base or n.startswith("edge")) and ok[k]]
     grams = _fold_grams(rows, rows_at["fold"])
+    total_gram = sum(g for _m, g in grams)
     cv = _cross_validated(rows, rows_at["fold"], grams, chosen)
-    coef, rss = _lstsq(rows, chosen)
+    coef, rss = _gram_solve(total_gram, chosen)
     while True:
         best = None
         for k, name in enumerate(names):
             side_taken = name.startswith("onset") and any(names[c][:7] == name[:7] for c in chosen)
             if k in chosen or not ok[k] or side_taken or name in base or name.startswith("edge"):
                 continue
-            ck, rk = _lstsq(rows, [*chosen, k])
+            ck, rk = _gram_solve(total_gram, [*chosen, k])
             if rss - rk < 25.0 * sigma2:
                 continue
             cvk = _cross_validated(rows, rows_at["fold"], grams, [*chosen, k])
@@ -237,8 +265,16 @@ def fit_background(
         coef, rss, cv = best[1], best[2], best[3]
     full = np.zeros(len(names))
     full[chosen] = coef
-    k = basis.shape[0]
-    return Background(full[:k] @ basis, full[:k], names[:k], float(np.sqrt(rss / rows.shape[1])), basis)
+    k = basis_values.shape[0]
+    return Background(
+        full[:k] @ basis_values,
+        full[:k],
+        names[:k],
+        float(np.sqrt(rss / rows.shape[1])),
+        basis_values,
+        rows.shape[1],
+        len(chosen),
+    )
 
 
 def _fold_grams(rows: np.ndarray, fold: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -259,7 +295,7 @@ def _cross_validated(rows: np.ndarray, fold: np.ndarray, grams, cols: list[int])
     out = 0.0
     for mask, g in grams:
         rest = total_g - g
-        coef = np.linalg.lstsq(rest[np.ix_(c, c)], rest[c, 0], rcond=1e-10)[0]
+        coef = _solve_sym(rest[np.ix_(c, c)], rest[c, 0])
         x = rows[c][:, mask]
         res = rows[0, mask] - coef @ x
         own = [i for i, k in enumerate(c) if g[k, k] > 0 and rest[k, k] == 0]
@@ -270,9 +306,21 @@ def _cross_validated(rows: np.ndarray, fold: np.ndarray, grams, cols: list[int])
     return out
 
 
-def _lstsq(rows: np.ndarray, cols: list[int]) -> tuple[np.ndarray, float]:
-    a = rows[[c + 1 for c in cols]].T
-    b = rows[0]
-    coef, *_ = np.linalg.lstsq(a, b, rcond=None)
-    res = b - a @ coef
-    return coef, float(res @ res)
+def _solve_sym(g: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Least-squares solution of the normal equations g·x = b (g symmetric, possibly singular)."""
+    d = np.abs(np.diag(g))
+    scale = np.where(d > 0, np.sqrt(d), 1.0)
+    gs = g / np.outer(scale, scale)
+    try:
+        return np.linalg.solve(gs + 1e-12 * np.eye(gs.shape[0]), b / scale) / scale
+    except np.linalg.LinAlgError:
+        return (np.linalg.pinv(gs, rcond=1e-10) @ (b / scale)) / scale
+
+
+def _gram_solve(gram: np.ndarray, cols: list[int]) -> tuple[np.ndarray, float]:
+    """(coefficients, residual sum of squares) of the data row on the given columns, from the Gram
+    matrix of all rows (row 0: the data)."""
+    c = np.array([k + 1 for k in cols])
+    coef = _solve_sym(gram[np.ix_(c, c)], gram[c, 0])
+    rss = float(gram[0, 0] - 2.0 * coef @ gram[c, 0] + coef @ gram[np.ix_(c, c)] @ coef)
+    return coef, max(rss, 0.0)

@@ -69,6 +69,17 @@ def _finite_or_none(value: Any) -> Any:
     return value
 
 
+def _clean_json(value: Any) -> Any:
+    """A JSON-safe copy: tuples as lists, numpy scalars as Python numbers, NaN/inf as None."""
+    if isinstance(value, dict):
+        return {str(k): _clean_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean_json(v) for v in value]
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    return _finite_or_none(value)
+
+
 FiniteFloat = Annotated[float | None, BeforeValidator(_finite_or_none)]
 Confidence = Annotated[float, Field(ge=0.0, le=1.0, description="confidence in 0–1")]
 
@@ -154,6 +165,11 @@ class CurveOut(_Model):
     noise: QuantityOut | None = Field(None, description="RMS noise of the current")
     cycle_stability: CycleStabilityOut | None = None
     notes: list[str] = []
+    digitization: dict[str, Any] | None = Field(
+        None,
+        description="for curves read from a plot image: calibration residuals, OCR confidence, coverage, "
+        "per-axis pixel size in data units and the per-point uncertainty propagated into every number",
+    )
 
 
 class DetectionLimitOut(_Model):
@@ -338,14 +354,29 @@ def _cycle_stability_out(series: SeriesAnalysis | None, scale: float, unit: str)
     )
 
 
+def _with_digitization(peak: PeakOut, digit: dict[str, Any] | None, scale: float) -> PeakOut:
+    """Add the digitizer's per-point uncertainty (one sigma, in quadrature) to a peak's numbers."""
+    if not digit:
+        return peak
+    s_e = digit.get("potential_sigma_V") or 0.0
+    s_i = (digit.get("current_sigma_A") or 0.0) * scale
+
+    def widen(q: QuantityOut, extra: float) -> QuantityOut:
+        base = q.uncertainty if q.uncertainty is not None else 0.0
+        return q.model_copy(update={"uncertainty": math.hypot(base, extra)})
+
+    return peak.model_copy(update={"potential": widen(peak.potential, s_e), "current": widen(peak.current, s_i)})
+
+
 def curve_out(curve: CurveAnalysis) -> CurveOut:
     v = curve.voltammogram
     scale, unit = _current_scale(curve)
+    digit = v.metadata.get("digitization")
     return CurveOut(
         source=v.source,
         technique=v.technique.value,
         scan_rate=None if v.scan_rate is None else _q(v.scan_rate, "V/s"),
-        peaks=[peak_out(p, scale, unit) for p in curve.peaks],
+        peaks=[_with_digitization(peak_out(p, scale, unit), digit, scale) for p in curve.peaks],
         couples=[couple_out(c) for c in curve.couples],
         anomalies=[anomaly_out(a) for a in curve.anomalies],
         n_points=v.n_points,
@@ -355,6 +386,7 @@ def curve_out(curve: CurveAnalysis) -> CurveOut:
         noise=quantity_out(curve.noise, scale=scale, unit=unit),
         cycle_stability=_cycle_stability_out(curve.cycle_stability, scale, unit),
         notes=list(curve.notes),
+        digitization=_clean_json(dict(digit)) if digit else None,
     )
 
 

@@ -32,7 +32,7 @@ from .semiintegral import semi_derivative, semi_integral
 
 __all__ = ["CoupleKinetics", "couple_kinetics", "own_semi_integral"]
 
-ML_FACTORS = np.linspace(1.0, 1.4, 21)  # M_lim over the plateau reached by the end of the forward wave
+ML_FACTORS = np.linspace(1.0, 1.4, 9)  # M_lim over the plateau reached by the end of the forward wave
 MU_RANGE = (0.05, 0.95)
 
 
@@ -46,6 +46,8 @@ class CoupleKinetics:
     n: float  # apparent n from the Nernstian slope at μ = ½
     rms_V: float  # residual of the fit
     points: int
+    free_ru_ohm: float = math.nan  # Ru and b before negative values were refused
+    free_kinetic_V: float = math.nan
 
 
 def own_semi_integral(m: np.ndarray, windows: list[tuple[int, int]]) -> np.ndarray:
@@ -90,6 +92,7 @@ def couple_kinetics(
     sign = math.copysign(1.0, plateau)
     rows = np.concatenate([np.arange(a, b) for a, b in windows])
     best = _fit(e, m_own, i_own, total, rows, plateau, sign, (True, True), min_points)
+    free = (math.nan, math.nan) if best is None else (float(best[1][4]), float(best[1][5]))
     if best is not None and (best[1][4] < 0 or best[1][5] < 0):
         # a negative resistance or an anti-kinetic term is unphysical: fit without it
         keep = (best[1][4] >= 0, best[1][5] >= 0)
@@ -110,30 +113,48 @@ def couple_kinetics(
         n=n,
         rms_V=math.sqrt(rss / count),
         points=count,
+        free_ru_ohm=free[0],
+        free_kinetic_V=free[1],
     )
 
 
 def _fit(e, m_own, i_own, total, rows, plateau, sign, use: tuple[bool, bool], min_points):
-    """(rss, coefficients [E½-polynomial ×4, Ru, b], points) at the best M_lim; terms switched off
-    by ``use`` (resistance, kinetics) are held at zero."""
+    """(rss, coefficients [E½-polynomial ×4, Ru, b], points) at the best M_lim (a coarse grid,
+    then a finer one around its best); terms switched off by ``use`` (resistance, kinetics) are
+    held at zero."""
     best = None
-    for factor in ML_FACTORS:
-        ml = factor * plateau
-        mu = m_own[rows] / ml
-        keep = (mu > MU_RANGE[0]) & (mu < MU_RANGE[1])
-        if keep.sum() < min_points:
-            continue
-        r, mk = rows[keep], mu[keep]
-        logit = sign * np.log(mk / (1.0 - mk))
-        xk = i_own[r] / (abs(ml) * np.sqrt(mk * (1.0 - mk)))
-        cols = [np.ones(r.size), logit, logit**2, logit**3, total[r], xk]
-        on = [True, True, True, True, *use]
-        design = np.column_stack([c for c, u in zip(cols, on, strict=True) if u])
-        sol, *_ = np.linalg.lstsq(design, e[r], rcond=None)
-        res = e[r] - design @ sol
-        rss = float(res @ res)
-        if best is None or rss < best[0]:
-            coef = np.zeros(6)
-            coef[np.flatnonzero(on)] = sol
-            best = (rss, coef, r.size)
-    return best
+    step = float(ML_FACTORS[1] - ML_FACTORS[0])
+    for grid in (ML_FACTORS, None):
+        if grid is None:
+            if best is None:
+                return None
+            grid = best[3] + step * np.array([-0.5, -0.25, 0.25, 0.5])
+        for factor in grid:
+            got = _fit_at(e, m_own, i_own, total, rows, factor * plateau, sign, use, min_points)
+            if got is not None and (best is None or got[0] < best[0]):
+                best = (*got, float(factor))
+    return None if best is None else best[:3]
+
+
+def _fit_at(e, m_own, i_own, total, rows, ml, sign, use, min_points):
+    mu = m_own[rows] / ml
+    keep = (mu > MU_RANGE[0]) & (mu < MU_RANGE[1])
+    if keep.sum() < min_points:
+        return None
+    r, mk = rows[keep], mu[keep]
+    logit = sign * np.log(mk / (1.0 - mk))
+    xk = i_own[r] / (abs(ml) * np.sqrt(mk * (1.0 - mk)))
+    on = [True, True, True, True, *use]
+    cols = [np.ones(r.size), logit, logit**2, logit**3, total[r], xk]
+    design = np.vstack([c for c, u in zip(cols, on, strict=True) if u])
+    y = e[r]
+    gram = design @ design.T
+    scale = np.sqrt(np.diag(gram)) + 1e-300
+    try:
+        sol = np.linalg.solve(gram / np.outer(scale, scale), (design @ y) / scale) / scale
+    except np.linalg.LinAlgError:
+        return None
+    res = y - sol @ design
+    coef = np.zeros(6)
+    coef[np.flatnonzero(on)] = sol
+    return float(res @ res), coef, r.size

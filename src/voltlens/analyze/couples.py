@@ -15,7 +15,7 @@ and the Matsuda–Ayabe class from Λ = √π ψ: reversible Λ ≥ 15, irrevers
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -23,6 +23,7 @@ from scipy.interpolate import PchipInterpolator
 
 from ..constants import STANDARD_TEMPERATURE, f_inverse_volts
 from ..errors import ParameterError
+from .convolution import CoupleKinetics
 from .result import FoundCouple, FoundPeak, Quantity, Reversibility
 
 __all__ = [
@@ -53,6 +54,7 @@ NICHOLSON_TABLE: tuple[tuple[float, float], ...] = (
 _X = np.array([x for _, x in NICHOLSON_TABLE])
 _LNPSI = np.log([p for p, _ in NICHOLSON_TABLE])
 _INTERP = PchipInterpolator(_X, _LNPSI)
+KINETIC_FIT_RMS_V = 0.003  # a semi-integral fit worse than this is not trusted
 
 
 # reversible ΔEp against n(Eλ − Ep) (B&F table 6.2.1), mV
@@ -213,10 +215,15 @@ def describe_couple(
     temperature_K: float = STANDARD_TEMPERATURE,
     alpha: float = 0.5,
     switch_distance_V: float | None = None,
+    kinetics: CoupleKinetics | None = None,
+    ir_delta_ep_V: float | None = None,
 ) -> FoundCouple:
     """Diagnostics of one anodic/cathodic pair (peak indices ``ia``, ``ic``).
 
-    ``switch_distance_V``: |Eλ − Ep| of the forward peak, for the switching correction of ψ."""
+    ``switch_distance_V``: |Eλ − Ep| of the forward peak, for the switching correction of ψ.
+    ``kinetics``: the semi-integral analysis of the couple (:mod:`voltlens.analyze.convolution`)
+    and ``ir_delta_ep_V`` the part of ΔEp its apparent Ru explains, Ru·(i_total,a − i_total,c):
+    together they tell a Nernstian couple widened by iR drop from slow electron transfer."""
     tf = temperature_K / STANDARD_TEMPERATURE
     ea, ec = pa.potential, pc.potential
     dep = ea.value - ec.value
@@ -263,9 +270,18 @@ def describe_couple(
         psi_val, status = nicholson_psi(max(x + corr, 0.0), temperature_K=temperature_K, alpha=alpha)
         lam = math.sqrt(math.pi) * psi_val
         limit = 10 ** (-2 * (1 + alpha))
-        if status == "reversible" or lam >= 15:
+        margin = n * min(max(2.0 * sd, 0.002), 0.006)  # ΔEp within its uncertainty of the Nernstian value
+        within, _ = nicholson_psi(max(x + corr - margin, 0.0), temperature_K=temperature_K, alpha=alpha)
+        ir_reason = _iR_explains(kinetics, ir_delta_ep_V, x + corr - n * NERNST_DELTA_EP_V * tf, n)
+        if status == "reversible" or lam >= 15 or math.sqrt(math.pi) * within >= 15:
             cls = "reversible"
-            reasons.append(f"n·ΔEp = {x * 1e3:.0f} mV ≤ 63 mV: Nernstian (Λ ≥ 15)")
+            reasons.append(
+                f"n·ΔEp = {x * 1e3:.0f} mV ≤ 63 mV within its uncertainty: Nernstian (Λ ≥ 15)"
+            )
+        elif ir_reason is not None:
+            cls = "reversible"
+            reasons.append(ir_reason)
+            lam, status = math.inf, "reversible"
         elif lam > limit:
             cls = "quasi-reversible"
             reasons.append(f"n·ΔEp = {x * 1e3:.0f} mV: Nicholson ψ = {psi_val:.3g}, Λ = {lam:.3g}")
@@ -345,6 +361,27 @@ def describe_couple(
     )
 
 
+NERNST_DELTA_EP_V = 0.059  # reversible ΔEp at usual switching potentials (n = 1, 25 °C)
+
+
+def _iR_explains(kinetics: CoupleKinetics | None, ir_delta_ep: float | None, excess: float, n: float):
+    """A reason when iR drop rather than slow kinetics widens ΔEp (None otherwise): the
+    semi-integral analysis fits both sweeps with a Nernstian couple (residual < 3 mV, n near a
+    whole number, Λ ≥ 15)
+    and its apparent Ru accounts for at least half the excess of ΔEp over 59/n mV."""
+    if kinetics is None or ir_delta_ep is None or not np.isfinite(ir_delta_ep):
+        return None
+    integral_n = np.isfinite(kinetics.n) and abs(kinetics.n - max(1, round(kinetics.n))) < 0.25
+    fits = kinetics.rms_V < KINETIC_FIT_RMS_V and integral_n and kinetics.lam >= 15
+    if not fits or kinetics.ru_ohm <= 0 or n * ir_delta_ep < 0.5 * excess:
+        return None
+    return (
+        f"ΔEp widened by iR drop: the semi-integral (convolution) analysis shows Nernstian behaviour on "
+        f"both sweeps with an apparent Ru = {kinetics.ru_ohm:.3g} Ω, which accounts for "
+        f"{ir_delta_ep * 1e3:.0f} mV of ΔEp"
+    )
+
+
 def _finite(x: float) -> float:
     return float(x) if np.isfinite(x) else 0.0
 
@@ -382,15 +419,19 @@ def find_couples(
     alpha: float = 0.5,
     max_separation_V: float = 1.5,
     return_range: dict[int, tuple[float, float]] | None = None,
+    kinetics: Callable[[int, int], tuple[CoupleKinetics | None, float | None]] | None = None,
 ) -> tuple[tuple[FoundPeak, ...], tuple[FoundCouple, ...]]:
     """Couples among ``peaks``; returns the peaks (with ``couple`` set, lone ones classified) and
     the couples.  ``return_range[sweep]`` is the potential range covered by the sweep
-    after the one holding a peak, used to tell a missing return peak from a missing return sweep."""
+    after the one holding a peak, used to tell a missing return peak from a missing return sweep.
+    ``kinetics(ia, ic)`` gives the semi-integral analysis of a pair and the ΔEp its iR drop
+    explains (see :func:`describe_couple`)."""
     pairs = pair_peaks(peaks, max_separation_V=max_separation_V)
     couples = []
     new = list(peaks)
     for k, (ia, ic) in enumerate(pairs):
         fwd = peaks[min(ia, ic, key=lambda i: peaks[i].index)]
+        kin, ir_dep = kinetics(ia, ic) if kinetics is not None else (None, None)
         dist = None
         if return_range is not None and fwd.segment in return_range:
             lo_e, hi_e = return_range[fwd.segment]
@@ -407,6 +448,8 @@ def find_couples(
                 temperature_K=temperature_K,
                 alpha=alpha,
                 switch_distance_V=dist,
+                kinetics=kin,
+                ir_delta_ep_V=ir_dep,
             )
         )
         new[ia] = replace(new[ia], couple=k, reversibility=couples[-1].reversibility)

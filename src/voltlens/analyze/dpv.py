@@ -84,39 +84,88 @@ def dpv_n_from_fwhm(fwhm_V: float, amplitude_V: float, temperature_K: float = ST
     return float(brentq(g, lo, hi, xtol=1e-6))
 
 
+P = 4  # parameters per peak: centre, height, apparent n left and right of the maximum
+
+
+def dpv_shape_split(
+    e: np.ndarray, e_max: float, height: float, n_left: float, n_right: float, amplitude_V: float, f: float
+) -> np.ndarray:
+    """The Parry–Osteryoung shape with its own apparent n on each side of the maximum: smooth
+    (value and slope match at the top) and able to follow the broader, skewed peak of a slow couple."""
+    e = np.asarray(e, dtype=float)
+    left = e < e_max
+    out = np.empty(e.size)
+    out[left] = dpv_shape(e[left], e_max, height, n_left, amplitude_V, f)
+    out[~left] = dpv_shape(e[~left], e_max, height, n_right, amplitude_V, f)
+    return out
+
+
+def dpv_fwhm_split(n_left: float, n_right: float, amplitude_V: float, f: float) -> float:
+    """Full width at half height of :func:`dpv_shape_split` (V)."""
+    t = STANDARD_TEMPERATURE * f_inverse_volts() / f
+    return 0.5 * (dpv_fwhm(n_left, amplitude_V, t) + dpv_fwhm(n_right, amplitude_V, t))
+
+
 @dataclass(frozen=True, slots=True)
 class _Fit:
     centers: np.ndarray
     heights: np.ndarray
-    ns: np.ndarray
+    n_left: np.ndarray
+    n_right: np.ndarray
     lin: np.ndarray  # baseline correction c0 + c1·(E − Ē)
     cov: np.ndarray | None
     rss: float
 
+    @property
+    def ns(self) -> np.ndarray:
+        """The apparent n of the symmetric peak of the same width."""
+        return 2.0 / (1.0 / self.n_left + 1.0 / self.n_right)
+
+    def subset(self, keep: list[int]) -> _Fit:
+        k = self.centers.size
+        cov = None
+        if self.cov is not None:
+            idx = [P * i + j for i in keep for j in range(P)] + [P * k, P * k + 1]
+            cov = self.cov[np.ix_(idx, idx)]
+        return _Fit(
+            self.centers[keep],
+            self.heights[keep],
+            self.n_left[keep],
+            self.n_right[keep],
+            self.lin,
+            cov,
+            self.rss,
+        )
+
+    def params(self) -> np.ndarray:
+        return np.r_[
+            np.column_stack([self.centers, self.heights, self.n_left, self.n_right]).ravel(), self.lin
+        ]
+
 
 def _model(params: np.ndarray, e: np.ndarray, emid: float, k: int, amp: float, f: float) -> np.ndarray:
-    out = params[3 * k] + params[3 * k + 1] * (e - emid)
+    out = params[P * k] + params[P * k + 1] * (e - emid)
     for i in range(k):
-        c, h, n = params[3 * i : 3 * i + 3]
-        out = out + dpv_shape(e, c, h, n, amp, f)
+        c, h, nl, nr = params[P * i : P * i + P]
+        out = out + dpv_shape_split(e, c, h, nl, nr, amp, f)
     return out
 
 
-def _fit(e, r, centers, heights, ns, amp, f, noise, n_bounds):
+def _fit(e, r, centers, heights, n_left, n_right, amp, f, noise, n_bounds):
     k = len(centers)
     emid = float(np.mean(e))
     p0, lo, hi = [], [], []
     span = float(np.ptp(e))
-    for c, h, n in zip(centers, heights, ns, strict=True):
-        p0 += [c, max(h, noise), float(np.clip(n, *n_bounds))]
-        lo += [c - 0.06, 0.0, n_bounds[0]]
-        hi += [c + 0.06, max(10 * abs(h), 10 * noise) + 1e-30, n_bounds[1]]
+    for c, h, nl, nr in zip(centers, heights, n_left, n_right, strict=True):
+        p0 += [c, max(h, noise), float(np.clip(nl, *n_bounds)), float(np.clip(nr, *n_bounds))]
+        lo += [c - 0.06, 0.0, n_bounds[0], n_bounds[0]]
+        hi += [c + 0.06, max(10 * abs(h), 10 * noise) + 1e-30, n_bounds[1], n_bounds[1]]
     scale_i = max(float(np.max(np.abs(r))), noise, 1e-30)
     p0 += [0.0, 0.0]
     lo += [-np.inf, -np.inf]
     hi += [np.inf, np.inf]
     p0 = np.clip(np.array(p0), np.array(lo) + 1e-15, np.array(hi) - 1e-15)
-    x_scale = np.array(([0.01, scale_i, 0.3] * k) + [scale_i, scale_i / max(span, 1e-3)])
+    x_scale = np.array(([0.01, scale_i, 0.3, 0.3] * k) + [scale_i, scale_i / max(span, 1e-3)])
 
     def resid(p):
         return _model(p, e, emid, k, amp, f) - r
@@ -130,7 +179,7 @@ def _fit(e, r, centers, heights, ns, amp, f, noise, n_bounds):
     except np.linalg.LinAlgError:
         cov = None
     p = sol.x
-    return _Fit(p[0 : 3 * k : 3], p[1 : 3 * k : 3], p[2 : 3 * k : 3], p[3 * k :], cov, rss)
+    return _Fit(p[0 : P * k : P], p[1 : P * k : P], p[2 : P * k : P], p[3 : P * k : P], p[P * k :], cov, rss)
 
 
 def _candidates(e, r, noise, step, min_snr):
@@ -195,20 +244,13 @@ def find_pulse_peaks(
             int(i)
             for i in range(fit.centers.size)
             if fit.heights[i] >= max(0.02 * big, min_snr * noise)
-            and e.min() + 0.6 * dpv_fwhm(fit.ns[i], amp, temperature_K)
+            and e.min() + 0.6 * dpv_fwhm_split(fit.n_left[i], fit.n_right[i], amp, f)
             <= fit.centers[i]
-            <= e.max() - 0.6 * dpv_fwhm(fit.ns[i], amp, temperature_K)
+            <= e.max() - 0.6 * dpv_fwhm_split(fit.n_left[i], fit.n_right[i], amp, f)
         ]
         if not keep:
             continue
-        fit = _Fit(
-            fit.centers[keep],
-            fit.heights[keep],
-            fit.ns[keep],
-            fit.lin,
-            None if fit.cov is None else _sub_cov(fit.cov, keep, fit.centers.size),
-            fit.rss,
-        )
+        fit = fit.subset(keep)
         # alternative baseline: quadratic through the ends (peak-free regions) for the spread
         alt = _alternative_heights(e, raw, fit, amp, f, noise)
         for i in np.argsort(fit.centers):
@@ -218,97 +260,109 @@ def find_pulse_peaks(
     return out
 
 
+def _merge_close(fit: _Fit, amp: float, f: float) -> np.ndarray:
+    """Components that converged onto one another (closer than half a width): keep the taller."""
+    keep = np.ones(fit.centers.size, dtype=bool)
+    order = np.argsort(fit.centers)
+    for i0, i1 in itertools.pairwise(order):
+        width = 0.5 * min(
+            dpv_fwhm_split(fit.n_left[i0], fit.n_right[i0], amp, f),
+            dpv_fwhm_split(fit.n_left[i1], fit.n_right[i1], amp, f),
+        )
+        if abs(fit.centers[i1] - fit.centers[i0]) < max(0.012, width):
+            keep[i0 if fit.heights[i0] < fit.heights[i1] else i1] = False
+    return keep
+
+
+def _bic(fit: _Fit, m: int) -> float:
+    return m * math.log(max(fit.rss, 1e-300) / m) + P * fit.centers.size * math.log(m)
+
+
 def _fit_select(e, r_raw, cands, r_s, amp, f, noise, step, min_snr, max_peaks):
+    """Least-squares peaks from the candidates; components that merge or lose significance are
+    dropped, and one more is added where the residual still holds a significant bump that a
+    separate peak explains far better (BIC) — a peak's own skew never calls for a second one."""
     n_bounds = (0.3, 4.0)
-    centers = [float(e[c]) for c in cands]
-    heights = [float(r_s[c]) for c in cands]
-    ns = [1.0] * len(cands)
-    # initial n from the apparent width of the first candidate's neighbourhood
-    fit = _fit(e, r_raw, centers, heights, ns, amp, f, noise, n_bounds)
+    ones = [1.0] * len(cands)
+    fit = _fit(
+        e,
+        r_raw,
+        [float(e[c]) for c in cands],
+        [float(r_s[c]) for c in cands],
+        ones,
+        ones,
+        amp,
+        f,
+        noise,
+        n_bounds,
+    )
     for _ in range(3):
-        keep = fit.heights >= min_snr * noise
-        # merge components that converged onto each other
-        order = np.argsort(fit.centers)
-        for i0, i1 in itertools.pairwise(order):
-            width = (
-                0.5
-                * min(dpv_fwhm(fit.ns[i0], amp), dpv_fwhm(fit.ns[i1], amp))
-                * 96485.33212
-                / (8.314462618 * 298.15)
-                / f
-            )
-            if abs(fit.centers[i1] - fit.centers[i0]) < max(0.012, width):
-                keep[i0 if fit.heights[i0] < fit.heights[i1] else i1] = False
-        changed = not keep.all()
+        keep = (fit.heights >= min_snr * noise) & _merge_close(fit, amp, f)
         if not keep.any():
             return None
-        resid = r_raw - _model(
-            np.r_[np.column_stack([fit.centers, fit.heights, fit.ns]).ravel(), fit.lin],
-            e,
-            float(np.mean(e)),
-            fit.centers.size,
-            amp,
-            f,
-        )
-        added = False
-        if fit.centers.size < max_peaks:
-            w = int(0.02 / step) // 2 * 2 + 1
-            sm = savgol_filter(resid, w, 2) if w >= 5 and resid.size > w else resid
-            jm = int(np.argmax(sm))
-            chi = fit.rss / (noise**2 * max(e.size, 1))
-            far = all(
-                abs(e[jm] - c) > 0.5 * dpv_fwhm(nn, amp) for c, nn in zip(fit.centers, fit.ns, strict=True)
-            )
-            if far and sm[jm] > max(min_snr, 4.0) * noise / math.sqrt(max(w, 1)) * 2 and chi > 1.5:
-                trial = _fit(
-                    e,
-                    r_raw,
-                    [*fit.centers[keep], float(e[jm])],
-                    [*fit.heights[keep], float(sm[jm])],
-                    [*fit.ns[keep], 1.0],
-                    amp,
-                    f,
-                    noise,
-                    n_bounds,
-                )
-                bic_old = e.size * math.log(max(fit.rss, 1e-300) / e.size) + 3 * fit.centers.size * math.log(
-                    e.size
-                )
-                bic_new = e.size * math.log(
-                    max(trial.rss, 1e-300) / e.size
-                ) + 3 * trial.centers.size * math.log(e.size)
-                if bic_new < bic_old - 10 and np.all(trial.heights >= min_snr * noise):
-                    fit = trial
-                    added = True
-        if added:
-            continue
-        if changed:
+        if not keep.all():
+            sub = fit.subset(list(np.flatnonzero(keep)))
             fit = _fit(
                 e,
                 r_raw,
-                list(fit.centers[keep]),
-                list(fit.heights[keep]),
-                list(fit.ns[keep]),
+                list(sub.centers),
+                list(sub.heights),
+                list(sub.n_left),
+                list(sub.n_right),
                 amp,
                 f,
                 noise,
                 n_bounds,
             )
             continue
-        break
+        trial = _with_one_more(e, r_raw, fit, amp, f, noise, step, min_snr, max_peaks, n_bounds)
+        if trial is None:
+            break
+        fit = trial
     return fit
 
 
-def _sub_cov(cov: np.ndarray, keep: list[int], k: int) -> np.ndarray:
-    idx = [3 * i + j for i in keep for j in range(3)] + [3 * k, 3 * k + 1]
-    return cov[np.ix_(idx, idx)]
+def _with_one_more(e, r_raw, fit, amp, f, noise, step, min_snr, max_peaks, n_bounds):
+    """The fit with one more peak at the largest residual bump, when it is far from the others,
+    significant, and lowers the BIC clearly; None otherwise."""
+    if fit.centers.size >= max_peaks:
+        return None
+    resid = r_raw - _model(fit.params(), e, float(np.mean(e)), fit.centers.size, amp, f)
+    w = int(0.02 / step) // 2 * 2 + 1
+    sm = savgol_filter(resid, w, 2) if w >= 5 and resid.size > w else resid
+    jm = int(np.argmax(sm))
+    chi = fit.rss / (noise**2 * max(e.size, 1))
+    far = all(
+        abs(e[jm] - c) > 0.75 * dpv_fwhm_split(nl, nr, amp, f)
+        for c, nl, nr in zip(fit.centers, fit.n_left, fit.n_right, strict=True)
+    )
+    if not (far and sm[jm] > max(min_snr, 4.0) * noise / math.sqrt(max(w, 1)) * 2 and chi > 1.5):
+        return None
+    trial = _fit(
+        e,
+        r_raw,
+        [*fit.centers, float(e[jm])],
+        [*fit.heights, float(sm[jm])],
+        [*fit.n_left, 1.0],
+        [*fit.n_right, 1.0],
+        amp,
+        f,
+        noise,
+        n_bounds,
+    )
+    if _bic(trial, e.size) < _bic(fit, e.size) - 10 and np.all(trial.heights >= min_snr * noise):
+        return trial
+    return None
 
 
 def _alternative_heights(e, raw, fit, amp, f, noise):
     """Heights with a quadratic baseline fitted jointly instead of the ALS one."""
     emid = float(np.mean(e))
     k = fit.centers.size
-    shapes = [dpv_shape(e, c, 1.0, n, amp, f) for c, n in zip(fit.centers, fit.ns, strict=True)]
+    shapes = [
+        dpv_shape_split(e, c, 1.0, nl, nr, amp, f)
+        for c, nl, nr in zip(fit.centers, fit.n_left, fit.n_right, strict=True)
+    ]
     x = e - emid
     vand = np.column_stack([*shapes, np.ones_like(e), x, x**2])
     coef, *_ = np.linalg.lstsq(vand, raw, rcond=None)
@@ -319,9 +373,11 @@ def _peak(prep, j, s, a, e, fit, i, base, alt, amp, f, noise, unit, min_snr, tem
     c, h, n = float(fit.centers[i]), float(fit.heights[i]), float(fit.ns[i])
     sig_c = sig_h = sig_n = math.nan
     if fit.cov is not None:
-        sig_c = float(math.sqrt(max(fit.cov[3 * i, 3 * i], 0.0)))
-        sig_h = float(math.sqrt(max(fit.cov[3 * i + 1, 3 * i + 1], 0.0)))
-        sig_n = float(math.sqrt(max(fit.cov[3 * i + 2, 3 * i + 2], 0.0)))
+        sig_c = float(math.sqrt(max(fit.cov[P * i, P * i], 0.0)))
+        sig_h = float(math.sqrt(max(fit.cov[P * i + 1, P * i + 1], 0.0)))
+        sig_n = 0.5 * float(
+            math.sqrt(max(fit.cov[P * i + 2, P * i + 2] + fit.cov[P * i + 3, P * i + 3], 0.0))
+        )
     step = prep.step_V
     sig_c = math.hypot(sig_c if np.isfinite(sig_c) else step / math.sqrt(12), 0.1 * step)
     spread = abs(float(alt[i]) - h)
@@ -330,8 +386,8 @@ def _peak(prep, j, s, a, e, fit, i, base, alt, amp, f, noise, unit, min_snr, tem
     emid = float(np.mean(e))
     lin = fit.lin[0] + fit.lin[1] * (c - emid)
     baseline_at = s * (float(base[idx_local]) + lin)
-    fwhm = dpv_fwhm(n, amp, temperature_K)
-    n_app = n
+    fwhm = dpv_fwhm_split(fit.n_left[i], fit.n_right[i], amp, f)
+    n_app = dpv_n_from_fwhm(fwhm, amp, temperature_K)
     snr = h / noise
     p_snr = snr**2 / (snr**2 + (2 * min_snr) ** 2)
     rel = sig_h_tot / h if h > 0 else 1.0

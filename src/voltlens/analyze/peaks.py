@@ -25,12 +25,12 @@ tail, so it is taken out of the history before later baselines are continued.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy.signal import find_peaks, savgol_coeffs, savgol_filter
 
-from .background import Region, fit_background
+from .background import Region, curve_basis, fit_background
 from .preprocess import Preprocessed
 from .result import FoundPeak, Quantity
 from .semiintegral import frozen_continuation, semi_derivative, semi_weights
@@ -320,6 +320,7 @@ class _Ctx:
     window2: int
     cycle: np.ndarray
     prep: Preprocessed
+    light: bool = False  # an intermediate pass: peaks located only, not fitted or integrated
 
 
 @dataclass(slots=True)
@@ -420,10 +421,13 @@ def fit_sweeps(
 ) -> SweepFit:
     """Peaks and background of a CV/LSV together (see :func:`find_sweep_peaks`)."""
     ctx = _context(prep, time, scan_rate, min_snr, min_half_width_V, rel_prominence, unit)
+    light = replace(ctx, light=True)
     nf = _initial_background(ctx)
     charging = np.zeros_like(nf)
-    state = _analyse(ctx, nf, None, 0.0)
+    state = _analyse(light, nf, None, 0.0)
     rc = _rc_mask(ctx)
+    basis = curve_basis(ctx.e, prep.sweeps)
+    bg_rms = 0.0
     for _ in range(PASSES):
         bg = fit_background(
             ctx.raw - state.surface,
@@ -433,14 +437,16 @@ def fit_sweeps(
             noise=max(ctx.noise, ctx.noise_s),
             scale=state.scale,
             exclude=rc,
+            basis=basis,
         )
         if bg is None:
             break
-        nf, charging = bg.values, bg.part("charging")
+        nf, charging, bg_rms = bg.values, bg.part("charging"), bg.uncertainty
         before = state.active
-        state = _analyse(ctx, nf, state.active, bg.rms)
+        state = _analyse(light, nf, state.active, bg_rms)
         if np.array_equal(before, state.active):
             break
+    state = _analyse(ctx, nf, state.active, bg_rms)
     return SweepFit(state.peaks, state.details, nf, charging, ctx.y - nf)
 
 
@@ -497,17 +503,28 @@ def _regions(ctx: _Ctx, active: np.ndarray, peaks: list[FoundPeak]) -> list[Regi
         idle[a : a + (int(on[0]) if on.size else b - a)] = False
     edges = np.flatnonzero(np.diff(np.r_[0, idle.astype(np.int8), 0]))
     seg = ctx.prep.sweeps.segment
+    # the start may look active while the first points settle: the first stretch of the first sweep
+    # before its first peak is still the foot, where no faradaic current flows
+    first_peak = min((p.index for p in peaks if p.segment == seg[0]), default=idle.size)
     out = []
     for a, b in zip(edges[::2], edges[1::2], strict=True):
         a, b = int(a), int(b)
-        efold = None
-        if b < idle.size and active[b] and seg[b] == seg[b - 1]:
-            # the foot of the wave that follows leaks into the region's end
-            nxt = [p for p in peaks if p.index >= b and p.segment == seg[b]]
-            hw = nxt[0].half_peak_width.value if nxt and nxt[0].half_peak_width is not None else 0.06
-            efold = float(np.clip(hw / 2.0, 0.012, 0.06))
-        out.append(Region(a, b, None if a == 0 else a - 1, efold))
+        if not out and 0 < a < first_peak and seg[a] == seg[0]:
+            out.append(Region(a, b, None, _foot_efold(ctx, active, peaks, b)))
+            continue
+        out.append(Region(a, b, None if a == 0 else a - 1, _foot_efold(ctx, active, peaks, b)))
     return out
+
+
+def _foot_efold(ctx: _Ctx, active: np.ndarray, peaks: list[FoundPeak], b: int) -> float | None:
+    """E-fold (V) of the foot of the wave that starts right after index b on the same sweep
+    (half its |Ep − Ep/2|: RT/nF for a Nernstian wave, RT/αnF for a slow one); None if none."""
+    seg = ctx.prep.sweeps.segment
+    if b >= active.size or not active[b] or seg[b] != seg[b - 1]:
+        return None
+    nxt = [p for p in peaks if p.index >= b and p.segment == seg[b]]
+    hw = nxt[0].half_peak_width.value if nxt and nxt[0].half_peak_width is not None else 0.06
+    return float(np.clip(hw / 2.0, 0.012, 0.06))
 
 
 def _analyse(ctx: _Ctx, nf: np.ndarray, prev_active: np.ndarray | None, bg_rms: float) -> _State:
@@ -563,7 +580,7 @@ def _continuation_scale(
 def _smoothed_sd(ctx: _Ctx, c: np.ndarray) -> np.ndarray:
     sd = semi_derivative(c)
     if ctx.window2 >= 5 and sd.size > ctx.window2:
-        sd = savgol_filter(sd, ctx.window2, 2, mode="interp")
+        sd = savgol_filter(sd, ctx.window2, 2, mode="nearest")
     return sd
 
 
@@ -732,7 +749,7 @@ def _measure(ctx, j, s, a, b, lo, p, c, cr, base, sweep_base, f_s, thr, bg_rms):
     hf = _half_fall(c, p, m)
     fwhm = abs(_interp_e(e, hf) - ep_half) if hf is not None else None
     half_pts = max(2, round(0.35 * hw / ctx.step))
-    fit = _apex_fit(e, cr, p, lo, m, half_pts, ctx.noise)
+    fit = None if ctx.light else _apex_fit(e, cr, p, lo, m, half_pts, ctx.noise)
     if fit is None:
         ep, ip, sig_e, sig_ip = float(e[p]), ip_s, ctx.step / math.sqrt(12.0), ctx.noise_s
     else:
@@ -746,7 +763,7 @@ def _measure(ctx, j, s, a, b, lo, p, c, cr, base, sweep_base, f_s, thr, bg_rms):
     reach = round(4.0 * hw / ctx.step) + pad
     start, stop = _wave_span(c, p, max(lo, p - reach), min(hi, p + reach), level, pad)
     charge = None
-    if ctx.dt is not None:
+    if ctx.dt is not None and not ctx.light:
         pos = np.clip(c[start:stop], 0.0, None)
         charge = float(np.sum(0.5 * (pos[1:] + pos[:-1]) * ctx.dt[a + start + 1 : a + stop]))
     sig_h = math.hypot(sig_ip, bg_rms)

@@ -15,6 +15,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from ..errors import DataError, ParameterError, VoltlensError
 from ..model import Voltammogram
 from .result import Analysis
@@ -23,6 +25,7 @@ __all__ = [
     "CM2",
     "AnalysisOptions",
     "as_voltammograms",
+    "digitization_block",
     "find_digitizer",
     "run_analysis",
     "skipped_measurements",
@@ -133,9 +136,50 @@ def find_digitizer() -> Callable[..., Any] | None:
     return None
 
 
+def digitization_block(figure: Any, index: int) -> dict[str, Any]:
+    """The ``digitization`` block of the contract for curve ``index`` of a digitized figure:
+    calibration residuals, OCR confidence, coverage, per-axis pixel size in data units, and the
+    one-sigma per-point uncertainty (median over the curve) that analysed numbers inherit."""
+    rep = figure.digitization
+    unc = figure.uncertainty[index] if index < len(figure.uncertainty) else None
+
+    def axis(a: Any) -> dict[str, Any]:
+        return {
+            "unit": a.unit,
+            "multiplier": a.multiplier,
+            "inverted": a.inverted,
+            "residual_rms": a.residual_rms,
+            "residual_percent_of_range": a.residual_pct,
+            "pixel_size": a.pixel_size,
+            "labels_used": a.n_used,
+            "ocr_confidence": a.ocr_confidence,
+            "title": a.title,
+        }
+
+    return {
+        "x_axis": axis(rep.x_axis),
+        "y_axis": axis(rep.y_axis),
+        "ocr_confidence": rep.ocr_confidence,
+        "coverage": rep.coverage[index] if index < len(rep.coverage) else None,
+        "legend": figure.legend_labels[index] if index < len(figure.legend_labels) else None,
+        "conventions": dict(rep.conventions),
+        "current_unit_read": rep.current_unit_read,
+        "warnings": list(rep.warnings),
+        "confidence": rep.confidence,
+        "potential_sigma_V": None if unc is None else float(np.median(unc.potential_V)),
+        "current_sigma_A": None if unc is None else float(np.median(unc.current_A)),
+    }
+
+
 def as_voltammograms(result: Any, source: str) -> list[Voltammogram]:
-    """The voltammograms in what the digitizer returned: one record, a list of them, or a result
-    object with ``voltammogram``/``voltammograms``."""
+    """The voltammograms in what the digitizer returned: one record, a list of them, or a
+    :class:`~voltlens.digitize.DigitizedFigure` (each curve then carries its ``digitization``
+    block in ``metadata``)."""
+    if hasattr(result, "digitization") and hasattr(result, "curves"):
+        return [
+            v.replace(metadata={**v.metadata, "digitization": digitization_block(result, k)})
+            for k, v in enumerate(result.curves)
+        ]
     if isinstance(result, Voltammogram):
         return [result]
     for name in ("voltammograms", "voltammogram", "curves"):

@@ -62,9 +62,10 @@ def is_image(path: Path) -> bool:
     return head.startswith(IMAGE_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
 
 
-def _read_image(path: Path) -> list[Voltammogram]:
-    """Digitise a plot image when the digitizer is installed, else one clear line naming the file."""
-    from ..analyze.pipeline import as_voltammograms, find_digitizer
+def _digitize(path: Path):
+    """The digitized figure of a plot image, or one clear line naming the file when the digitizer
+    (the ``image`` extra) is not installed."""
+    from ..analyze.pipeline import find_digitizer
 
     reader = find_digitizer()
     if reader is None:
@@ -72,13 +73,18 @@ def _read_image(path: Path) -> list[Voltammogram]:
             str(path),
             "is an image; reading plots needs the digitizer (pip install 'voltlens[image]')",
         )
-    return as_voltammograms(reader(path), str(path))
+    return reader(path)
 
 
-def read_inputs(paths: list[Path]) -> tuple[list[Voltammogram], list[tuple[str, str]]]:
-    """Every voltammogram in ``paths``, and (file, reason) for each file or measurement skipped."""
+def read_inputs(
+    paths: list[Path], *, figures: dict[Path, object] | None = None
+) -> tuple[list[Voltammogram], list[tuple[str, str]]]:
+    """Every voltammogram in ``paths``, and (file, reason) for each file or measurement skipped.
+
+    Plot images are digitized; their figures are stored in ``figures`` (path → figure) when given.
+    """
     from .. import io
-    from ..analyze.pipeline import skipped_measurements
+    from ..analyze.pipeline import as_voltammograms, skipped_measurements
 
     curves: list[Voltammogram] = []
     skipped: list[tuple[str, str]] = []
@@ -90,7 +96,10 @@ def read_inputs(paths: list[Path]) -> tuple[list[Voltammogram], list[tuple[str, 
             raise DataError(name, "is a directory, not a data file")
         try:
             if is_image(path):
-                found = _read_image(path)
+                figure = _digitize(path)
+                found = as_voltammograms(figure, name)
+                if figures is not None:
+                    figures[path] = figure
             else:
                 found = io.read(path)
         except UnsupportedMeasurementError as exc:
@@ -157,11 +166,15 @@ def analyze_command(
     )
     if plot is not None and plot.suffix.lower() not in PLOT_FORMATS:
         raise ParameterError("--plot", str(plot), f"a file name ending in {', '.join(PLOT_FORMATS)}")
-    curves, skipped = read_inputs(files)
+    figures: dict[Path, object] = {}
+    curves, skipped = read_inputs(files, figures=figures)
     result = run_analysis(curves, options, skipped=skipped)
 
     if plot is not None:
-        write_plot(result, plot)
+        if len(figures) == 1 and len(files) == 1:
+            write_overlay(result, *next(iter(figures.items())), plot)
+        else:
+            write_plot(result, plot)
     if json_output:
         sys.stdout.write(to_json(result) + "\n")
         return
@@ -310,13 +323,32 @@ def write_plot(result, path: Path) -> None:
         ax.legend(fontsize=7, loc="best")
     fig.tight_layout()
     fmt = PLOT_FORMATS[path.suffix.lower()]
+    _atomic_save(path, lambda handle: fig.savefig(handle, format=fmt))
+
+
+def write_overlay(result, image_path: Path, figure, path: Path) -> None:
+    """The recovered curves and the analysed peaks drawn over the original image, written atomically."""
+    from PIL import Image
+
+    from ..digitize import load_image, overlay
+
+    image = load_image(image_path, source=str(image_path))
+    peaks = [(p.potential.value, p.baseline_at_peak + p.height.value) for c in result.curves for p in c.peaks]
+    drawn = Image.fromarray(overlay(image, figure, peaks=peaks))
+    fmt = PLOT_FORMATS[path.suffix.lower()]
+    if fmt != "png":
+        raise ParameterError("--plot", str(path), "a .png file for an image overlay")
+    _atomic_save(path, lambda handle: drawn.save(handle, format="PNG"))
+
+
+def _atomic_save(path: Path, save) -> None:
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         raise DataError(str(path), "the directory for the plot does not exist", field="--plot")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=directory)
     try:
         with os.fdopen(fd, "wb") as handle:
-            fig.savefig(handle, format=fmt)
+            save(handle)
         os.replace(tmp, path)
     except BaseException as exc:
         if os.path.exists(tmp):

@@ -174,6 +174,8 @@ def find_series(
     sizes = np.array([c.sum() for c in cores])
     keep = [k for k in range(len(centres)) if sizes[k] >= min_pixels]
     keep = [k for k in keep if not _is_blend(k, keep, cl, cores, sizes)]
+    bg_lab = _lab(np.median(background.reshape(-1, 3)[:: max(1, background.size // 30000)], axis=0, keepdims=True).astype(np.uint8))[0]
+    keep = [k for k in keep if not _is_bg_blend(k, keep, cl, cores, sizes, bg_lab)]
     keep = [k for k in keep if _wide_enough(cores[k])]
     if not keep:
         return []
@@ -269,6 +271,26 @@ def _is_blend(k: int, keep: list[int], cl: np.ndarray, cores: list[np.ndarray], 
     return False
 
 
+def _is_bg_blend(
+    k: int, keep: list[int], cl: np.ndarray, cores: list[np.ndarray], sizes: np.ndarray, bg: np.ndarray
+) -> bool:
+    """A paler edge of another stroke: its colour lies between that stroke's and the background's,
+    and its pixels hug that stroke."""
+    import cv2
+
+    for a in keep:
+        if a == k or sizes[a] < 0.5 * sizes[k]:
+            continue
+        ab = bg - cl[a]
+        t = float(np.dot(cl[k] - cl[a], ab) / max(np.dot(ab, ab), 1e-9))
+        if not 0.0 < t < 0.9 or np.linalg.norm(cl[a] + t * ab - cl[k]) > 10.0:
+            continue
+        near = cv2.dilate(cores[a].astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+        if (near & cores[k]).sum() >= 0.7 * sizes[k]:
+            return True
+    return False
+
+
 def _wide_enough(core: np.ndarray) -> bool:
     cols = np.flatnonzero(core.any(axis=0))
     rows = np.flatnonzero(core.any(axis=1))
@@ -312,13 +334,15 @@ def _column_runs(mask: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, ...]
     return sx.astype(np.float64), sy.astype(np.float64), (ey - 1).astype(np.float64), yc
 
 
-def _marker_points(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _marker_points(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     import cv2
 
     filled = mask.astype(np.uint8)
     contours, _ = cv2.findContours(filled, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
-    xs, ys = [], []
+    xs, ys, sizes = [], [], []
     for c in contours:
+        x_, y_, w_, h_ = cv2.boundingRect(c)
+        sizes.append(max(w_, h_))
         m = cv2.moments(c)
         if m["m00"] > 0:
             xs.append(m["m10"] / m["m00"])
@@ -326,15 +350,15 @@ def _marker_points(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         else:
             xs.append(float(c[:, 0, 0].mean()))
             ys.append(float(c[:, 0, 1].mean()))
-    return np.array(xs), np.array(ys)
+    return np.array(xs), np.array(ys), float(np.median(sizes)) if sizes else 2.0
 
 
 def trace_series(series: Series, strength: np.ndarray) -> Trace | None:
     """Branch points of one series (box-crop pixel coordinates)."""
     mask = series.mask
     if series.markers:
-        px, py = _marker_points(mask)
-        thick = 1.0
+        px, py, size = _marker_points(mask)
+        thick = max(2.0, size)
         pts_x, pts_y = px, py
         runs_len = np.ones_like(px)
     else:
@@ -361,7 +385,14 @@ def trace_series(series: Series, strength: np.ndarray) -> Trace | None:
     span = max(x_hi - x_lo, 1.0)
     upper, lower, loop = _split_loop(pts_x, pts_y, thick, span, series.markers)
     if loop:
-        branches = (_order_branch(*upper), _order_branch(*lower))
+        ups = sub_branches(*upper, thick, outer_first="top")
+        dns = sub_branches(*lower, thick, outer_first="bottom")
+        n = min(len(ups), len(dns))
+        if len(ups) != len(dns):  # one branch shows the cycles apart, the other not: reuse it
+            n = max(len(ups), len(dns))
+            ups = [ups[min(j, len(ups) - 1)] for j in range(n)]
+            dns = [dns[min(j, len(dns) - 1)] for j in range(n)]
+        branches = tuple(b for j in range(n) for b in (ups[j], dns[j]))
     else:
         branches = (_single_valued(pts_x, pts_y, thick),)
     cols = np.unique(np.round(pts_x))
@@ -371,11 +402,28 @@ def trace_series(series: Series, strength: np.ndarray) -> Trace | None:
     return Trace(branches, loop, thick, min(1.0, coverage), (x_lo, x_hi))
 
 
+def _scatter_is_loop(x: np.ndarray, y: np.ndarray) -> bool:
+    """Markers of a function of x, sorted by x, make a smooth path; those of a loop jump between
+    the branches at almost every step."""
+    if x.size < 8:
+        return False
+    o = np.argsort(x, kind="stable")
+    ys = y[o]
+    dev = np.abs(ys[1:-1] - 0.5 * (ys[:-2] + ys[2:]))
+    return bool(np.median(dev) > 0.06 * max(float(np.ptp(y)), 1.0))
+
+
 def _split_loop(
     x: np.ndarray, y: np.ndarray, thick: float, span: float, markers: bool
 ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray], bool]:
     """Upper and lower branches of a loop, or (…, False) when the series is single-valued."""
-    bw = max(3.0, span / 120.0) if not markers else max(3.0, span / 40.0)
+    if markers:
+        if not _scatter_is_loop(x, y):
+            return (x, y), (x, y), False
+        dx = np.diff(np.sort(x))
+        bw = max(3.0, 2.0 * float(np.median(dx[dx > 0])) if (dx > 0).any() else 3.0)
+    else:
+        bw = max(3.0, span / 120.0)
     lo = x.min()
     nb = int(np.floor(span / bw)) + 1
     b = np.minimum(((x - lo) / bw).astype(np.int64), nb - 1)
@@ -384,12 +432,12 @@ def _split_loop(
     np.minimum.at(ymin, b, y)
     np.maximum.at(ymax, b, y)
     present = np.isfinite(ymin)
-    sep = 3.0 * thick + 2.0 if not markers else 6.0
-    two = present & (ymax - ymin > sep)
+    sep = 3.0 * thick + 2.0
+    two = present & (np.where(present, ymax - np.where(present, ymin, 0.0), 0.0) > sep)
     frac = two.sum() / max(1, present.sum())
     if frac < 0.3:
         return (x, y), (x, y), False
-    mid = 0.5 * (ymin + ymax)
+    mid = np.where(present, 0.5 * (np.where(present, ymin, 0.0) + np.where(present, ymax, 0.0)), 0.0)
     centres = lo + (np.arange(nb) + 0.5) * bw
     idx = np.flatnonzero(two)
     midline = np.interp(centres, centres[idx], mid[idx])
@@ -401,31 +449,61 @@ def _split_loop(
     return (x[up], y[up]), (x[dn], y[dn]), True
 
 
-def _order_branch(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Points of one branch ordered along x (vertical runs followed in their direction)."""
-    if x.size == 0:
-        return np.empty((0, 2))
+def _column_groups(x: np.ndarray, y: np.ndarray, thick: float) -> tuple[np.ndarray, list[list[np.ndarray]]]:
+    """Per pixel column, the y values split into separate strokes (groups), top to bottom."""
     xi = np.round(x).astype(np.int64)
     order = np.lexsort((y, xi))
-    x, y, xi = x[order], y[order], xi[order]
-    # per column: the median y, and the run direction from the neighbouring columns
+    y, xi = y[order], xi[order]
     cols, start = np.unique(xi, return_index=True)
     ends = np.append(start[1:], xi.size)
-    med = np.array([np.median(y[a:b]) for a, b in zip(start, ends, strict=True)])
-    out_x, out_y = [], []
-    for k, (a, b) in enumerate(zip(start, ends, strict=True)):
-        if b - a == 1:
-            out_x.append(x[a : a + 1])
-            out_y.append(y[a : a + 1])
-            continue
-        prev = med[k - 1] if k > 0 else med[k]
-        nxt = med[k + 1] if k + 1 < med.size else med[k]
+    groups = []
+    for a, b in zip(start, ends, strict=True):
         seg = y[a:b]
-        if nxt < prev:
-            seg = seg[::-1]
-        out_x.append(np.full(seg.size, float(cols[k])))
-        out_y.append(seg)
-    return np.column_stack([np.concatenate(out_x), np.concatenate(out_y)])
+        groups.append(np.split(seg, np.flatnonzero(np.diff(seg) > 1.5 + thick) + 1))
+    return cols, groups
+
+
+def sub_branches(x: np.ndarray, y: np.ndarray, thick: float, *, outer_first: str) -> list[np.ndarray]:
+    """One loop branch split into the overlaid cycles that run along it.
+
+    The number of strokes most columns hold is the number of cycles; each column's strokes are
+    ranked from the outside of the loop (``outer_first`` "top" for the upper branch) and followed
+    by continuity where strokes merge or split.  A single steep stroke keeps all its points.
+    Returns (n, 2) arrays ordered along x, outermost first.
+    """
+    if x.size == 0:
+        return [np.empty((0, 2))]
+    cols, groups = _column_groups(x, y, thick)
+    counts = np.array([len(g) for g in groups])
+    k = int(np.bincount(counts).argmax())
+    k = max(1, min(k, 6))
+    if outer_first == "bottom":
+        groups = [g[::-1] for g in groups]
+    tracks: list[list[tuple[float, np.ndarray]]] = [[] for _ in range(k)]
+    last = [None] * k
+    for c, gs in zip(cols, groups, strict=True):
+        centres = [float(np.median(g)) for g in gs]
+        if len(gs) == k:
+            pick = list(range(k))
+        else:
+            pick = []
+            for j in range(k):
+                ref = last[j] if last[j] is not None else centres[min(j, len(gs) - 1)]
+                pick.append(int(np.argmin([abs(cc - ref) for cc in centres])))
+        for j in range(k):
+            g = gs[pick[j]]
+            if g.size > 1 and k == 1:
+                pts = g if (last[j] is None or abs(g[0] - last[j]) <= abs(g[-1] - last[j])) else g[::-1]
+            else:
+                pts = np.array([centres[pick[j]]])
+            tracks[j].append((float(c), pts))
+            last[j] = float(pts[-1])
+    out = []
+    for tr in tracks:
+        xs = np.concatenate([np.full(p.size, c) for c, p in tr])
+        ys = np.concatenate([p for _, p in tr])
+        out.append(np.column_stack([xs, ys]))
+    return out
 
 
 def _single_valued(x: np.ndarray, y: np.ndarray, thick: float) -> np.ndarray:

@@ -106,14 +106,16 @@ def _zero(axis: Axis) -> list[float]:
 
 
 def _refuse_filled(series: list[Series], src: str) -> None:
-    """Bars and filled areas are not curves: refuse rather than trace their outlines."""
+    """Bars and filled areas are not curves: refuse rather than trace their outlines.  A filled
+    area keeps a solid core after an erosion wider than any plotted line."""
+    import cv2
+
     for s in series[:3]:
-        m = s.mask
-        cols = m.sum(axis=0)
-        present = cols > 0
-        if present.sum() < 5:
-            continue
-        if np.median(cols[present]) > 0.12 * m.shape[0] and s.n_pixels > 0.08 * m.size:
+        m = s.mask.astype(np.uint8)
+        k = max(9, int(0.04 * min(m.shape)))
+        core = cv2.erode(m, np.ones((k, k), np.uint8))
+        solid = int(core.sum())
+        if solid >= 0.5 * s.n_pixels and solid >= 0.02 * m.size:
             raise DigitizeError(
                 src,
                 "the plot holds filled areas (a bar chart or a filled plot), not line curves; "
@@ -147,20 +149,27 @@ def _to_data(
     for s, tr, brs in data:
         brs = [(e, sign * i) for e, i in brs]
         if tr.loop:
-            (ea, ia), (eb, ib) = brs
-            if np.mean(ia) < np.mean(ib):
-                (ea, ia), (eb, ib) = (eb, ib), (ea, ia)
-            oa = np.argsort(ea, kind="stable")
-            ob = np.argsort(-eb, kind="stable")
-            e = np.concatenate([ea[oa], eb[ob]])
-            i = np.concatenate([ia[oa], ib[ob]])
-            seg = np.concatenate([np.zeros(oa.size, dtype=np.int64), np.ones(ob.size, dtype=np.int64)])
+            es, is_, segs, cyc = [], [], [], []
+            for j in range(0, len(brs), 2):
+                (ea, ia), (eb, ib) = brs[j], brs[j + 1]
+                if ia.size and ib.size and np.mean(ia) < np.mean(ib):
+                    (ea, ia), (eb, ib) = (eb, ib), (ea, ia)
+                oa = np.argsort(ea, kind="stable")
+                ob = np.argsort(-eb, kind="stable")
+                es += [ea[oa], eb[ob]]
+                is_ += [ia[oa], ib[ob]]
+                segs += [np.full(oa.size, j), np.full(ob.size, j + 1)]
+                cyc += [np.full(oa.size + ob.size, j // 2 + 1)]
+            e, i = np.concatenate(es), np.concatenate(is_)
+            seg = np.concatenate(segs).astype(np.int64)
+            cycle = np.concatenate(cyc).astype(np.int64)
             technique = Technique.CV
         else:
             (e, i) = brs[0]
             o = np.argsort(e, kind="stable")
             e, i = e[o], i[o]
             seg = None
+            cycle = None
             technique = _single_technique(e, i)
         if e.size < 2:
             continue
@@ -177,6 +186,7 @@ def _to_data(
                 i,
                 technique=technique,
                 segment=seg,
+                cycle=cycle if (cycle is not None and cycle.max() > 1) else None,
                 reference_electrode=ref,
                 sign_convention=SignConvention.US if cathodic_up else SignConvention.IUPAC,
                 current_is_density=density,
@@ -217,7 +227,7 @@ def _cathodic_up(data: list, inverted: bool) -> tuple[bool, str]:
     for _s, tr, brs in data:
         if not tr.loop:
             continue
-        (ea, ia), (eb, ib) = brs
+        (ea, ia), (eb, ib) = brs[0], brs[1]
         if ea.size < 10 or eb.size < 10:
             continue
         up, dn = (ea, ia), (eb, ib)
@@ -225,10 +235,13 @@ def _cathodic_up(data: list, inverted: bool) -> tuple[bool, str]:
             up, dn = dn, up
         e_max = up[0][int(np.argmax(up[1]))]
         e_min = dn[0][int(np.argmin(dn[1]))]
-        span = max(np.ptp(np.concatenate([ea, eb])), 1e-12)
-        lo, hi = np.min(np.concatenate([ea, eb])), np.max(np.concatenate([ea, eb]))
+        all_e = np.concatenate([ea, eb])
+        span = max(float(np.ptp(all_e)), 1e-12)
+        i_span = max(float(np.ptp(np.concatenate([ia, ib]))), 1e-30)
+        lo, hi = float(all_e.min()), float(all_e.max())
         interior = all(lo + 0.03 * span < v < hi - 0.03 * span for v in (e_max, e_min))
-        if interior and abs(e_max - e_min) > 0.01 * span:
+        prominent = _prominence(*up, +1) >= 0.12 * i_span and _prominence(*dn, -1) >= 0.12 * i_span
+        if interior and prominent and abs(e_max - e_min) > 0.01 * span:
             votes.append(1 if e_max < e_min else -1)
     if votes and abs(sum(votes)) >= max(1, len(votes) // 2):
         up = sum(votes) > 0
@@ -236,6 +249,15 @@ def _cathodic_up(data: list, inverted: bool) -> tuple[bool, str]:
     if inverted:
         return True, "assumed from the inverted potential axis (US convention)"
     return False, "assumed IUPAC (anodic up); no loop with separated peaks to tell"
+
+
+def _prominence(e: np.ndarray, i: np.ndarray, sign: int) -> float:
+    """Height of a branch's extreme above the straight line joining the branch's ends."""
+    o = np.argsort(e)
+    e, i = e[o], sign * i[o]
+    k = max(1, e.size // 20)
+    base = np.interp(e, [e[:k].mean(), e[-k:].mean()], [np.median(i[:k]), np.median(i[-k:])])
+    return float(np.max(i - base))
 
 
 def _single_technique(e: np.ndarray, i: np.ndarray) -> Technique:
