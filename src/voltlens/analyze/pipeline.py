@@ -27,6 +27,7 @@ __all__ = [
     "as_voltammograms",
     "digitization_block",
     "find_digitizer",
+    "resample_sweeps",
     "run_analysis",
     "skipped_measurements",
 ]
@@ -171,13 +172,61 @@ def digitization_block(figure: Any, index: int) -> dict[str, Any]:
     }
 
 
+MAX_GRID_POINTS = 4000  # per sweep
+
+
+def resample_sweeps(v: Voltammogram, *, step_V: float | None) -> Voltammogram:
+    """Each sweep put on an evenly spaced potential grid, as an instrument records it.
+
+    A digitized curve is sampled along its length, so steep parts crowd many points into a few
+    millivolts; the engine's windows are in points, so it needs even potential steps.  Within a
+    sweep the current is a function of potential: points sharing a potential are averaged and the
+    rest interpolated linearly.  ``step_V`` defaults to 1/1000 of the sweep's span.
+    """
+    segments = v.segment if v.segment is not None else np.zeros(v.n_points, dtype=np.int64)
+    parts_e, parts_i, parts_seg, parts_cyc = [], [], [], []
+    for s in dict.fromkeys(segments.tolist()):
+        sel = segments == s
+        e, i = v.potential[sel], v.current[sel]
+        if e.size < 2 or np.ptp(e) == 0:
+            continue
+        forward = e[-1] >= e[0]
+        order = np.argsort(e, kind="stable")
+        grid_e, inverse = np.unique(e[order], return_inverse=True)
+        grid_i = np.bincount(inverse, weights=i[order]) / np.bincount(inverse)
+        span = grid_e[-1] - grid_e[0]
+        step = max(step_V or span / 1000.0, span / MAX_GRID_POINTS)
+        n = max(2, int(np.floor(span / step)) + 1)
+        new_e = grid_e[0] + step * np.arange(n)
+        new_i = np.interp(new_e, grid_e, grid_i)
+        if not forward:
+            new_e, new_i = new_e[::-1], new_i[::-1]
+        parts_e.append(new_e)
+        parts_i.append(new_i)
+        parts_seg.append(np.full(n, s, dtype=np.int64))
+        cycle = 1 if v.cycle is None else int(v.cycle[sel][0])
+        parts_cyc.append(np.full(n, cycle, dtype=np.int64))
+    if not parts_e:
+        return v
+    return v.replace(
+        potential=np.concatenate(parts_e),
+        current=np.concatenate(parts_i),
+        time=None,
+        segment=None if v.segment is None else np.concatenate(parts_seg),
+        cycle=None if v.cycle is None else np.concatenate(parts_cyc),
+    )
+
+
 def as_voltammograms(result: Any, source: str) -> list[Voltammogram]:
     """The voltammograms in what the digitizer returned: one record, a list of them, or a
     :class:`~voltlens.digitize.DigitizedFigure` (each curve then carries its ``digitization``
     block in ``metadata``)."""
     if hasattr(result, "digitization") and hasattr(result, "curves"):
+        step = abs(result.digitization.x_axis.pixel_size) or None
         return [
-            v.replace(metadata={**v.metadata, "digitization": digitization_block(result, k)})
+            resample_sweeps(v, step_V=step).replace(
+                metadata={**v.metadata, "digitization": digitization_block(result, k)}
+            )
             for k, v in enumerate(result.curves)
         ]
     if isinstance(result, Voltammogram):
