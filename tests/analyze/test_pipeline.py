@@ -64,8 +64,5 @@ def test_readme_main_job_reads_the_bundled_figure() -> None:
     assert halves == pytest.approx([0.05, 0.554], abs=0.006)
     kinds = [c.reversibility for c in sorted(curve.couples, key=lambda c: c.E_half.value)]
     assert kinds == ["reversible", "quasi-reversible"]
-        0.0: "reversible",
-        0.6: "quasi-reversible",
-    }
     assert curve.digitization is not None and curve.digitization["confidence"] > 0.5
     assert all(p.potential.uncertainty > 0 for p in curve.peaks)
