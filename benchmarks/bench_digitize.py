@@ -183,6 +183,7 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=1, help="worker processes (timings are per process)")
     ap.add_argument("--verbose", action="store_true")
     ap.add_argument("--real", type=Path, default=None, help="folder of real *_plot.png + .csv pairs")
+    ap.add_argument("--dump", type=Path, default=None, help="write one JSON line per image here")
     args = ap.parse_args()
     if args.real is not None:
         rows = real_figures(args.real)
@@ -199,6 +200,12 @@ def main() -> None:
             rows = list(pool.map(evaluate, idx, [args.seed] * len(idx), [args.verbose] * len(idx)))
     else:
         rows = [evaluate(i, args.seed, args.verbose) for i in idx]
+    if args.dump is not None:
+        import json
+
+        with args.dump.open("w") as fh:
+            for r in rows:
+                fh.write(json.dumps({k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()}) + "\n")
     skipped = [r for r in rows if "skipped" in r]
     rows = [r for r in rows if "skipped" not in r]
     done = [r for r in rows if "refused" not in r]

@@ -134,6 +134,28 @@ serve: {{host: 127.0.0.1, port: {port}, served_model_name: tiny}}
         report = analyze_image_with_backend(
             image, backend="openai", base_url=f"http://127.0.0.1:{port}/v1", model="tiny", max_tokens=24
         )
+        cli = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "voltlens.cli",
+                "analyze",
+                image,
+                "--backend",
+                "openai",
+                "--json",
+                "--base-url",
+                f"http://127.0.0.1:{port}/v1",
+                "--model",
+                "tiny",
+                "--max-tokens",
+                "24",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env=env,
+        )
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
@@ -145,3 +167,6 @@ serve: {{host: 127.0.0.1, port: {port}, served_model_name: tiny}}
     assert report["vlm"]["status"] in {"ok", "invalid", "unparseable", "refusal"}, report["vlm"]
     assert report["vlm"]["raw"]
     AnalysisReport.model_validate(report)
+    # the same through `voltlens analyze --backend openai`: a parsed (or counted unparseable) answer, exit 0
+    assert cli.returncode == 0, cli.stderr
+    assert json.loads(cli.stdout)["vlm"]["status"] in {"ok", "invalid", "unparseable", "refusal"}

@@ -257,7 +257,10 @@ def fit_background(
             if rss - rk < 25.0 * sigma2:
                 continue
             cvk = _cross_validated(rows, rows_at["fold"], grams, [*chosen, k])
-            if cvk < 0.9 * cv and (best is None or cvk < best[3]):
+            # drift only shows as different slopes on sweeps of opposite direction, which no
+            # single stretch can predict: it is judged on the residual alone
+            validated = cvk < 0.9 * cv or (name == "drift" and rss - rk > 100.0 * sigma2)
+            if validated and (best is None or rk < best[2]):
                 best = (k, ck, rk, cvk)
         if best is None:
             break

@@ -32,8 +32,9 @@ from .semiintegral import semi_derivative, semi_integral
 
 __all__ = ["CoupleKinetics", "couple_kinetics", "own_semi_integral"]
 
-ML_FACTORS = np.linspace(1.0, 1.4, 9)  # M_lim over the plateau reached by the end of the forward wave
+ML_FACTORS = np.linspace(1.0, 1.4, 5)  # M_lim over the plateau reached by the end of the forward wave
 MU_RANGE = (0.05, 0.95)
+MAX_ROWS = 300  # points fitted at most (evenly thinned)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +92,7 @@ def couple_kinetics(
         return None
     sign = math.copysign(1.0, plateau)
     rows = np.concatenate([np.arange(a, b) for a, b in windows])
+    rows = rows[:: max(1, rows.size // MAX_ROWS)]
     best = _fit(e, m_own, i_own, total, rows, plateau, sign, (True, True), min_points)
     free = (math.nan, math.nan) if best is None else (float(best[1][4]), float(best[1][5]))
     if best is not None and (best[1][4] < 0 or best[1][5] < 0):
@@ -128,7 +130,7 @@ def _fit(e, m_own, i_own, total, rows, plateau, sign, use: tuple[bool, bool], mi
         if grid is None:
             if best is None:
                 return None
-            grid = best[3] + step * np.array([-0.5, -0.25, 0.25, 0.5])
+            grid = best[3] + step * np.array([-0.5, 0.5])
         for factor in grid:
             got = _fit_at(e, m_own, i_own, total, rows, factor * plateau, sign, use, min_points)
             if got is not None and (best is None or got[0] < best[0]):

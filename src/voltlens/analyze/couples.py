@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from functools import partial
 
 import numpy as np
 from scipy.interpolate import PchipInterpolator
@@ -217,13 +218,15 @@ def describe_couple(
     switch_distance_V: float | None = None,
     kinetics: CoupleKinetics | None = None,
     ir_delta_ep_V: float | None = None,
+    kinetics_of: Callable[[], tuple[CoupleKinetics | None, float | None]] | None = None,
 ) -> FoundCouple:
     """Diagnostics of one anodic/cathodic pair (peak indices ``ia``, ``ic``).
 
     ``switch_distance_V``: |Eλ − Ep| of the forward peak, for the switching correction of ψ.
     ``kinetics``: the semi-integral analysis of the couple (:mod:`voltlens.analyze.convolution`)
     and ``ir_delta_ep_V`` the part of ΔEp its apparent Ru explains, Ru·(i_total,a − i_total,c):
-    together they tell a Nernstian couple widened by iR drop from slow electron transfer."""
+    together they tell a Nernstian couple widened by iR drop from slow electron transfer.
+    ``kinetics_of()`` gives both on demand (computed only when ΔEp exceeds the Nernstian value)."""
     tf = temperature_K / STANDARD_TEMPERATURE
     ea, ec = pa.potential, pc.potential
     dep = ea.value - ec.value
@@ -272,8 +275,11 @@ def describe_couple(
         limit = 10 ** (-2 * (1 + alpha))
         margin = n * min(max(2.0 * sd, 0.002), 0.006)  # ΔEp within its uncertainty of the Nernstian value
         within, _ = nicholson_psi(max(x + corr - margin, 0.0), temperature_K=temperature_K, alpha=alpha)
+        nernstian = status == "reversible" or lam >= 15 or math.sqrt(math.pi) * within >= 15
+        if not nernstian and kinetics is None and kinetics_of is not None:
+            kinetics, ir_delta_ep_V = kinetics_of()
         ir_reason = _iR_explains(kinetics, ir_delta_ep_V, x + corr - n * NERNST_DELTA_EP_V * tf, n)
-        if status == "reversible" or lam >= 15 or math.sqrt(math.pi) * within >= 15:
+        if nernstian:
             cls = "reversible"
             reasons.append(
                 f"n·ΔEp = {x * 1e3:.0f} mV ≤ 63 mV within its uncertainty: Nernstian (Λ ≥ 15)"
@@ -431,7 +437,6 @@ def find_couples(
     new = list(peaks)
     for k, (ia, ic) in enumerate(pairs):
         fwd = peaks[min(ia, ic, key=lambda i: peaks[i].index)]
-        kin, ir_dep = kinetics(ia, ic) if kinetics is not None else (None, None)
         dist = None
         if return_range is not None and fwd.segment in return_range:
             lo_e, hi_e = return_range[fwd.segment]
@@ -448,8 +453,7 @@ def find_couples(
                 temperature_K=temperature_K,
                 alpha=alpha,
                 switch_distance_V=dist,
-                kinetics=kin,
-                ir_delta_ep_V=ir_dep,
+                kinetics_of=None if kinetics is None else partial(kinetics, ia, ic),
             )
         )
         new[ia] = replace(new[ia], couple=k, reversibility=couples[-1].reversibility)

@@ -274,8 +274,13 @@ def _merge_close(fit: _Fit, amp: float, f: float) -> np.ndarray:
     return keep
 
 
-def _bic(fit: _Fit, m: int) -> float:
-    return m * math.log(max(fit.rss, 1e-300) / m) + P * fit.centers.size * math.log(m)
+SHAPE_ERROR = 0.005  # how far a real peak may depart from the fitted shape, relative to its height
+
+
+def _bic(fit: _Fit, m: int, floor: float) -> float:
+    """Bayesian information criterion with a floor (A) on the residual per point: the shape model
+    is not exact, so misfit below the floor never calls for another peak."""
+    return m * math.log(max(fit.rss / m + floor**2, 1e-300)) + P * fit.centers.size * math.log(m)
 
 
 def _fit_select(e, r_raw, cands, r_s, amp, f, noise, step, min_snr, max_peaks):
@@ -331,6 +336,8 @@ def _with_one_more(e, r_raw, fit, amp, f, noise, step, min_snr, max_peaks, n_bou
     w = int(0.02 / step) // 2 * 2 + 1
     sm = savgol_filter(resid, w, 2) if w >= 5 and resid.size > w else resid
     jm = int(np.argmax(sm))
+    floor = SHAPE_ERROR * float(np.max(fit.heights))
+    noise = max(noise, floor)
     chi = fit.rss / (noise**2 * max(e.size, 1))
     far = all(
         abs(e[jm] - c) > 0.75 * dpv_fwhm_split(nl, nr, amp, f)
@@ -350,7 +357,9 @@ def _with_one_more(e, r_raw, fit, amp, f, noise, step, min_snr, max_peaks, n_bou
         noise,
         n_bounds,
     )
-    if _bic(trial, e.size) < _bic(fit, e.size) - 10 and np.all(trial.heights >= min_snr * noise):
+    if _bic(trial, e.size, floor) < _bic(fit, e.size, floor) - 10 and np.all(
+        trial.heights >= min_snr * noise
+    ):
         return trial
     return None
 

@@ -28,12 +28,13 @@ import math
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+from scipy.ndimage import convolve1d
 from scipy.signal import find_peaks, savgol_coeffs, savgol_filter
 
 from .background import Region, curve_basis, fit_background
 from .preprocess import Preprocessed
 from .result import FoundPeak, Quantity
-from .semiintegral import frozen_continuation, semi_derivative, semi_weights
+from .semiintegral import continuation_from, semi_derivative, semi_integral, semi_weights
 
 __all__ = ["SweepFit", "WaveDetail", "find_sweep_peaks", "fit_sweeps"]
 
@@ -203,7 +204,7 @@ def _apex_fit(e: np.ndarray, r: np.ndarray, p: int, lo: int, hi: int, m: int, no
         return None
     x = e[a:b] - e[p]
     yy = r[a:b]
-    deg = 3 if b - a >= 9 else 2
+    deg = 4 if b - a >= 11 else 3 if b - a >= 7 else 2
     scale = float(np.max(np.abs(x))) or 1.0
     xs = x / scale
     vand = np.vander(xs, deg + 1, increasing=True)
@@ -287,7 +288,7 @@ def _smoothed_noise(y: np.ndarray, prep: Preprocessed, step: float, floor: float
     if wide >= 7:
         for a, b in prep.sweeps.bounds:
             if b - a > 2 * wide:
-                res.append(y[a:b] - savgol_filter(y[a:b], wide, 3))
+                res.append(y[a:b] - savgol_filter(y[a:b], wide, 3, mode="nearest"))
     if not res:
         return floor
     r = np.concatenate(res)
@@ -318,6 +319,7 @@ class _Ctx:
     rel_prominence: float
     gain_e: float  # noise gain of the smoothed semi-derivative
     window2: int
+    sg2: np.ndarray  # Savitzky–Golay smoothing coefficients (quadratic, window2 points)
     cycle: np.ndarray
     prep: Preprocessed
     light: bool = False  # an intermediate pass: peaks located only, not fitted or integrated
@@ -362,6 +364,7 @@ def _context(prep, time, scan_rate, min_snr, min_half_width_V, rel_prominence, u
         rel_prominence=rel_prominence,
         gain_e=_noise_gain(prep.window, w2),
         window2=w2,
+        sg2=savgol_coeffs(w2, 2) if w2 >= 5 else np.ones(1),
         cycle=prep.cycle,
         prep=prep,
     )
@@ -444,7 +447,7 @@ def fit_sweeps(
         nf, charging, bg_rms = bg.values, bg.part("charging"), bg.uncertainty
         before = state.active
         state = _analyse(light, nf, state.active, bg_rms)
-        if np.array_equal(before, state.active):
+        if np.count_nonzero(before != state.active) <= 0.01 * before.size:  # zones settled
             break
     state = _analyse(ctx, nf, state.active, bg_rms)
     return SweepFit(state.peaks, state.details, nf, charging, ctx.y - nf)
@@ -545,15 +548,16 @@ def _analyse(ctx: _Ctx, nf: np.ndarray, prev_active: np.ndarray | None, bg_rms: 
         if b - a < 8:
             continue
         base = np.zeros(b - a)
+        m_hist = semi_integral(hist[:b])
         if j > 0:
-            base = frozen_continuation(hist, a - 1, b)
+            base = continuation_from(hist, m_hist, a - 1, b)
             if j in cycle_starts and prev_active is not None:
                 lam = _continuation_scale(ctx, f_s[a:b], base, prev_active[a:b], rc[a:b])
                 lambdas[j] = lam
                 base = lam * base
         c = s * (f_s[a:b] - base)
         sds.append((a, b, _smoothed_sd(ctx, c)))
-        found = _sweep_peaks(ctx, hist, f_s, f_r, j, a, b, s, base, c, scale, bg_rms)
+        found = _sweep_peaks(ctx, hist, m_hist, f_s, f_r, j, a, b, s, base, c, scale, bg_rms)
         for pk, det in found:
             peaks.append(pk)
             details.append(det)
@@ -579,8 +583,8 @@ def _continuation_scale(
 
 def _smoothed_sd(ctx: _Ctx, c: np.ndarray) -> np.ndarray:
     sd = semi_derivative(c)
-    if ctx.window2 >= 5 and sd.size > ctx.window2:
-        sd = savgol_filter(sd, ctx.window2, 2, mode="nearest")
+    if ctx.sg2.size >= 5 and sd.size > ctx.sg2.size:
+        sd = convolve1d(sd, ctx.sg2, mode="nearest")
     return sd
 
 
@@ -643,7 +647,7 @@ def _wave_zones(ctx: _Ctx, peaks: list[FoundPeak], details: list[WaveDetail]) ->
     return active
 
 
-def _sweep_peaks(ctx, hist, f_s, f_r, j, a, b, s, base, c, scale, bg_rms):
+def _sweep_peaks(ctx, hist, m_hist, f_s, f_r, j, a, b, s, base, c, scale, bg_rms):
     """Peaks of one sweep: local maxima of the corrected current, each later one re-measured on
     the continuation frozen at the valley before it."""
     m = b - a
@@ -659,7 +663,7 @@ def _sweep_peaks(ctx, hist, f_s, f_r, j, a, b, s, base, c, scale, bg_rms):
             cur_c = s * (f_s[a:b] - cur_base)
             v = prev + int(np.argmin(cur_c[prev : k + 1]))
             nb = cur_base.copy()
-            nb[v + 1 :] = frozen_continuation(hist, a + v, b)
+            nb[v + 1 :] = continuation_from(hist, m_hist, a + v, b)
             cand_base, lo = nb, v + 1
         else:
             cand_base = cur_base
@@ -679,6 +683,7 @@ def _sweep_peaks(ctx, hist, f_s, f_r, j, a, b, s, base, c, scale, bg_rms):
         if det.surface:
             # an adsorbed layer leaves no diffusion tail: take it out of the history
             hist[det.start : det.stop] = cand_base[det.start - a : det.stop - a]
+            m_hist = semi_integral(hist[:b])
     return out
 
 
@@ -748,7 +753,7 @@ def _measure(ctx, j, s, a, b, lo, p, c, cr, base, sweep_base, f_s, thr, bg_rms):
         return None
     hf = _half_fall(c, p, m)
     fwhm = abs(_interp_e(e, hf) - ep_half) if hf is not None else None
-    half_pts = max(2, round(0.35 * hw / ctx.step))
+    half_pts = max(2, round(0.7 * hw / ctx.step))  # ±0.7 |Ep − Ep/2|, quartic: least noise for no bias
     fit = None if ctx.light else _apex_fit(e, cr, p, lo, m, half_pts, ctx.noise)
     if fit is None:
         ep, ip, sig_e, sig_ip = float(e[p]), ip_s, ctx.step / math.sqrt(12.0), ctx.noise_s

@@ -16,9 +16,16 @@ semi-differentiation, so indices serve as time.
 from __future__ import annotations
 
 import numpy as np
-from scipy.signal import fftconvolve
+from scipy import fft as sp_fft
 
-__all__ = ["frozen_continuation", "semi_derivative", "semi_integral", "semi_weights"]
+__all__ = [
+    "causal_convolve",
+    "continuation_from",
+    "frozen_continuation",
+    "semi_derivative",
+    "semi_integral",
+    "semi_weights",
+]
 
 
 def semi_weights(n: int, order: float) -> np.ndarray:
@@ -30,23 +37,36 @@ def semi_weights(n: int, order: float) -> np.ndarray:
     return w
 
 
-def _causal(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    n = x.size
-    if n < 64:
+def causal_convolve(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """The first ``n`` terms of the convolution of ``x`` (…×n, along the last axis) with the
+    weights ``w`` (at least n of them): y[t] = Σ_{k≤t} w[k]·x[t−k]."""
+    n = x.shape[-1]
+    if n == 0:
+        return np.zeros_like(x, dtype=float)
+    if n < 64 and x.ndim == 1:
         return np.convolve(x, w[:n])[:n]
-    return fftconvolve(x, w[:n])[:n]
+    size = sp_fft.next_fast_len(2 * n - 1, real=True)
+    spec = sp_fft.rfft(x, size, axis=-1) * sp_fft.rfft(w[:n], size)
+    return sp_fft.irfft(spec, size, axis=-1)[..., :n]
 
 
-def semi_integral(current: np.ndarray) -> np.ndarray:
-    """Discrete semi-integral (unit time step) of a current that starts at rest."""
+_causal = causal_convolve
+
+
+def semi_integral(current: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """Discrete semi-integral (unit time step) of a current that starts at rest (along the last
+    axis).  ``weights``: :func:`semi_weights` of order ½, at least as long, to reuse."""
     x = np.asarray(current, dtype=float)
-    return _causal(x, semi_weights(x.size, 0.5))
+    w = semi_weights(x.shape[-1], 0.5) if weights is None else weights
+    return causal_convolve(x, w)
 
 
-def semi_derivative(signal: np.ndarray) -> np.ndarray:
-    """Discrete semi-derivative (unit time step), the inverse of :func:`semi_integral`."""
+def semi_derivative(signal: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """Discrete semi-derivative (unit time step), the inverse of :func:`semi_integral`.
+    ``weights``: :func:`semi_weights` of order −½, at least as long, to reuse."""
     x = np.asarray(signal, dtype=float)
-    return _causal(x, semi_weights(x.size, -0.5))
+    w = semi_weights(x.shape[-1], -0.5) if weights is None else weights
+    return causal_convolve(x, w)
 
 
 def frozen_continuation(current: np.ndarray, freeze: int, stop: int) -> np.ndarray:
@@ -64,3 +84,19 @@ def frozen_continuation(current: np.ndarray, freeze: int, stop: int) -> np.ndarr
     held[: freeze + 1] = m
     held[freeze + 1 :] = m[-1]
     return _causal(held, semi_weights(stop, -0.5))[freeze + 1 :]
+
+
+def continuation_from(
+    current: np.ndarray, m: np.ndarray, freeze: int, stop: int, weights: np.ndarray | None = None
+) -> np.ndarray:
+    """:func:`frozen_continuation` given ``m``, the semi-integral of ``current`` (at least up to
+    ``stop``): the current less the semi-derivative of the semi-integral's rise since ``freeze``.
+    One short convolution, so many freeze points can share one semi-integral."""
+    if stop <= freeze + 1:
+        return np.empty(0)
+    x = np.asarray(current, dtype=float)
+    if freeze < 0:
+        return np.zeros(stop - freeze - 1) if freeze == -1 else frozen_continuation(x, freeze, stop)
+    rise = m[freeze + 1 : stop] - m[freeze]
+    w = semi_weights(rise.size, -0.5) if weights is None else weights
+    return x[freeze + 1 : stop] - causal_convolve(rise, w)

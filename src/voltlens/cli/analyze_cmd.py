@@ -148,7 +148,28 @@ def analyze_command(
     concentration_mM: Annotated[
         float | None, typer.Option("--concentration-mM", help="bulk concentration (mM), for Randles–Ševčík D")
     ] = None,
+    backend: Annotated[
+        str,
+        typer.Option("--backend", help="engine (built in), openai, transformers or hybrid (VLM + engine)"),
+    ] = "engine",
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", help="OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1")
+    ] = None,
+    model: Annotated[
+        str | None, typer.Option("--model", help="model name (openai) or path (transformers)")
+    ] = None,
+    max_tokens: Annotated[int, typer.Option("--max-tokens", help="longest VLM answer, in tokens")] = 2048,
 ) -> None:
+    if backend != "engine":
+        _analyze_with_vlm(
+            files,
+            backend=backend,
+            base_url=base_url,
+            model=model,
+            max_tokens=max_tokens,
+            json_output=json_output,
+        )
+        return
     from ..analyze.contract import report_of, to_json
     from ..analyze.pipeline import AnalysisOptions, run_analysis
 
@@ -181,6 +202,39 @@ def analyze_command(
     print_tables(report_of(result))
     if plot is not None:
         sys.stderr.write(f"voltlens: wrote {plot}\n")
+
+
+def _analyze_with_vlm(
+    files: list[Path],
+    *,
+    backend: str,
+    base_url: str | None,
+    model: str | None,
+    max_tokens: int,
+    json_output: bool,
+) -> None:
+    """One figure read by a vision-language model (or VLM + engine for ``hybrid``)."""
+    import json
+
+    from ..analyze.contract import AnalysisReport
+    from ..vlm import analyze_image_with_backend
+
+    if len(files) != 1 or not files[0].is_file() or not is_image(files[0]):
+        raise ParameterError("--backend", backend, "exactly one plot image when a VLM backend is used")
+    data = analyze_image_with_backend(
+        files[0], backend=backend, base_url=base_url, model=model, max_tokens=max_tokens
+    )
+    if json_output and data.get("vlm", {}).get("status") != "error":
+        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+        return
+    status = data.get("vlm", {}).get("status", "ok")
+    if status == "error":  # the server could not be reached or failed: nothing was read
+        raise DataError(str(files[0]), f"the {backend} backend failed: {data['vlm'].get('problems')}")
+    if status != "ok":
+        _warn(
+            f"{files[0]}: the {backend} backend's answer was {status}: {data.get('vlm', {}).get('problems')}"
+        )
+    print_tables(AnalysisReport.model_validate(data))
 
 
 # ----------------------------------------------------------------------------------------------

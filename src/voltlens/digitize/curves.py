@@ -177,6 +177,7 @@ def find_series(
     bg_lab = _lab(np.median(background.reshape(-1, 3)[:: max(1, background.size // 30000)], axis=0, keepdims=True).astype(np.uint8))[0]
     keep = [k for k in keep if not _is_bg_blend(k, keep, cl, cores, sizes, bg_lab)]
     keep = [k for k in keep if _wide_enough(cores[k])]
+    keep = [k for k in keep if not _is_shade(k, keep, cl, cores, sizes)]
     if not keep:
         return []
     # every candidate pixel joins the nearest kept core (in colour along its mixing line with the
@@ -203,6 +204,8 @@ def find_series(
         sel = (best == j) & (best_r <= 60)
         m[cy[sel], cx[sel]] = True
         m |= cores[k]
+        if is_line_like(m):
+            continue
         out.append(Series(tuple(int(v) for v in _rgb_of(cl[k])), m, int(m.sum()), _markers_only(m)))
     out.sort(key=lambda sr: -sr.n_pixels)
     return out
@@ -289,6 +292,41 @@ def _is_bg_blend(
         if (near & cores[k]).sum() >= 0.7 * sizes[k]:
             return True
     return False
+
+
+def _is_shade(k: int, keep: list[int], cl: np.ndarray, cores: list[np.ndarray], sizes: np.ndarray) -> bool:
+    """A slightly different shade hugging a bigger stroke of a similar colour (anti-aliasing,
+    JPEG ringing): part of that stroke, not a curve of its own."""
+    import cv2
+
+    for a in keep:
+        if a == k or sizes[a] < sizes[k] or np.linalg.norm(cl[a] - cl[k]) > 30.0:
+            continue
+        near = cv2.dilate(cores[a].astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+        if (near & cores[k]).sum() >= 0.7 * sizes[k]:
+            return True
+    return False
+
+
+def is_line_like(mask: np.ndarray) -> bool:
+    """True when most of a series lies on full horizontal or vertical lines (gridline or zero-line
+    remnants), not along a curve."""
+    n = int(mask.sum())
+    if n == 0:
+        return True
+    h, w = mask.shape
+    rows = mask.sum(axis=1)
+    cols = mask.sum(axis=0)
+    line_rows = rows >= max(15, 0.2 * w)
+    line_cols = cols >= max(15, 0.2 * h)
+    line_rows |= np.roll(line_rows, 1) | np.roll(line_rows, -1)
+    line_cols |= np.roll(line_cols, 1) | np.roll(line_cols, -1)
+    on = mask & (line_rows[:, None] | line_cols[None, :])
+    if on.sum() < 0.75 * n:
+        return False
+    # a flat curve lies on one row too: lines also show little else besides
+    ys, xs = np.nonzero(mask & ~(line_rows[:, None] | line_cols[None, :]))
+    return ys.size < 0.1 * n
 
 
 def _wide_enough(core: np.ndarray) -> bool:

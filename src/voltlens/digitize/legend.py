@@ -64,8 +64,14 @@ def _text_colour(layout) -> np.ndarray:  # type: ignore[no-untyped-def]
 
 
 def find_legend(layout, region: tuple[int, int, int, int]) -> Legend | None:  # type: ignore[no-untyped-def]
-    """The legend of the figure, inside or outside the plot area, or None."""
-    img, ink, box = layout.image, layout.ink, layout.box
+    """The legend of the figure, inside or outside the plot area, or None.
+
+    Text first: runs of text-coloured glyphs are label candidates; one whose left neighbour
+    (within 3.5 character heights, on its line) is ink of any colour has a handle.  Entries whose
+    texts start at the same x (a column of entries) or share a line (a row of entries) form the
+    legend.
+    """
+    img, ink = layout.image, layout.ink
     h, w = ink.mask.shape
     ch_axis = layout.char_h
     glyphs = glyphs_in(ink.mask, (0, 0, w, h), max_h=2.5 * ch_axis + 4, max_w=0.25 * w)
@@ -73,70 +79,113 @@ def find_legend(layout, region: tuple[int, int, int, int]) -> Legend | None:  # 
         return None
     text_rgb = _text_colour(layout)
     axis_zone = _axis_text_zone(layout)
+    glyphs = [g for g in glyphs if not _in_any(g, axis_zone)]
+    if len(glyphs) < 3:
+        return None
+    gx0 = np.array([g.x0 for g in glyphs], dtype=float)
+    gx1 = np.array([g.x1 for g in glyphs], dtype=float)
+    gy0 = np.array([g.y0 for g in glyphs], dtype=float)
+    gy1 = np.array([g.y1 for g in glyphs], dtype=float)
+    gcy = 0.5 * (gy0 + gy1)
+    gh = gy1 - gy0
+    # small marks (decimal points, minus signs) are too blurred to judge: they follow their word
+    is_text = np.array(
+        [g.area <= 12 or float(np.abs(_colour(img, ink.strength, g) - text_rgb).max()) <= 70 for g in glyphs]
+    )
+    used = np.zeros(len(glyphs), dtype=bool)
     entries: list[tuple[Glyph, list[Glyph], float]] = []
-    for row in rows_of(glyphs):
-        row = [g for g in row if not _in_any(g, axis_zone)]
-        if len(row) < 2:
+    for s_idx in np.argsort(gx0, kind="stable"):
+        seed = glyphs[s_idx]
+        if used[s_idx] or not is_text[s_idx] or seed.h < 3:
             continue
-        ch = float(np.percentile([g.h for g in row if g.h >= 3] or [ch_axis], 60))
-        row.sort(key=lambda g: g.x0)
-        handle = row[0]
-        rest = row[1:]
-        gap = rest[0].x0 - handle.x1
-        if gap < 0.2 * ch or gap > 2.5 * ch:
+        # the line of text starting at this glyph: text-coloured glyphs chained to the right
+        same_line = is_text & (np.abs(gcy - seed.cy) <= 0.5 * max(seed.h, 4)) & (gh <= 1.6 * seed.h + 2) & (gx0 >= seed.x0)
+        cand = np.flatnonzero(same_line)
+        cand = cand[np.argsort(gx0[cand], kind="stable")]
+        word_idx = [int(s_idx)]
+        right = seed.x1
+        for c in cand:
+            if c == s_idx:
+                continue
+            local = max(gh[word_idx].max(), gh[c])
+            if gx0[c] - right > 0.9 * local:
+                break
+            word_idx.append(int(c))
+            right = max(right, gx1[c])
+        used[word_idx] = True
+        word = [glyphs[k] for k in word_idx]
+        tall = [g.h for g in word if g.h >= 3]
+        ch = float(np.percentile(tall, 75))
+        wx0 = min(g.x0 for g in word)
+        if not _looks_like_text(word, ch):
             continue
-        bar = handle.w >= 1.2 * ch and handle.h <= 0.7 * ch
-        mark = handle.w <= 1.6 * ch and handle.h <= 1.6 * ch and handle.w >= 0.3 * ch and handle.h >= 0.3 * ch
-        hc = _colour(img, ink.strength, handle)
-        coloured = float(np.abs(hc - text_rgb).max()) > 60
-        if not (bar or (mark and coloured)):
+        wcy = 0.5 * (min(g.y0 for g in word) + max(g.y1 for g in word))
+        # its handle: ink just left of it on the same line
+        left = (gx1 <= wx0 - 0.2 * ch) & (gx1 >= wx0 - 3.0 * ch) & (np.abs(gcy - wcy) <= 0.45 * ch) & (gh <= 1.8 * ch)
+        if not left.any():
             continue
-        # text: glyphs chained right of the handle in the text colour
-        words = words_of(rest, gap=0.9 * ch)
-        if not words:
+        right_end = gx1[left].max()
+        pieces = np.flatnonzero(
+            (gx1 <= right_end) & (gx0 >= right_end - 4.5 * ch) & (np.abs(gcy - wcy) <= 0.45 * ch) & (gh <= 1.8 * ch)
+        )
+        handle_g = [glyphs[k] for k in pieces]
+        hb = Glyph(min(g.x0 for g in handle_g), min(g.y0 for g in handle_g), max(g.x1 for g in handle_g),
+                   max(g.y1 for g in handle_g), sum(g.area for g in handle_g))
+        if not _looks_like_handle(hb, handle_g, ch):
             continue
-        text = words[0]
-        for wd in words[1:]:
-            if wd.x0 - text.x1 <= 1.2 * ch:
-                from .text import Word
-
-                text = Word(text.glyphs + wd.glyphs)
-        tc = _colour(img, ink.strength, Glyph(text.x0, text.y0, text.x1, text.y1, 0))
-        if float(np.abs(tc - text_rgb).max()) > 90 and coloured:
-            continue
-        entries.append((handle, list(text.glyphs), ch))
+        entries.append((hb, word, ch))
     if not entries:
         return None
-    # keep the largest group of entries whose handles line up
-    groups: list[list[tuple[Glyph, list[Glyph], float]]] = []
-    for e in entries:
-        for grp in groups:
-            g0 = grp[0][0]
-            same_col = abs(e[0].x0 - g0.x0) <= 0.6 * e[2]
-            same_row = abs(e[0].cy - g0.cy) <= 0.6 * e[2]
-            near = min(abs(e[0].cy - x[0].cy) for x in grp) <= 3.5 * e[2] or min(abs(e[0].x0 - x[0].x0) for x in grp) <= 25 * e[2]
-            if (same_col or same_row) and near:
-                grp.append(e)
-                break
-        else:
-            groups.append([e])
-    groups.sort(key=len, reverse=True)
-    grp = groups[0]
+    # entries in one column (texts start at the same x) or one row form a legend
+    n = len(entries)
+    parent = list(range(n))
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    tx = [min(g.x0 for g in e[1]) for e in entries]
+    for a in range(n):
+        for b in range(a + 1, n):
+            ch = max(entries[a][2], entries[b][2])
+            dy = abs(entries[a][0].cy - entries[b][0].cy)
+            same_col = abs(tx[a] - tx[b]) <= 0.6 * ch and dy <= 3.2 * ch
+            ends = (max(g.x1 for g in entries[a][1]), max(g.x1 for g in entries[b][1]))
+            same_row = dy <= 0.4 * ch and (
+                0 < entries[b][0].x0 - ends[0] <= 6 * ch or 0 < entries[a][0].x0 - ends[1] <= 6 * ch
+            )
+            if same_col or same_row:
+                parent[find(a)] = find(b)
+    comps: dict[int, list[int]] = {}
+    for a in range(n):
+        comps.setdefault(find(a), []).append(a)
+    best = max(comps.values(), key=lambda c: (len(c), len({_colour_key(img, ink.strength, entries[k][0]) for k in c})))
+    grp = [entries[k] for k in best]
     if len(grp) == 1 and not _single_ok(grp[0], layout):
         return None
-    grp.sort(key=lambda e: (round(e[0].cy / max(1.0, e[2])), e[0].x0))
+    grp.sort(key=lambda e: e[0].cy)
+    line, last = 0, None
+    keyed = []
+    for e in grp:  # reading order: lines top to bottom, entries left to right
+        if last is not None and e[0].cy - last > 0.5 * e[2]:
+            line += 1
+        last = e[0].cy
+        keyed.append((line, e[0].x0, e))
+    grp = [e for _, _, e in sorted(keyed, key=lambda t: (t[0], t[1]))]
     ch = float(np.median([e[2] for e in grp]))
     xs0 = min(e[0].x0 for e in grp)
     ys0 = min(min(e[0].y0, min(g.y0 for g in e[1])) for e in grp)
     xs1 = max(max(g.x1 for g in e[1]) for e in grp)
     ys1 = max(max(e[0].y1, max(g.y1 for g in e[1])) for e in grp)
-    pad = int(round(0.9 * ch)) + 2
+    pad = int(round(0.8 * ch)) + 2
     lbox = (xs0 - pad, ys0 - pad, xs1 + pad, ys1 + pad)
     rx0, ry0, rx1, ry1 = region
     cx, cy = 0.5 * (xs0 + xs1), 0.5 * (ys0 + ys1)
     inside = rx0 <= cx <= rx1 and ry0 <= cy <= ry1
     crops = []
-    for handle, text, _ in grp:
+    for _handle, text, _ in grp:
         tx0, ty0 = min(g.x0 for g in text), min(g.y0 for g in text)
         tx1, ty1 = max(g.x1 for g in text), max(g.y1 for g in text)
         p = max(2, int(0.25 * ch))
@@ -144,14 +193,39 @@ def find_legend(layout, region: tuple[int, int, int, int]) -> Legend | None:  # 
     readings = ocr.read_crops(crops, dark=ink.dark)
     out = []
     for (handle, text, _), rd in zip(grp, readings, strict=True):
-        col = _colour(img, ink.strength, handle)
+        col = _handle_colour(img, ink.strength, handle, text_rgb)
         tb = (min(g.x0 for g in text), min(g.y0 for g in text), max(g.x1 for g in text), max(g.y1 for g in text))
         out.append(
-            LegendEntry(
-                tuple(int(v) for v in col), rd.text, rd.score, (handle.x0, handle.y0, handle.x1, handle.y1), tb
-            )
+            LegendEntry(tuple(int(v) for v in col), rd.text, rd.score, (handle.x0, handle.y0, handle.x1, handle.y1), tb)
         )
     return Legend(lbox, inside, tuple(out))
+
+
+def _handle_colour(img: np.ndarray, strength: np.ndarray, g: Glyph, text_rgb: np.ndarray) -> np.ndarray:
+    """The series colour of a handle: its strongest pixels (a marker's face, a line's core)."""
+    return _colour(img, strength, g)
+def _colour_key(img: np.ndarray, strength: np.ndarray, g: Glyph) -> tuple[int, int, int]:
+    return tuple(int(v) // 40 for v in _colour(img, strength, g))  # type: ignore[return-value]
+
+
+def _looks_like_text(word: list[Glyph], ch: float) -> bool:
+    """Glyphs of a line of text: several of them, most of letter height, bottoms aligned."""
+    tall = [g for g in word if 0.5 * ch <= g.h <= 1.35 * ch]
+    if len(tall) < 2:
+        return False
+    bottoms = np.array([g.y1 for g in tall])
+    return float(np.mean(np.abs(bottoms - np.median(bottoms)) <= 0.3 * ch + 1)) >= 0.6
+
+
+def _looks_like_handle(hb: Glyph, pieces: list[Glyph], ch: float) -> bool:
+    """A legend handle: a (possibly dashed) horizontal line, or a compact marker (not a word)."""
+    if len(pieces) >= 2 and sum(p.h >= 0.6 * ch for p in pieces) >= 2:
+        return False  # several letter-sized pieces: a word, not a handle
+    if hb.w >= 0.9 * ch and all(p.h <= 0.6 * ch for p in pieces):
+        return True  # a line, solid or dashed
+    if hb.w >= 0.9 * ch and len(pieces) <= 3:
+        return True  # a line with a marker on it
+    return 0.25 * ch <= hb.w <= 1.8 * ch and 0.25 * ch <= hb.h <= 1.8 * ch and 0.4 <= hb.w / max(hb.h, 1) <= 2.5
 
 
 def _single_ok(entry: tuple[Glyph, list[Glyph], float], layout) -> bool:  # type: ignore[no-untyped-def]
@@ -202,11 +276,13 @@ def match_legend(traces: list, legend: Legend) -> tuple[list, list[str | None], 
         used_e.add(j)
     out, labels = [], []
     biggest = max(s.n_pixels for s, _ in traces)
+    by_entry = {j: i for i, j in used_t.items()}
+    for j in range(len(legend.entries)):  # legend order first
+        if j in by_entry:
+            out.append(traces[by_entry[j]])
+            labels.append(legend.entries[j].label)
     for i, t in enumerate(traces):
-        if i in used_t:
-            out.append(t)
-            labels.append(legend.entries[used_t[i]].label)
-        elif t[0].n_pixels >= 0.25 * biggest:
+        if i not in used_t and t[0].n_pixels >= 0.25 * biggest:
             out.append(t)
             labels.append(None)
     missing = [legend.entries[j].label for j in range(len(legend.entries)) if j not in used_e]

@@ -67,7 +67,7 @@ def _assemble(img: np.ndarray, layout: Layout, src: str, t0: float) -> Digitized
     traces: list[tuple[Series, Trace]] = []
     for s in series:
         tr = trace_series(s, ink.strength[sub])
-        if tr is not None:
+        if tr is not None and tr.x_extent[1] - tr.x_extent[0] >= 0.05 * (x1 - x0):
             traces.append((s, tr))
     if not traces:
         raise DigitizeError(src, "no curve could be traced inside the plot area")

@@ -1,0 +1,224 @@
+"""The hard cases of the CV/DPV engine, each planted in a simulated curve and checked against the
+exact truth of :mod:`voltlens.truth` (per species, relative to the true background): drift with a
+return sweep, charging current on a curved background with an onset, EE waves, 1/f noise in DPV,
+iR drop against slow kinetics, the dying current of an irreversible wave, adsorbed layers."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from voltlens.analyze.background import Region, fit_background
+from voltlens.analyze.convolution import couple_kinetics
+from voltlens.analyze.engine import analyze_curve
+from voltlens.analyze.preprocess import split_sweeps
+from voltlens.constants import f_inverse_volts
+from voltlens.simulate import (
+    EE,
+    Adsorbed,
+    CVWaveform,
+    DPVWaveform,
+    Irreversible,
+    QuasiReversible,
+    Reversible,
+    simulate_cv,
+)
+from voltlens.simulate.species import Cell
+from voltlens.synth.sample import curve_label, simulate_curve
+from voltlens.synth.scenario import CurveSpec
+
+AREA = 7.07e-6
+D = 1e-9
+F_ = f_inverse_volts()
+IP = 0.4463 * 96485.33212 * AREA * 1.0 * math.sqrt(F_ * 0.1 * D)  # Randles–Ševčík, 1 mM, 0.1 V/s
+
+
+def _run(species, waveform, *, technique="CV", artifacts=None, cdl=0.0, ru=0.0, seed=0):
+    spec = CurveSpec(
+        technique,
+        tuple(species),
+        tuple(type(s).__name__ for s in species),
+        waveform,
+        Cell(area_m2=AREA, ru_ohm=ru, cdl_F_m2=cdl),
+        artifacts or {},
+    )
+    measured, clean, injected = simulate_curve(spec, np.random.default_rng(seed))
+    return measured, curve_label(spec, measured, clean, injected)
+
+
+def _matched(res, label, tol=0.02):
+    """truth index → engine peak (same direction and sweep, nearest within tol), and the rest."""
+    out, used = {}, set()
+    for ti, tp in enumerate(label.peaks):
+        cands = [
+            (abs(fp.potential.value - tp.potential_V), fi)
+            for fi, fp in enumerate(res.peaks)
+            if fp.direction == tp.direction and fp.segment == tp.segment and fi not in used
+        ]
+        if cands and min(cands)[0] <= tol:
+            out[ti] = min(cands)[1]
+            used.add(out[ti])
+    return out, [fp for fi, fp in enumerate(res.peaks) if fi not in used]
+
+
+def _assert_all_found_within(res, label, rel=0.05, ep_tol=0.005):
+    match, spurious = _matched(res, label)
+    assert len(match) == len(label.peaks), "a truth peak was missed"
+    assert not spurious, f"spurious peaks at {[round(p.potential.value, 3) for p in spurious]}"
+    for ti, fi in match.items():
+        tp, fp = label.peaks[ti], res.peaks[fi]
+        assert fp.height.value == pytest.approx(tp.current_A, rel=rel), (tp.segment, tp.direction)
+        assert abs(fp.potential.value - tp.potential_V) <= ep_tol
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_drift_does_not_bias_the_return_sweep(seed):
+    # drift of 40 % of the peak over the experiment: the return sweep's background is not the
+    # forward one shifted by the charging step
+    sp = QuasiReversible(e0_V=0.1, concentration_mol_m3=1.0, diffusion_m2_s=D, k0_m_s=1e-4)
+    wave = CVWaveform(start_V=-0.25, vertex_V=0.5, scan_rate_V_s=0.1, step_V=0.002)
+    total = 2 * 0.75 / 0.1
+    arts = {"noise": {"rms_A": 0.004 * IP}}
+    v, label = _run([sp], wave, artifacts=arts, cdl=0.2, seed=seed)
+    t = np.asarray(v.time, dtype=float)
+    v = v.replace(current=v.current + 0.4 * IP / total * (t - t[0]))
+    _assert_all_found_within(analyze_curve(v), label)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_charging_on_a_curved_background_with_an_onset(seed):
+    sp = Reversible(e0_V=0.05, concentration_mol_m3=1.0, diffusion_m2_s=D)
+    wave = CVWaveform(start_V=-0.3, vertex_V=0.45, scan_rate_V_s=0.1, step_V=0.002)
+    arts = {
+        "noise": {"rms_A": 0.005 * IP},
+        "background": {"slope_A_per_V": 0.3 * IP, "curvature_A_per_V2": -0.4 * IP, "onset_A": 0.2 * IP},
+    }
+    v, label = _run([sp], wave, artifacts=arts, cdl=0.4, seed=seed)
+    res = analyze_curve(v)
+    _assert_all_found_within(res, label)
+    (c,) = res.couples
+    assert c.reversibility == "reversible"
+
+
+def test_ee_second_wave_is_measured_on_the_tail_of_the_first():
+    sp = EE(e0_1_V=0.0, e0_2_V=0.2, concentration_mol_m3=1.0, diffusion_m2_s=D)
+    wave = CVWaveform(start_V=-0.3, vertex_V=0.5, scan_rate_V_s=0.1, step_V=0.002)
+    v, label = _run([sp], wave, artifacts={"noise": {"rms_A": 0.003 * IP}}, cdl=0.2, seed=4)
+    assert len(label.peaks) == 4
+    res = analyze_curve(v)
+    _assert_all_found_within(res, label)
+    assert all(c.reversibility == "reversible" for c in res.couples)
+
+
+def test_ee_shoulder_is_not_a_peak():
+    # 60 mV apart the first wave shows only as a shoulder: one peak per sweep, as the truth counts
+    sp = EE(e0_1_V=0.0, e0_2_V=0.06, concentration_mol_m3=1.0, diffusion_m2_s=D)
+    wave = CVWaveform(start_V=-0.3, vertex_V=0.4, scan_rate_V_s=0.1, step_V=0.001)
+    v, label = _run([sp], wave, artifacts={"noise": {"rms_A": 0.002 * IP}}, seed=5)
+    assert len(label.peaks) == 2
+    _assert_all_found_within(analyze_curve(v), label)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_dpv_with_one_over_f_noise_gives_one_peak_per_species(seed):
+    sp = [
+        QuasiReversible(e0_V=-0.1, concentration_mol_m3=1.0, diffusion_m2_s=D, k0_m_s=3e-5, alpha=0.6),
+        Reversible(e0_V=0.25, concentration_mol_m3=1.0, diffusion_m2_s=D),
+    ]
+    wave = DPVWaveform(
+        start_V=-0.45, end_V=0.55, step_V=0.005, amplitude_V=0.05, pulse_width_s=0.05, period_s=0.2
+    )
+    dip = 2.5e-5  # about the reversible DPV peak here
+    arts = {"noise": {"rms_A": 0.005 * dip}, "one_over_f": {"rms_A": 0.01 * dip}}
+    v, label = _run(sp, wave, technique="DPV", artifacts=arts, seed=seed)
+    _assert_all_found_within(analyze_curve(v), label)
+
+
+@pytest.mark.parametrize("ru", [1000.0, 2000.0])
+def test_ir_drop_is_not_read_as_slow_kinetics(ru):
+    sp = Reversible(e0_V=0.1, concentration_mol_m3=1.0, diffusion_m2_s=D)
+    wave = CVWaveform(start_V=-0.3, vertex_V=0.5, scan_rate_V_s=0.1, step_V=0.002)
+    v, label = _run([sp], wave, artifacts={"noise": {"rms_A": 0.002 * IP}}, ru=ru, seed=7)
+    (tc,) = label.couples
+    assert tc.delta_Ep_V > 0.07  # iR drop widens ΔEp well past 59 mV …
+    res = analyze_curve(v)
+    (c,) = res.couples
+    assert c.reversibility == "reversible"  # … but the couple is Nernstian
+    assert any("iR drop" in r for r in c.reasons)
+
+
+@pytest.mark.parametrize("lam", [0.3, 2.0])
+def test_slow_kinetics_stay_quasi_reversible(lam):
+    k0 = lam * math.sqrt(D * F_ * 0.1)
+    sp = QuasiReversible(e0_V=0.1, concentration_mol_m3=1.0, diffusion_m2_s=D, k0_m_s=k0)
+    wave = CVWaveform(start_V=-0.35, vertex_V=0.55, scan_rate_V_s=0.1, step_V=0.002)
+    v, label = _run([sp], wave, artifacts={"noise": {"rms_A": 0.002 * IP}}, ru=300.0, seed=8)
+    (c,) = analyze_curve(v).couples
+    assert c.reversibility == label.couples[0].reversibility == "quasi-reversible"
+
+
+def test_dying_current_of_an_irreversible_wave_is_not_a_return_peak():
+    lam = 3e-4
+    sp = Irreversible(
+        e0_V=0.0, concentration_mol_m3=1.0, diffusion_m2_s=D, k0_m_s=lam * math.sqrt(D * F_ * 0.1)
+    )
+    wave = CVWaveform(start_V=-0.7, vertex_V=0.8, scan_rate_V_s=0.1, step_V=0.002)
+    v, label = _run([sp], wave, artifacts={"noise": {"rms_A": 0.003 * IP}}, seed=9)
+    res = analyze_curve(v)
+    _assert_all_found_within(res, label)
+
+
+def test_adsorbed_layer_return_peak_is_measured_from_zero():
+    sp = Adsorbed(e0_V=0.0, coverage_mol_m2=1e-6)
+    wave = CVWaveform(start_V=-0.3, vertex_V=0.3, scan_rate_V_s=0.1, step_V=0.001)
+    v, label = _run([sp], wave, artifacts={"noise": {"rms_A": 2e-8}}, cdl=0.1, seed=10)
+    res = analyze_curve(v)
+    _assert_all_found_within(res, label)
+    assert all(p.surface for p in res.peaks)
+
+
+def test_convolution_analysis_separates_ru_from_kinetics():
+    """On exact simulations the semi-integral regression recovers Ru and Λ (Matsuda–Ayabe)."""
+    wave = CVWaveform(start_V=-0.35, vertex_V=0.4, scan_rate_V_s=0.1, step_V=0.001)
+    root = math.sqrt(D * F_ * 0.1)
+    for k0, ru, lam_true in ((math.inf, 2000.0, math.inf), (4.0 * root, 1000.0, 4.0), (1.0 * root, 0.0, 1.0)):
+        sp = (
+            Reversible(e0_V=0.0, concentration_mol_m3=1.0, diffusion_m2_s=D)
+            if math.isinf(k0)
+            else QuasiReversible(e0_V=0.0, concentration_mol_m3=1.0, diffusion_m2_s=D, k0_m_s=k0)
+        )
+        sim = simulate_cv([sp], wave, Cell(area_m2=AREA, ru_ohm=ru))
+        v = sim.voltammogram
+        i_f = sim.faradaic_A.sum(axis=0)
+        n1 = int(np.argmax(v.potential))
+        kin = couple_kinetics(
+            v.potential,
+            i_f,
+            v.current,
+            [(0, n1 + 1), (n1 + 1, v.n_points)],
+            dt=0.01,
+            scan_rate=0.1,
+            temperature_K=298.15,
+        )
+        assert kin is not None and abs(kin.n - 1.0) < 0.05
+        assert abs(kin.ru_ohm - ru) * np.max(i_f) < 0.003  # iR drop right within 3 mV
+        if math.isinf(lam_true):
+            assert kin.lam > 15
+        else:
+            assert kin.lam == pytest.approx(lam_true, rel=0.2)
+
+
+def test_background_fit_recovers_charging_slope_and_drift():
+    """Known background on a curve without faradaic current: every term comes back."""
+    e = np.r_[np.linspace(-0.2, 0.5, 351), np.linspace(0.5, -0.2, 351)[1:]]
+    sweeps = split_sweeps(e)
+    t = np.linspace(-1.0, 1.0, e.size)
+    direction = np.where(np.arange(e.size) < 351, 1.0, -1.0)
+    true = 1e-7 + 2e-7 * e + 3e-7 * direction + 1.5e-7 * t
+    rng = np.random.default_rng(11)
+    y = true + rng.normal(0.0, 2e-9, e.size)
+    bg = fit_background(y, e, sweeps, [Region(0, e.size)], noise=2e-9, scale=1e-6)
+    assert bg is not None
+    assert np.max(np.abs(bg.values - true)) < 3e-9
