@@ -29,10 +29,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.signal import fftconvolve
 
 from .preprocess import Sweeps
-from .semiintegral import semi_weights
+from .semiintegral import causal_convolve, semi_integral, semi_weights
 
 __all__ = ["Basis", "Region", "background_basis", "curve_basis", "fit_background"]
 
@@ -107,12 +106,7 @@ def _turns(e: np.ndarray, sweeps: Sweeps) -> list[tuple[int, float]]:
     return out
 
 
-def _semi_integrals(x: np.ndarray) -> np.ndarray:
-    n = x.shape[1]
-    return fftconvolve(x, semi_weights(n, 0.5)[None, :], axes=1)[:, :n]
-
-
-def _rows(x: np.ndarray, m: np.ndarray, region: Region) -> np.ndarray:
+def _rows(x: np.ndarray, m: np.ndarray, region: Region, w_diff: np.ndarray) -> np.ndarray:
     """Design rows (K+1 × L) of one region: the signals themselves, or their departure from the
     frozen continuation (semi-derivative of the semi-integral's increment since the freeze)."""
     a, b = region.start, region.stop
@@ -120,8 +114,7 @@ def _rows(x: np.ndarray, m: np.ndarray, region: Region) -> np.ndarray:
         return x[:, a:b]
     f = region.freeze
     dm = m[:, f + 1 : b] - m[:, f : f + 1]
-    w = semi_weights(b - f - 1, -0.5)
-    out = fftconvolve(dm, w[None, :], axes=1)[:, : b - f - 1]
+    out = causal_convolve(dm, w_diff)
     return out[:, a - f - 1 :]
 
 
@@ -164,12 +157,15 @@ class Basis:
     values: np.ndarray  # K×N
     names: tuple[str, ...]
     semi_integrals: np.ndarray  # K×N
+    w_int: np.ndarray  # semi-integration and -differentiation weights, N of each
+    w_diff: np.ndarray
 
 
 def curve_basis(e: np.ndarray, sweeps: Sweeps) -> Basis:
     """:func:`background_basis` with the semi-integral of every term."""
     values, names = background_basis(e, sweeps)
-    return Basis(values, names, _semi_integrals(values))
+    w_int = semi_weights(e.size, 0.5)
+    return Basis(values, names, semi_integral(values, w_int), w_int, semi_weights(e.size, -0.5))
 
 
 def _design(y, e, sweeps, regions, exclude, pinned_weight, basis: Basis):
@@ -178,13 +174,13 @@ def _design(y, e, sweeps, regions, exclude, pinned_weight, basis: Basis):
     split at the turning points it spans)."""
     names = basis.names
     x = np.vstack([y[None, :], basis.values])
-    m = np.vstack([_semi_integrals(y[None, :]), basis.semi_integrals])
+    m = np.vstack([semi_integral(y[None, :], basis.w_int), basis.semi_integrals])
     edges = [i for i, r in enumerate(regions) if _edge_ok(e, r)]
     turns = np.array([b for _a, b in sweeps.bounds[:-1]])
     blocks, where, folds = [], [], []
     for i, r in enumerate(regions):
         keep = np.ones(r.stop - r.start, dtype=bool) if exclude is None else ~exclude[r.start : r.stop]
-        block = _rows(x, m, r)
+        block = _rows(x, m, r, basis.w_diff)
         # the foot of the next wave: exp(s·(E − E_end)/w), nonzero on this region's rows only
         foot = np.zeros((len(edges), r.stop - r.start))
         if i in edges:

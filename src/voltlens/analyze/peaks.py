@@ -320,6 +320,8 @@ class _Ctx:
     gain_e: float  # noise gain of the smoothed semi-derivative
     window2: int
     sg2: np.ndarray  # Savitzky–Golay smoothing coefficients (quadratic, window2 points)
+    w_int: np.ndarray  # semi-integration weights, as long as the curve
+    w_diff: np.ndarray  # semi-differentiation weights
     cycle: np.ndarray
     prep: Preprocessed
     light: bool = False  # an intermediate pass: peaks located only, not fitted or integrated
@@ -335,6 +337,7 @@ class _State:
     surface: np.ndarray  # current of adsorbed peaks, taken out of the faradaic history
     scale: float
     lambdas: dict[int, float]
+    light: bool = False
 
 
 def _context(prep, time, scan_rate, min_snr, min_half_width_V, rel_prominence, unit) -> _Ctx:
@@ -365,6 +368,8 @@ def _context(prep, time, scan_rate, min_snr, min_half_width_V, rel_prominence, u
         gain_e=_noise_gain(prep.window, w2),
         window2=w2,
         sg2=savgol_coeffs(w2, 2) if w2 >= 5 else np.ones(1),
+        w_int=semi_weights(e.size, 0.5),
+        w_diff=semi_weights(e.size, -0.5),
         cycle=prep.cycle,
         prep=prep,
     )
@@ -446,10 +451,11 @@ def fit_sweeps(
             break
         nf, charging, bg_rms = bg.values, bg.part("charging"), bg.uncertainty
         before = state.active
-        state = _analyse(light, nf, state.active, bg_rms)
+        state = _analyse(ctx, nf, state.active, bg_rms)
         if np.count_nonzero(before != state.active) <= 0.01 * before.size:  # zones settled
             break
-    state = _analyse(ctx, nf, state.active, bg_rms)
+    if state.light:
+        state = _analyse(ctx, nf, state.active, bg_rms)
     return SweepFit(state.peaks, state.details, nf, charging, ctx.y - nf)
 
 
@@ -548,9 +554,9 @@ def _analyse(ctx: _Ctx, nf: np.ndarray, prev_active: np.ndarray | None, bg_rms: 
         if b - a < 8:
             continue
         base = np.zeros(b - a)
-        m_hist = semi_integral(hist[:b])
+        m_hist = semi_integral(hist[:b], ctx.w_int)
         if j > 0:
-            base = continuation_from(hist, m_hist, a - 1, b)
+            base = continuation_from(hist, m_hist, a - 1, b, ctx.w_diff)
             if j in cycle_starts and prev_active is not None:
                 lam = _continuation_scale(ctx, f_s[a:b], base, prev_active[a:b], rc[a:b])
                 lambdas[j] = lam
@@ -562,7 +568,7 @@ def _analyse(ctx: _Ctx, nf: np.ndarray, prev_active: np.ndarray | None, bg_rms: 
             peaks.append(pk)
             details.append(det)
     active = _active(ctx, sds) | _wave_zones(ctx, peaks, details)
-    return _State(peaks, details, active, f_s - hist, scale, lambdas)
+    return _State(peaks, details, active, f_s - hist, scale, lambdas, ctx.light)
 
 
 def _continuation_scale(
@@ -582,7 +588,7 @@ def _continuation_scale(
 
 
 def _smoothed_sd(ctx: _Ctx, c: np.ndarray) -> np.ndarray:
-    sd = semi_derivative(c)
+    sd = semi_derivative(c, ctx.w_diff)
     if ctx.sg2.size >= 5 and sd.size > ctx.sg2.size:
         sd = convolve1d(sd, ctx.sg2, mode="nearest")
     return sd
@@ -663,7 +669,7 @@ def _sweep_peaks(ctx, hist, m_hist, f_s, f_r, j, a, b, s, base, c, scale, bg_rms
             cur_c = s * (f_s[a:b] - cur_base)
             v = prev + int(np.argmin(cur_c[prev : k + 1]))
             nb = cur_base.copy()
-            nb[v + 1 :] = continuation_from(hist, m_hist, a + v, b)
+            nb[v + 1 :] = continuation_from(hist, m_hist, a + v, b, ctx.w_diff)
             cand_base, lo = nb, v + 1
         else:
             cand_base = cur_base
@@ -683,7 +689,7 @@ def _sweep_peaks(ctx, hist, m_hist, f_s, f_r, j, a, b, s, base, c, scale, bg_rms
         if det.surface:
             # an adsorbed layer leaves no diffusion tail: take it out of the history
             hist[det.start : det.stop] = cand_base[det.start - a : det.stop - a]
-            m_hist = semi_integral(hist[:b])
+            m_hist = semi_integral(hist[:b], ctx.w_int)
     return out
 
 
@@ -740,9 +746,10 @@ def _measure(ctx, j, s, a, b, lo, p, c, cr, base, sweep_base, f_s, thr, bg_rms):
     if drop < thr or rise < thr:
         return None
     # the current itself (less the continued tails of earlier waves on this sweep) must turn over
-    own = s * (f_s[a:b] - (base - sweep_base))
-    w = max(2, round(VISIBLE_WINDOW_V / ctx.step))
-    if not _turns_over(own, p, w, max(2.5 * ctx.noise_s, 0.003 * ip_s)):
+    w = max(2, int(VISIBLE_WINDOW_V / ctx.step + 0.5))
+    i0, i1 = max(0, p - 4 * w - 2), min(m, p + 4 * w + 3)
+    own = s * (f_s[a + i0 : a + i1] - (base[i0:i1] - sweep_base[i0:i1]))
+    if not _turns_over(own, p - i0, w, max(2.5 * ctx.noise_s, 0.003 * ip_s)):
         return None
     hr = _half_rise(c, p, lo)
     if hr is None:

@@ -50,9 +50,6 @@ def causal_convolve(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     return sp_fft.irfft(spec, size, axis=-1)[..., :n]
 
 
-_causal = causal_convolve
-
-
 def semi_integral(current: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
     """Discrete semi-integral (unit time step) of a current that starts at rest (along the last
     axis).  ``weights``: :func:`semi_weights` of order ½, at least as long, to reuse."""
@@ -83,7 +80,7 @@ def frozen_continuation(current: np.ndarray, freeze: int, stop: int) -> np.ndarr
     held = np.empty(stop)
     held[: freeze + 1] = m
     held[freeze + 1 :] = m[-1]
-    return _causal(held, semi_weights(stop, -0.5))[freeze + 1 :]
+    return causal_convolve(held, semi_weights(stop, -0.5))[freeze + 1 :]
 
 
 def continuation_from(

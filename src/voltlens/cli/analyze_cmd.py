@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -396,22 +395,9 @@ def write_overlay(result, image_path: Path, figure, path: Path) -> None:
 
 
 def _atomic_save(path: Path, save) -> None:
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise DataError(str(path), "the directory for the plot does not exist", field="--plot")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            save(handle)
-        os.replace(tmp, path)
-    except BaseException as exc:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise DataError(
-                str(path), f"cannot write the plot ({exc.strerror or exc})", field="--plot"
-            ) from None
-        raise
+    from ..atomic import atomic_write
+
+    atomic_write(path, save, field="--plot")
 
 
 def _plot_scale(max_abs: float, base: str) -> tuple[float, str]:

@@ -9,8 +9,6 @@ seeded by ``--seed``.  The file is written atomically (temporary file in the sam
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -18,7 +16,7 @@ import numpy as np
 import typer
 
 from ..errors import ParameterError
-from ..model import Voltammogram
+from ..io import write_csv
 from ..simulate import (
     EC,
     EE,
@@ -207,39 +205,13 @@ def _artifacts(o: dict) -> Artifacts:
     )
 
 
-def write_csv(volt: Voltammogram, out: Path) -> None:
-    """Write ``potential_V,current_A,time_s,cycle`` atomically (temporary file, then os.replace)."""
-    out = Path(out)
-    folder = out.parent if str(out.parent) else Path(".")
-    if not folder.is_dir():
-        raise ParameterError("--out", str(out), "its folder does not exist")
-    n = volt.n_points
-    time = volt.time if volt.time is not None else np.full(n, np.nan)
-    cycle = volt.cycle if volt.cycle is not None else np.ones(n, dtype=np.int64)
-    lines = ["potential_V,current_A,time_s,cycle"]
-    lines += [
-        f"{e:.9g},{i:.10g},{t:.9g},{c:d}"
-        for e, i, t, c in zip(
-            volt.potential.tolist(), volt.current.tolist(), time.tolist(), cycle.tolist(), strict=True
-        )
-    ]
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write("\n".join(lines) + "\n")
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _run(o: dict, waveform: CVWaveform | LSVWaveform | DPVWaveform, start_V: float) -> None:
     species = _species(o, start_V)
     cell = _cell(o)
     artifacts = _artifacts(o)
     rng = np.random.default_rng(o["seed"])
     measured, _, injected = simulate_measurement(species, waveform, cell, artifacts, rng=rng)
-    write_csv(measured, o["out"])
+    write_csv(measured, o["out"])  # voltlens.io: atomic, potential_V,current_A,time_s,cycle
     extra = f" with {', '.join(a.kind for a in injected)}" if injected else ""
     typer.echo(
         f"wrote {measured.n_points} points ({measured.technique.value}, {type(species).__name__}{extra}) to {o['out']}"

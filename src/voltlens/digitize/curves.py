@@ -96,11 +96,12 @@ def _remove_spine_ticks(cand: np.ndarray, max_len: int) -> np.ndarray:
     h, w = cand.shape
     n, lab, stats, _ = cv2.connectedComponentsWithStats(cand.astype(np.uint8), connectivity=8)
     out = cand.copy()
+    thin = max(6, int(0.012 * max(h, w)))
     for i in range(1, n):
         x, y, cw, chh, _area = (int(v) for v in stats[i])
-        touches_v = x <= 1 or x + cw >= w - 1
-        touches_h = y <= 1 or y + chh >= h - 1
-        small = (touches_h and cw <= 6 and chh <= max_len) or (touches_v and chh <= 6 and cw <= max_len)
+        touches_v = x <= 4 or x + cw >= w - 4
+        touches_h = y <= 4 or y + chh >= h - 4
+        small = (touches_h and cw <= thin and chh <= max_len) or (touches_v and chh <= thin and cw <= max_len)
         if small:
             out[lab == i] = False
     return out
@@ -115,6 +116,7 @@ def curve_mask(
     tick_rows: list[float],
     tick_cols: list[float],
     exclude: list[tuple[int, int, int, int]],
+    char_h: float = 10.0,
 ) -> np.ndarray:
     """Curve candidate pixels in ``region`` (box coordinates: arrays are the region's crop)."""
     x0, y0, x1, y1 = region
@@ -126,7 +128,28 @@ def curve_mask(
     sub = rgb[y0:y1, x0:x1]
     cand = _remove_straight_lines(cand, sub, [r - y0 for r in tick_rows], [c - x0 for c in tick_cols])
     max_len = max(6, int(0.04 * min(rgb.shape[:2])))
-    return _remove_spine_ticks(cand, max_len)
+    cand = _remove_spine_ticks(cand, max_len)
+    return _remove_corner_text(cand, char_h)
+
+
+def _remove_corner_text(cand: np.ndarray, char_h: float) -> np.ndarray:
+    """A panel letter ("(a)", "B") drawn inside a top corner of the plot, apart from the curves."""
+    import cv2
+
+    h, w = cand.shape
+    k = max(3, int(round(0.5 * char_h)) | 1)
+    grown = cv2.dilate(cand.astype(np.uint8), np.ones((k, k), np.uint8))
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(grown, connectivity=8)
+    out = cand.copy()
+    for i in range(1, n):
+        x, y, cw, chh, _ = (int(v) for v in stats[i])
+        if chh > 2.5 * char_h + k or cw > 5.0 * char_h + k:
+            continue
+        top = y + chh <= 0.25 * h
+        side = x + cw <= 0.3 * w or x >= 0.7 * w
+        if top and side:
+            out[lab == i] = False
+    return out
 
 
 def _lab(rgb: np.ndarray) -> np.ndarray:
@@ -432,7 +455,7 @@ def trace_series(series: Series, strength: np.ndarray) -> Trace | None:
             dns = [dns[min(j, len(dns) - 1)] for j in range(n)]
         branches = tuple(b for j in range(n) for b in (ups[j], dns[j]))
     else:
-        branches = (_single_valued(pts_x, pts_y, thick),)
+        branches = (_single_valued(pts_x, pts_y, thick, markers=series.markers),)
     cols = np.unique(np.round(pts_x))
     coverage = float(cols.size / (span + 1))
     if series.markers:
@@ -449,6 +472,14 @@ def _scatter_is_loop(x: np.ndarray, y: np.ndarray) -> bool:
     ys = y[o]
     dev = np.abs(ys[1:-1] - 0.5 * (ys[:-2] + ys[2:]))
     return bool(np.median(dev) > 0.06 * max(float(np.ptp(y)), 1.0))
+
+
+def _longest_run(flags: np.ndarray) -> int:
+    if not flags.any():
+        return 0
+    d = np.diff(np.concatenate([[0], flags.astype(np.int8), [0]]))
+    starts, ends = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
+    return int((ends - starts).max())
 
 
 def _split_loop(
@@ -471,9 +502,13 @@ def _split_loop(
     np.maximum.at(ymax, b, y)
     present = np.isfinite(ymin)
     sep = 3.0 * thick + 2.0
-    two = present & (np.where(present, ymax - np.where(present, ymin, 0.0), 0.0) > sep)
+    gap = np.where(present, ymax - np.where(present, ymin, 0.0), 0.0)
+    two = present & (gap > sep)
     frac = two.sum() / max(1, present.sum())
-    if frac < 0.3:
+    # a loop: two values in many columns, or a clearly open stretch (a peak pair on a flat base)
+    wide = present & (gap > max(2.0 * sep, 8.0))
+    stretch = _longest_run(wide)
+    if frac < 0.3 and not (stretch >= max(5, 0.05 * present.sum()) and not markers):
         return (x, y), (x, y), False
     mid = np.where(present, 0.5 * (np.where(present, ymin, 0.0) + np.where(present, ymax, 0.0)), 0.0)
     centres = lo + (np.arange(nb) + 0.5) * bw
@@ -519,7 +554,13 @@ def sub_branches(x: np.ndarray, y: np.ndarray, thick: float, *, outer_first: str
         groups = [g[::-1] for g in groups]
     tracks: list[list[tuple[float, np.ndarray]]] = [[] for _ in range(k)]
     last = [None] * k
+    span_y = float(np.ptp(y)) if y.size else 1.0
     for c, gs in zip(cols, groups, strict=True):
+        if k == 1 and last[0] is not None and len(gs) >= 1:
+            # a stroke far from the trace (a tick, a stray mark) is skipped, not jumped to
+            near_end = [min(abs(g[0] - last[0]), abs(g[-1] - last[0])) for g in gs]
+            if min(near_end) > max(6.0 * thick, 0.12 * span_y):
+                continue
         centres = [float(np.median(g)) for g in gs]
         if len(gs) == k:
             pick = list(range(k))
@@ -527,7 +568,7 @@ def sub_branches(x: np.ndarray, y: np.ndarray, thick: float, *, outer_first: str
             pick = []
             for j in range(k):
                 ref = last[j] if last[j] is not None else centres[min(j, len(gs) - 1)]
-                pick.append(int(np.argmin([abs(cc - ref) for cc in centres])))
+                pick.append(int(np.argmin([min(abs(g[0] - ref), abs(g[-1] - ref)) for g in gs])))
         for j in range(k):
             g = gs[pick[j]]
             if g.size > 1 and k == 1:
@@ -544,7 +585,7 @@ def sub_branches(x: np.ndarray, y: np.ndarray, thick: float, *, outer_first: str
     return out
 
 
-def _single_valued(x: np.ndarray, y: np.ndarray, thick: float) -> np.ndarray:
+def _single_valued(x: np.ndarray, y: np.ndarray, thick: float, *, markers: bool = False) -> np.ndarray:
     """A single trace: per column the value continuing the trace (closest to the previous one);
     steep runs keep all their points."""
     xi = np.round(x).astype(np.int64)
@@ -553,15 +594,20 @@ def _single_valued(x: np.ndarray, y: np.ndarray, thick: float) -> np.ndarray:
     cols, start = np.unique(xi, return_index=True)
     ends = np.append(start[1:], xi.size)
     # group the values of each column into clusters (separate strokes) and follow one of them
+    span_y = float(np.ptp(y)) if y.size else 1.0
+    first = xi <= cols[0] + max(3, (cols[-1] - cols[0]) // 20)
+    start_y = float(np.median(y[first]))
     out: list[np.ndarray] = []
     prev: float | None = None
     for c, a, b in zip(cols, start, ends, strict=True):
         seg = y[a:b]
         groups = np.split(seg, np.flatnonzero(np.diff(seg) > 1.5 + thick) + 1)
         if prev is None:
-            g = max(groups, key=len)
+            g = min(groups, key=lambda gg: abs(float(np.median(gg)) - start_y))
         else:
             g = min(groups, key=lambda gg: min(abs(gg[0] - prev), abs(gg[-1] - prev)))
+            if not markers and min(abs(g[0] - prev), abs(g[-1] - prev)) > max(6.0 * thick, 0.12 * span_y):
+                continue
         if g.size > 1 and prev is not None and abs(g[-1] - prev) < abs(g[0] - prev):
             g = g[::-1]
         out.append(np.column_stack([np.full(g.size, float(c)), g]))

@@ -56,7 +56,14 @@ def _assemble(img: np.ndarray, layout: Layout, src: str, t0: float) -> Digitized
     tick_rows = [lb.pos for lb in layout.y.labels] + _zero(layout.y)
     tick_cols = [lb.pos for lb in layout.x.labels]
     cand = curve_mask(
-        layout.image, ink.strength, ink.threshold, region, tick_rows=tick_rows, tick_cols=tick_cols, exclude=exclude
+        layout.image,
+        ink.strength,
+        ink.threshold,
+        region,
+        tick_rows=tick_rows,
+        tick_cols=tick_cols,
+        exclude=exclude,
+        char_h=layout.char_h,
     )
     sub = (slice(y0, y1), slice(x0, x1))
     min_px = max(25, int(0.05 * (x1 - x0)))

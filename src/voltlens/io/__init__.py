@@ -24,15 +24,17 @@ At most :data:`MAX_POINTS` points are read from one file.
 
 from __future__ import annotations
 
+import io as io_module
 import json
 import os
 import struct
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
+from ..atomic import atomic_write
 from ..errors import DataError, FormatError, VoltlensError
 from ..model import Voltammogram
 from ._table import sniff_table
@@ -199,23 +201,17 @@ def write_csv(v: Voltammogram, path: str | os.PathLike[str]) -> None:
     fmt = ["%.15g"] * len(names)
     if v.cycle is not None:
         fmt[-1] = "%d"
-    directory = target.parent if str(target.parent) else Path(".")
-    tmp_name = None
+
+    def write(handle: BinaryIO) -> None:
+        text = io_module.TextIOWrapper(handle, encoding="utf-8", newline="\n")
+        text.write(",".join(names) + "\n")
+        for start in range(0, v.n_points, 100_000):
+            block = np.column_stack([c[start : start + 100_000] for c in columns])
+            np.savetxt(text, block, fmt=fmt, delimiter=",")
+        text.flush()
+        text.detach()
+
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(",".join(names) + "\n")
-            n = v.n_points
-            for start in range(0, n, 100_000):
-                block = np.column_stack([c[start : start + 100_000] for c in columns])
-                np.savetxt(fh, block, fmt=fmt, delimiter=",")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp_name, target.stat().st_mode & 0o7777 if target.exists() else 0o644)
-        os.replace(tmp_name, target)
-        tmp_name = None
-    except OSError as exc:
-        raise DataError(source, f"cannot be written: {exc.strerror or exc}", field="path") from None
-    finally:
-        if tmp_name is not None and os.path.exists(tmp_name):
-            os.unlink(tmp_name)
+        atomic_write(target, write)
+    except DataError as exc:
+        raise DataError(source, exc.problem, field="path") from None

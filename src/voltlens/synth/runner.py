@@ -9,8 +9,6 @@ and shards of an array job can share one directory.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -18,6 +16,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from .. import __version__
+from ..atomic import atomic_write_bytes
 from ..errors import ConfigError, ParameterError
 from .config import SynthConfig
 
@@ -29,19 +28,6 @@ LABELS = "labels.jsonl"
 
 def sample_id(index: int) -> str:
     return f"{index:06d}"
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder, then rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def parse_shard(text: str | None) -> tuple[int, int]:
