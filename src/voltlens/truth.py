@@ -96,6 +96,12 @@ def _has_visible_extremum(signed: np.ndarray, k: int, half_window: int) -> bool:
     return bool(np.any((d[:-1] > 0) & (d[1:] <= 0)))
 
 
+def _turns_over(signed: np.ndarray) -> bool:
+    """Whether the current has an interior local maximum (a visible peak needs one)."""
+    d = np.diff(signed)
+    return bool(np.any((d[:-1] > 0) & (d[1:] <= 0)))
+
+
 def _segment_peaks(
     *,
     t: np.ndarray,
@@ -201,13 +207,16 @@ def peak_labels(
             if differential or held_current is None:
                 base, hold_from = np.zeros_like(cur), None
             else:
-                first_sweep = s == segment[0]
-                base = np.zeros_like(cur) if first_sweep else held_current(k, first, stop)
+                base = np.zeros_like(cur)  # the first sweep's; later sweeps get the held current below
 
                 def hold_from(j: int, k: int = k, first: int = first, stop: int = stop) -> np.ndarray:
                     return held_current(k, first + j, stop)
 
             signs = (1.0, -1.0) if differential else (1.0 if e[-1] > e[0] else -1.0,)
+            if not any(_turns_over(sign * cur) for sign in signs):
+                continue  # no visible peak is possible: skip the (costly) held-current simulation
+            if not differential and held_current is not None and s != segment[0]:
+                base = held_current(k, first, stop)
             for sign in signs:
                 for fields in _sweep_peaks(
                     t=t, e=e, current=cur, baseline=base, sign=sign, scale=scale, hold_from=hold_from

@@ -85,7 +85,7 @@ class SynthConfig(BaseModel):
             "one_over_f": 0.15,
             "charging": 0.6,
             "background": 0.35,
-            "ru": 0.25,
+            "ru": 0.15,
             "mains": 0.06,
             "spikes": 0.06,
             "drift": 0.1,
