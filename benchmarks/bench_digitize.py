@@ -13,7 +13,8 @@ Metrics (all against the truth, never against our own earlier output):
   polyline, median distance true points → recovered points), each axis scaled by its range;
   reported as median and 95th percentile over images (unreadable images excluded, counted apart);
 - Ep: potentials of each true curve's maximum and minimum within 1 % of the potential range
-  (an extreme counts as a peak when it stands a quarter of the curve's range from its median);
+  (counted where the extreme is a well-defined peak: the true points within 2 % of the current
+  range from it span at most 4 % of the potential range — not a plateau, clipped top or noise);
 - number of curves right; conventions (inverted axis, cathodic-up) right; technique right;
 - seconds per image (wall and CPU, this process only).
 
@@ -140,8 +141,10 @@ def evaluate(index: int, seed: int, verbose: bool) -> dict:
     for a, b, _ in matches:
         (te, ti), (me, mi) = true_c[a], mine_c[b]
         for f in (np.argmax, np.argmin):
-            # a peak: the extreme stands out from the curve's median by a quarter of its range
-            if abs(ti[f(ti)] - np.median(ti)) < 0.25 * np.ptp(ti):
+            # a well-defined peak: the points within 2 % (of the current range) of the extreme lie
+            # within 1 % of the potential range (not a plateau, a clipped top or the noise band)
+            near = np.abs(ti - ti[f(ti)]) <= 0.02 * np.ptp(ti)
+            if np.ptp(te[near]) > 0.04 * xr:
                 continue
             ep_n += 1
             ep_ok += abs(te[f(ti)] - me[f(mi)]) <= 0.01 * xr

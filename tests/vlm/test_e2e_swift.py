@@ -118,6 +118,12 @@ serve: {{host: 127.0.0.1, port: {port}, served_model_name: tiny}}
     processor = json.loads((merged / "processor_config.json").read_text())
     assert processor["image_processor"]["size"]["longest_edge"] == 12544
 
+    # the merged checkpoint read locally by the transformers backend: an answer, classified, no crash
+    image = json.loads((data / "train.jsonl").read_text().splitlines()[0])["images"][0]
+    local = analyze_image_with_backend(image, backend="transformers", model=str(merged), max_tokens=8)
+    assert local["vlm"]["status"] in {"ok", "invalid", "unparseable", "refusal"}, local["vlm"]
+    AnalysisReport.model_validate(local)
+
     log = tmp_path / "serve.log"
     with log.open("w") as fh:
         server = subprocess.Popen(

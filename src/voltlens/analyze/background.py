@@ -235,13 +235,43 @@ def fit_background(
     )
     if rows.shape[1] < 8:
         return None
-    ok = _supported(names, rows_at, (float(e.min()), float(e.max())))
     sigma2 = max(noise, 0.002 * scale) ** 2 * min(1.0, pinned_weight**2 + 0.1)
+    zero = np.concatenate([np.full(r.stop - r.start, r.freeze is None) for r in regions])
+    if exclude is not None:
+        zero = zero[~np.concatenate([exclude[r.start : r.stop] for r in regions])]
+    keep = np.ones(rows.shape[1], dtype=bool)
+    for _ in range(MAX_DROPPED + 1):
+        at = {k: v[keep] for k, v in rows_at.items()}
+        ok = _supported(names, at, (float(e.min()), float(e.max())))
+        chosen, coef, rss = _select(rows[:, keep], names, at["fold"], ok, sigma2)
+        worst = _worst_stretch(rows[:, keep], chosen, coef, at["fold"], zero[keep], sigma2)
+        if worst is None:
+            break
+        keep[np.flatnonzero(keep)[at["fold"] == worst]] = False
+    full = np.zeros(len(names))
+    full[chosen] = coef
+    k = basis_values.shape[0]
+    return Background(
+        full[:k] @ basis_values,
+        full[:k],
+        names[:k],
+        float(np.sqrt(rss / max(int(keep.sum()), 1))),
+        basis_values,
+        int(keep.sum()),
+        len(chosen),
+    )
+
+
+MAX_DROPPED = 2  # stretches left out when they disagree with the rest
+
+
+def _select(rows: np.ndarray, names: tuple[str, ...], fold: np.ndarray, ok: list[bool], sigma2: float):
+    """(terms, coefficients, residual sum of squares): base terms, then validated extra terms."""
     base = {"offset", "slope", "charging"}
     chosen = [k for k, n in enumerate(names) if (n in base or n.startswith("edge")) and ok[k]]
-    grams = _fold_grams(rows, rows_at["fold"])
+    grams = _fold_grams(rows, fold)
     total_gram = sum(g for _m, g in grams)
-    cv = _cross_validated(rows, rows_at["fold"], grams, chosen)
+    cv = _cross_validated(rows, fold, grams, chosen)
     coef, rss = _gram_solve(total_gram, chosen)
     while True:
         best = None
@@ -252,28 +282,35 @@ def fit_background(
             ck, rk = _gram_solve(total_gram, [*chosen, k])
             if rss - rk < 25.0 * sigma2:
                 continue
-            cvk = _cross_validated(rows, rows_at["fold"], grams, [*chosen, k])
+            cvk = _cross_validated(rows, fold, grams, [*chosen, k])
             # drift only shows as different slopes on sweeps of opposite direction, which no
             # single stretch can predict: it is judged on the residual alone
             validated = cvk < 0.9 * cv or (name == "drift" and rss - rk > 100.0 * sigma2)
             if validated and (best is None or rk < best[2]):
                 best = (k, ck, rk, cvk)
         if best is None:
-            break
+            return chosen, coef, rss
         chosen.append(best[0])
         coef, rss, cv = best[1], best[2], best[3]
-    full = np.zeros(len(names))
-    full[chosen] = coef
-    k = basis_values.shape[0]
-    return Background(
-        full[:k] @ basis_values,
-        full[:k],
-        names[:k],
-        float(np.sqrt(rss / rows.shape[1])),
-        basis_values,
-        rows.shape[1],
-        len(chosen),
-    )
+
+
+def _worst_stretch(rows, chosen, coef, fold, zero, sigma2) -> int | None:
+    """The fold of continued-current rows that departs most from the fit, when its mean residual
+    is far beyond noise (a wave not yet complete, or a product lost to chemistry: the current is
+    not pinned there); None when every stretch agrees."""
+    res = rows[0] - coef @ rows[[c + 1 for c in chosen]]
+    worst, score = None, 0.0
+    folds = np.unique(fold)
+    if folds.size < 3:
+        return None
+    for f in folds:
+        mask = fold == f
+        if zero[mask].any() or mask.sum() < 5:
+            continue
+        z = abs(float(np.mean(res[mask]))) / math.sqrt(sigma2 / mask.sum() + 0.25 * sigma2)
+        if z > score:
+            worst, score = int(f), z
+    return worst if score > 6.0 else None
 
 
 def _fold_grams(rows: np.ndarray, fold: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:

@@ -77,15 +77,25 @@ def couple_kinetics(
     scan_rate: float,
     temperature_K: float,
     min_points: int = 20,
+    surface: bool = False,
 ) -> CoupleKinetics | None:
     """Semi-integral analysis of one couple whose forward wave runs over ``windows[0]`` and return
     wave over ``windows[1]`` (index ranges).  ``faradaic``: the background-corrected current of the
     whole curve; ``total``: faradaic plus charging current (what flows through Ru); ``dt``: time
-    per point (s).  None when the windows hold too few usable points."""
+    per point (s).  None when the windows hold too few usable points.
+
+    ``surface``: an adsorbed layer, whose charge (not semi-integral) fixes the converted fraction
+    θ; ``faradaic`` is then the layer's own current.  The same regression separates iR drop from
+    slow (Laviron) electron transfer; Λ is then not the Matsuda–Ayabe parameter but only tells
+    whether any kinetic hysteresis is found (inf when none)."""
     if len(windows) < 2 or dt <= 0 or scan_rate <= 0:
         return None
-    m_own = own_semi_integral(semi_integral(faradaic), windows)
-    i_own = semi_derivative(m_own)
+    if surface:
+        m_own = own_semi_integral(np.cumsum(faradaic), windows)
+        i_own = np.diff(m_own, prepend=0.0)
+    else:
+        m_own = own_semi_integral(semi_integral(faradaic), windows)
+        i_own = semi_derivative(m_own)
     b0 = windows[0][1]
     plateau = float(m_own[b0 - 1])
     if not np.isfinite(plateau) or abs(plateau) <= 0:

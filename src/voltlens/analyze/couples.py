@@ -260,9 +260,16 @@ def describe_couple(
     cls: Reversibility
     x = n * dep
     if surface:
+        ir_reason = None
+        if x > 0.020 * tf and kinetics is None and kinetics_of is not None:
+            kinetics, ir_delta_ep_V = kinetics_of()
+            ir_reason = _iR_explains(kinetics, ir_delta_ep_V, x, n)
         if x <= 0.020 * tf:
             cls = "reversible"
             reasons.append(f"surface-confined: ΔEp = {dep * 1e3:.0f} mV ≈ 0 with narrow symmetric peaks")
+        elif ir_reason is not None:
+            cls = "reversible"
+            reasons.append("surface-confined; " + ir_reason)
         else:
             cls = "quasi-reversible"
             reasons.append(
@@ -281,9 +288,7 @@ def describe_couple(
         ir_reason = _iR_explains(kinetics, ir_delta_ep_V, x + corr - n * NERNST_DELTA_EP_V * tf, n)
         if nernstian:
             cls = "reversible"
-            reasons.append(
-                f"n·ΔEp = {x * 1e3:.0f} mV ≤ 63 mV within its uncertainty: Nernstian (Λ ≥ 15)"
-            )
+            reasons.append(f"n·ΔEp = {x * 1e3:.0f} mV ≤ 63 mV within its uncertainty: Nernstian (Λ ≥ 15)")
         elif ir_reason is not None:
             cls = "reversible"
             reasons.append(ir_reason)
@@ -368,18 +373,19 @@ def describe_couple(
 
 
 NERNST_DELTA_EP_V = 0.059  # reversible ΔEp at usual switching potentials (n = 1, 25 °C)
+IR_MIN_V = 0.015  # an iR share of ΔEp below this is within what slow kinetics and Ru trade off
 
 
 def _iR_explains(kinetics: CoupleKinetics | None, ir_delta_ep: float | None, excess: float, n: float):
     """A reason when iR drop rather than slow kinetics widens ΔEp (None otherwise): the
     semi-integral analysis fits both sweeps with a Nernstian couple (residual < 3 mV, n near a
-    whole number, Λ ≥ 15)
-    and its apparent Ru accounts for at least half the excess of ΔEp over 59/n mV."""
+    whole number, Λ ≥ 15) and its apparent Ru accounts for at least 60 % of the excess of ΔEp
+    over 59/n mV, and for 15 mV at least."""
     if kinetics is None or ir_delta_ep is None or not np.isfinite(ir_delta_ep):
         return None
     integral_n = np.isfinite(kinetics.n) and abs(kinetics.n - max(1, round(kinetics.n))) < 0.25
     fits = kinetics.rms_V < KINETIC_FIT_RMS_V and integral_n and kinetics.lam >= 15
-    if not fits or kinetics.ru_ohm <= 0 or n * ir_delta_ep < 0.5 * excess:
+    if not fits or kinetics.ru_ohm <= 0 or n * ir_delta_ep < max(0.6 * excess, IR_MIN_V):
         return None
     return (
         f"ΔEp widened by iR drop: the semi-integral (convolution) analysis shows Nernstian behaviour on "

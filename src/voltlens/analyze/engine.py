@@ -200,7 +200,8 @@ def _kinetics_of(fit: SweepFit, prep, time, rate, temp):
 
     def kinetics(ia: int, ic: int) -> tuple[CoupleKinetics | None, float | None]:
         pa, pc = peaks[ia], peaks[ic]
-        if pa.surface or pc.surface or not rate or dt <= 0:
+        surface = pa.surface and pc.surface
+        if pa.surface != pc.surface or not rate or dt <= 0:
             return None, None
         fwd, ret = sorted((ia, ic), key=lambda k: peaks[k].index)
         e_half = 0.5 * (pa.potential.value + pc.potential.value)
@@ -210,7 +211,14 @@ def _kinetics_of(fit: SweepFit, prep, time, rate, temp):
         elif peaks[fwd].segment == 0 and peaks[ret].segment == 1:
             windows = [_wave_window(fit, prep, fwd), _wave_window(fit, prep, ret)]
             kin = couple_kinetics(
-                prep.potential, fit.faradaic, total, windows, dt=dt, scan_rate=rate, temperature_K=temp
+                prep.potential,
+                fit.surface if surface else fit.faradaic,
+                total,
+                windows,
+                dt=dt,
+                scan_rate=rate,
+                temperature_K=temp,
+                surface=surface,
             )
             first[e_half] = kin
         else:

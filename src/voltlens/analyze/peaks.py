@@ -44,6 +44,7 @@ ZONE_MARGIN_V = 0.015  # widening of every active zone
 VISIBLE_WINDOW_V = 0.03  # the current itself must turn over within this of a peak
 RC_SKIP_V = 0.004  # rows not fitted after a turning point (charging relaxes through Ru·Cdl)
 PASSES = 3  # background fits, each followed by a new search for waves
+_DYING = "dying"  # what _measure returns for a bump that is only an earlier current dying away
 SURFACE_RETURN = 0.3  # an adsorbed peak falls back below this fraction of its height
 
 
@@ -378,14 +379,16 @@ def _context(prep, time, scan_rate, min_snr, min_half_width_V, rel_prominence, u
 @dataclass(frozen=True, slots=True)
 class SweepFit:
     """Everything :func:`fit_sweeps` measured: the peaks and, at every point, the fitted
-    non-faradaic background, the part of it that is charging current, and the faradaic current
-    (recorded current less background; adsorbed peaks included)."""
+    non-faradaic background, the part of it that is charging current, the faradaic current
+    (recorded current less background; adsorbed peaks included) and the current of the adsorbed
+    peaks alone."""
 
     peaks: list[FoundPeak]
     details: list[WaveDetail]
     background: np.ndarray
     charging: np.ndarray
     faradaic: np.ndarray
+    surface: np.ndarray  # the current of adsorbed-layer peaks alone
 
 
 def find_sweep_peaks(
@@ -451,12 +454,11 @@ def fit_sweeps(
             break
         nf, charging, bg_rms = bg.values, bg.part("charging"), bg.uncertainty
         before = state.active
-        state = _analyse(ctx, nf, state.active, bg_rms)
+        state = _analyse(light, nf, state.active, bg_rms)
         if np.count_nonzero(before != state.active) <= 0.01 * before.size:  # zones settled
             break
-    if state.light:
-        state = _analyse(ctx, nf, state.active, bg_rms)
-    return SweepFit(state.peaks, state.details, nf, charging, ctx.y - nf)
+    state = _analyse(ctx, nf, state.active, bg_rms)
+    return SweepFit(state.peaks, state.details, nf, charging, ctx.y - nf, state.surface)
 
 
 def _initial_background(ctx: _Ctx) -> np.ndarray:
@@ -563,7 +565,8 @@ def _analyse(ctx: _Ctx, nf: np.ndarray, prev_active: np.ndarray | None, bg_rms: 
                 base = lam * base
         c = s * (f_s[a:b] - base)
         sds.append((a, b, _smoothed_sd(ctx, c)))
-        found = _sweep_peaks(ctx, hist, m_hist, f_s, f_r, j, a, b, s, base, c, scale, bg_rms)
+        forward = [p.potential.value for p in peaks if p.segment == j - 1]
+        found = _sweep_peaks(ctx, hist, m_hist, f_s, f_r, j, a, b, s, base, c, scale, bg_rms, forward)
         for pk, det in found:
             peaks.append(pk)
             details.append(det)
@@ -653,26 +656,25 @@ def _wave_zones(ctx: _Ctx, peaks: list[FoundPeak], details: list[WaveDetail]) ->
     return active
 
 
-def _sweep_peaks(ctx, hist, m_hist, f_s, f_r, j, a, b, s, base, c, scale, bg_rms):
+def _sweep_peaks(ctx, hist, m_hist, f_s, f_r, j, a, b, s, base, c, scale, bg_rms, forward):
     """Peaks of one sweep: local maxima of the corrected current, each later one re-measured on
-    the continuation frozen at the valley before it."""
+    the continuation frozen at the valley after the last event before it — an accepted peak, or
+    the dying current of another couple's wave (a bump whose own current never turns over)."""
     m = b - a
     thr = max(ctx.rel_prominence * scale, ctx.min_snr * ctx.noise_s)
     idx, _ = find_peaks(c, prominence=thr, height=thr)
     idx = [int(k) for k in idx if 2 <= k <= m - 3]
     out = []
-    prev = None
-    cur_base = base
+    events: list[tuple[int, float | None]] = []  # (index, couple of a dying current or None)
     for n_k, k in enumerate(idx):
-        lo = 0
-        if prev is not None:
-            cur_c = s * (f_s[a:b] - cur_base)
-            v = prev + int(np.argmin(cur_c[prev : k + 1]))
-            nb = cur_base.copy()
-            nb[v + 1 :] = continuation_from(hist, m_hist, a + v, b, ctx.w_diff)
-            cand_base, lo = nb, v + 1
-        else:
-            cand_base = cur_base
+        own = _partner(forward, float(ctx.e[a + k]), s)
+        after = next((ev for ev in reversed(events) if ev[1] is None or ev[1] != own), None)
+        lo, cand_base = 0, base
+        if after is not None:
+            v = after[0] + int(np.argmin(c[after[0] : k + 1]))
+            cand_base = base.copy()
+            cand_base[v + 1 :] = continuation_from(hist, m_hist, a + v, b, ctx.w_diff)
+            lo = v + 1
         cc = s * (f_s[a:b] - cand_base)
         nxt = idx[n_k + 1] if n_k + 1 < len(idx) else m
         k2 = _nearest_max(cc, k, lo, nxt, thr)
@@ -681,16 +683,29 @@ def _sweep_peaks(ctx, hist, m_hist, f_s, f_r, j, a, b, s, base, c, scale, bg_rms
         res = _measure(
             ctx, j, s, a, b, lo, k2, cc, s * (f_r[a:b] - cand_base), cand_base, base, f_s, thr, bg_rms
         )
+        if res is _DYING:
+            events.append((k2, _partner(forward, float(ctx.e[a + k2]), -s, nearest=True)))
+            continue
         if res is None:
             continue
         pk, det = res
         out.append((pk, det))
-        prev, cur_base = k2, cand_base
+        events.append((k2, None))
         if det.surface:
             # an adsorbed layer leaves no diffusion tail: take it out of the history
             hist[det.start : det.stop] = cand_base[det.start - a : det.stop - a]
             m_hist = semi_integral(hist[:b], ctx.w_int)
     return out
+
+
+def _partner(forward: list[float], e: float, s: int, *, nearest: bool = False) -> float | None:
+    """The forward peak a return-sweep feature at potential ``e`` belongs to: the closest one on
+    the side it came from (below it for a positive-going sweep ``s`` = +1), or simply the closest
+    (``nearest``, for the dying current of a forward wave, which lies on either side)."""
+    if nearest:
+        return min(forward, key=lambda f: abs(f - e)) if forward else None
+    side = [f for f in forward if s * (f - e) <= 0.03]
+    return min(side, key=lambda f: abs(f - e)) if side else None
 
 
 def _nearest_max(c: np.ndarray, k: int, lo: int, hi: int, thr: float) -> int | None:
@@ -750,7 +765,7 @@ def _measure(ctx, j, s, a, b, lo, p, c, cr, base, sweep_base, f_s, thr, bg_rms):
     i0, i1 = max(0, p - 4 * w - 2), min(m, p + 4 * w + 3)
     own = s * (f_s[a + i0 : a + i1] - (base[i0:i1] - sweep_base[i0:i1]))
     if not _turns_over(own, p - i0, w, max(2.5 * ctx.noise_s, 0.003 * ip_s)):
-        return None
+        return _DYING
     hr = _half_rise(c, p, lo)
     if hr is None:
         return None

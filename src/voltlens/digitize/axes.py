@@ -164,6 +164,57 @@ def find_y_text(mask: np.ndarray, box: Box, *, left: bool = True) -> AxisText | 
     return AxisText(tuple(labels), tbox, None, ch)
 
 
+def _regular(centres: list[float]) -> bool:
+    """At least three positions, evenly spaced (tick labels)."""
+    c = np.sort(np.asarray(centres, dtype=float))
+    if c.size < 3:
+        return False
+    d = np.diff(c)
+    return bool(d.min() > 0 and np.ptp(d) <= max(3.0, 0.12 * float(np.median(d))))
+
+
+def box_from_text(mask: np.ndarray) -> Box | None:
+    """An axes box inferred from the tick labels alone (plots drawn without spines or gridlines):
+    the lowest row of evenly spaced words in the lower half is the x axis, the right-aligned column
+    of evenly spaced words in the left half the y axis."""
+    h, w = mask.shape
+    glyphs = glyphs_in(mask, (0, 0, w, h), max_h=0.08 * h, max_w=0.2 * w)
+    if len(glyphs) < 6:
+        return None
+    xrow: list[Word] | None = None
+    for row in rows_of(glyphs)[::-1]:
+        if min(g.y0 for g in row) < 0.45 * h:
+            break
+        ch = _median_h(row)
+        words = [wd for wd in words_of(row, gap=0.65 * ch) if wd.h <= 1.6 * ch]
+        if len(words) >= 3 and _regular([wd.cx for wd in words]):
+            xrow = words
+            break
+    if xrow is None:
+        return None
+    x_top = min(wd.y0 for wd in xrow)
+    ch = float(np.median([wd.h for wd in xrow]))
+    # y labels: words of the upper part whose right edges align, evenly spaced vertically
+    cand: list[Word] = []
+    for row in rows_of([g for g in glyphs if g.y1 < x_top - 0.3 * ch]):
+        words = [wd for wd in words_of(row, gap=0.65 * _median_h(row)) if wd.h <= 1.6 * ch and wd.x1 < 0.5 * w]
+        cand += words
+    best: list[Word] = []
+    for c in cand:
+        col = [wd for wd in cand if abs(wd.x1 - c.x1) <= 2]
+        if len(col) >= 3 and len(col) > len(best) and _regular([wd.cy for wd in col]):
+            best = col
+    if len(best) < 3:
+        return None
+    left = max(wd.x1 for wd in best) + 0.6 * ch
+    bottom = x_top - 0.6 * ch
+    top = max(0.0, min(wd.cy for wd in best) - 0.8 * ch)
+    right = min(float(w - 1), max(wd.cx for wd in xrow) + 0.5 * float(np.median(np.diff(sorted(wd.cx for wd in xrow)))))
+    if right - left < 0.2 * w or bottom - top < 0.15 * h:
+        return None
+    return Box(float(left), float(top), float(right), float(bottom), {"l": None, "r": None, "t": None, "b": None}, "")
+
+
 def find_offset(mask: np.ndarray, box: Box, char_h: float) -> Word | None:
     """A multiplier text (``1e−5``, ``×10⁻⁵``) just above the top-left corner of the box."""
     h, w = mask.shape

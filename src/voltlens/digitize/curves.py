@@ -527,12 +527,16 @@ def _column_groups(x: np.ndarray, y: np.ndarray, thick: float) -> tuple[np.ndarr
     xi = np.round(x).astype(np.int64)
     order = np.lexsort((y, xi))
     y, xi = y[order], xi[order]
-    cols, start = np.unique(xi, return_index=True)
-    ends = np.append(start[1:], xi.size)
-    groups = []
-    for a, b in zip(start, ends, strict=True):
-        seg = y[a:b]
-        groups.append(np.split(seg, np.flatnonzero(np.diff(seg) > 1.5 + thick) + 1))
+    new_col = np.concatenate([[True], xi[1:] != xi[:-1]])
+    new_grp = new_col | np.concatenate([[False], np.diff(y) > 1.5 + thick])
+    gstart = np.flatnonzero(new_grp)
+    gend = np.append(gstart[1:], y.size)
+    cstart = np.flatnonzero(new_col)
+    cols = xi[cstart]
+    # groups per column: group k belongs to column col_of[k]
+    col_of = np.searchsorted(cstart, gstart, side="right") - 1
+    bounds = np.searchsorted(col_of, np.arange(cols.size + 1))
+    groups = [[y[gstart[k] : gend[k]] for k in range(bounds[c], bounds[c + 1])] for c in range(cols.size)]
     return cols, groups
 
 
@@ -552,37 +556,37 @@ def sub_branches(x: np.ndarray, y: np.ndarray, thick: float, *, outer_first: str
     k = max(1, min(k, 6))
     if outer_first == "bottom":
         groups = [g[::-1] for g in groups]
-    tracks: list[list[tuple[float, np.ndarray]]] = [[] for _ in range(k)]
-    last = [None] * k
     span_y = float(np.ptp(y)) if y.size else 1.0
+    far = max(6.0 * thick, 0.12 * span_y)
+    xs_out: list[list[np.ndarray]] = [[] for _ in range(k)]
+    ys_out: list[list[np.ndarray]] = [[] for _ in range(k)]
+    last: list[float | None] = [None] * k
     for c, gs in zip(cols, groups, strict=True):
-        if k == 1 and last[0] is not None and len(gs) >= 1:
+        ends = [(float(g[0]), float(g[-1])) for g in gs]
+        if k == 1 and last[0] is not None:
             # a stroke far from the trace (a tick, a stray mark) is skipped, not jumped to
-            near_end = [min(abs(g[0] - last[0]), abs(g[-1] - last[0])) for g in gs]
-            if min(near_end) > max(6.0 * thick, 0.12 * span_y):
+            if min(min(abs(a - last[0]), abs(b - last[0])) for a, b in ends) > far:
                 continue
-        centres = [float(np.median(g)) for g in gs]
         if len(gs) == k:
             pick = list(range(k))
         else:
             pick = []
             for j in range(k):
-                ref = last[j] if last[j] is not None else centres[min(j, len(gs) - 1)]
-                pick.append(int(np.argmin([min(abs(g[0] - ref), abs(g[-1] - ref)) for g in gs])))
+                ref = last[j] if last[j] is not None else 0.5 * sum(ends[min(j, len(gs) - 1)])
+                pick.append(min(range(len(gs)), key=lambda q: min(abs(ends[q][0] - ref), abs(ends[q][1] - ref))))
         for j in range(k):
             g = gs[pick[j]]
             if g.size > 1 and k == 1:
                 pts = g if (last[j] is None or abs(g[0] - last[j]) <= abs(g[-1] - last[j])) else g[::-1]
             else:
-                pts = np.array([centres[pick[j]]])
-            tracks[j].append((float(c), pts))
+                pts = np.array([0.5 * (g[0] + g[-1]) if g.size > 2 else float(g.mean())])
+            xs_out[j].append(np.full(pts.size, float(c)))
+            ys_out[j].append(pts)
             last[j] = float(pts[-1])
-    out = []
-    for tr in tracks:
-        xs = np.concatenate([np.full(p.size, c) for c, p in tr])
-        ys = np.concatenate([p for _, p in tr])
-        out.append(np.column_stack([xs, ys]))
-    return out
+    return [
+        np.column_stack([np.concatenate(xs_out[j]), np.concatenate(ys_out[j])]) if xs_out[j] else np.empty((0, 2))
+        for j in range(k)
+    ]
 
 
 def _single_valued(x: np.ndarray, y: np.ndarray, thick: float, *, markers: bool = False) -> np.ndarray:

@@ -13,7 +13,7 @@ import numpy as np
 from ..errors import DigitizeError
 from ..units import Unit
 from . import ocr
-from .axes import AxisText, find_offset, find_x_text, find_y_text, tick_position
+from .axes import AxisText, box_from_text, find_offset, find_x_text, find_y_text, tick_position
 from .calibrate import AxisFit, TickLabel, fit_axis
 from .frame import Box, find_box, line_evidence, rectifying_homography
 from .ink import Ink, ink_of
@@ -171,9 +171,14 @@ def analyse_layout(img: np.ndarray, *, source: str) -> Layout:
     rect, hmat, ink = _rectify(img, ink0)
     thr = max(18.0, min(ink.threshold, 3.5 * ink.noise))
     box = find_box(line_evidence(ink.strength, thr), ink.background)
-    if box is None:
-        raise DigitizeError(source, "no plot frame found (no axis lines or gridlines): not a line plot?")
     warnings: list[str] = []
+    if box is None:
+        box = box_from_text(ink.mask)
+        if box is None:
+            raise DigitizeError(
+                source, "no plot frame found (no axis lines, gridlines or rows of tick labels): not a line plot?"
+            )
+        warnings.append("no axis lines: the plot area was inferred from the tick labels")
     xt, xside = find_x_text(ink.mask, box), "bottom"
     if xt is None:
         xt, xside = find_x_text(ink.mask, box, below=False), "top"
