@@ -163,7 +163,9 @@ def report(rows: list[dict], *, verbose: bool = False) -> None:
         s.update(r["stats"])
     t = s["truth"]
     print(f"curves: {len(rows)}  truth peaks: {t}")
-    print(f"missed: {s['missed']} ({_pct(s['missed'], t)})  spurious: {s['spurious']} ({_pct(s['spurious'], t)})")
+    print(
+        f"missed: {s['missed']} ({_pct(s['missed'], t)})  spurious: {s['spurious']} ({_pct(s['spurious'], t)})"
+    )
     print(f"Ep within max(5 mV, 1 % window): {_pct(s['ep_ok'], t)} of truth peaks")
     matched = s["n_fwd"] + s["n_rev"]
     print(
@@ -197,11 +199,15 @@ def report(rows: list[dict], *, verbose: bool = False) -> None:
     if verbose:
         for r in rows:
             for line in r["fails"]:
-                print(f"  #{r['index']} {r['technique']} {'/'.join(r['mechanisms'])} {line}  {r['artifacts']}")
+                print(
+                    f"  #{r['index']} {r['technique']} {'/'.join(r['mechanisms'])} {line}  {r['artifacts']}"
+                )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--jobs", type=int, default=1)

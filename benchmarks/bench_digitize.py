@@ -26,7 +26,6 @@ Metrics (all against the truth, never against our own earlier output):
 from __future__ import annotations
 
 import argparse
-import io
 import statistics
 import sys
 import time
@@ -61,7 +60,9 @@ def _densify(e: np.ndarray, i: np.ndarray, step: float) -> np.ndarray:
     return np.concatenate(out)
 
 
-def _curve_error(true: tuple[np.ndarray, np.ndarray], mine: tuple[np.ndarray, np.ndarray], xr: float, yr: float) -> float:
+def _curve_error(
+    true: tuple[np.ndarray, np.ndarray], mine: tuple[np.ndarray, np.ndarray], xr: float, yr: float
+) -> float:
     from scipy.spatial import cKDTree
 
     te, ti = true[0] / xr, true[1] / yr
@@ -172,8 +173,12 @@ def real_figures(folder: Path) -> list[dict]:
         secs = time.perf_counter() - t0
         e, i = np.asarray(truth.potential), np.asarray(truth.current)
         xr, yr = np.ptp(e) * 1.1, np.ptp(i) * 1.1
-        errs = [_curve_error((e, i), (np.asarray(c.potential), np.asarray(c.current)), xr, yr) for c in fig.curves]
-        rows.append({"file": png.name, "n_found": len(fig.curves), "curve_err": 100 * min(errs), "seconds": secs})
+        errs = [
+            _curve_error((e, i), (np.asarray(c.potential), np.asarray(c.current)), xr, yr) for c in fig.curves
+        ]
+        rows.append(
+            {"file": png.name, "n_found": len(fig.curves), "curve_err": 100 * min(errs), "seconds": secs}
+        )
     return rows
 
 
@@ -195,9 +200,13 @@ def main() -> None:
     if args.real is not None:
         rows = real_figures(args.real)
         for r in rows:
-            print(f"{r['file']}: {r['n_found']} curve(s), curve error {r['curve_err']:.2f}% of range, {r['seconds']:.2f} s")
+            print(
+                f"{r['file']}: {r['n_found']} curve(s), curve error {r['curve_err']:.2f}% of range, {r['seconds']:.2f} s"
+            )
         if rows:
-            print(f"real figures: median curve error {statistics.median(r['curve_err'] for r in rows):.2f}% of range")
+            print(
+                f"real figures: median curve error {statistics.median(r['curve_err'] for r in rows):.2f}% of range"
+            )
         return
     idx = range(args.start, args.start + args.n)
     if args.jobs > 1:
@@ -212,7 +221,9 @@ def main() -> None:
 
         with args.dump.open("w") as fh:
             for r in rows:
-                fh.write(json.dumps({k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()}) + "\n")
+                fh.write(
+                    json.dumps({k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()}) + "\n"
+                )
     skipped = [r for r in rows if "skipped" in r]
     rows = [r for r in rows if "skipped" not in r]
     done = [r for r in rows if "refused" not in r]
@@ -232,23 +243,33 @@ def main() -> None:
     errs = [r["curve_err"] for r in done if np.isfinite(r["curve_err"])]
     ep_ok = sum(r["ep_ok"] for r in done)
     ep_n = sum(r["ep_n"] for r in done)
-    print(f"seed {args.seed}, samples {args.start}..{args.start + args.n - 1}: {n} images ({len(skipped)} not renderable)")
+    print(
+        f"seed {args.seed}, samples {args.start}..{args.start + args.n - 1}: {n} images ({len(skipped)} not renderable)"
+    )
     print(f"refused (DigitizeError): {n - len(done)} ({100 * (n - len(done)) / max(n, 1):.1f}%)")
     print(f"both axes calibrated within 0.5% of range: {100 * np.mean(cal_ok):.1f}% (target ≥ 98%)")
-    print(f"  x within 0.5%: {_pct(done, 'cal_x', lambda v: v <= 0.5)}; y within 0.5%: {_pct(done, 'cal_y', lambda v: v <= 0.5)}")
+    print(
+        f"  x within 0.5%: {_pct(done, 'cal_x', lambda v: v <= 0.5)}; y within 0.5%: {_pct(done, 'cal_y', lambda v: v <= 0.5)}"
+    )
     if errs:
         print(
             f"curve error (% of axis range): median {np.median(errs):.3f} (target ≤ 0.5), "
             f"95th percentile {np.percentile(errs, 95):.3f} (target ≤ 1.5), over {len(errs)} digitized images"
         )
-    print(f"Ep within 1% of the potential range: {100 * ep_ok / max(ep_n, 1):.1f}% of {ep_n} peaks (target ≥ 95%)")
+    print(
+        f"Ep within 1% of the potential range: {100 * ep_ok / max(ep_n, 1):.1f}% of {ep_n} peaks (target ≥ 95%)"
+    )
     n_ok = [("refused" not in r) and r["n_found"] == r["n_true"] for r in rows]
     print(f"number of curves right: {100 * np.mean(n_ok):.1f}% (target ≥ 97%)")
-    print(f"inverted potential axis right: {_pct(done, 'inverted_ok', bool)}; cathodic-up right: {_pct(done, 'cathodic_ok', bool)}")
+    print(
+        f"inverted potential axis right: {_pct(done, 'inverted_ok', bool)}; cathodic-up right: {_pct(done, 'cathodic_ok', bool)}"
+    )
     print(f"technique right (all curves): {_pct(done, 'tech_ok', bool)}")
     secs = [r["seconds"] for r in rows]
     cpus = [r["cpu"] for r in rows]
-    print(f"seconds per image: median {np.median(secs):.2f} wall, {np.median(cpus):.2f} CPU (jobs={args.jobs})")
+    print(
+        f"seconds per image: median {np.median(secs):.2f} wall, {np.median(cpus):.2f} CPU (jobs={args.jobs})"
+    )
     sys.stdout.flush()
 
 

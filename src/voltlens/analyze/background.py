@@ -274,24 +274,31 @@ def _select(rows: np.ndarray, names: tuple[str, ...], fold: np.ndarray, ok: list
     cv = _cross_validated(rows, fold, grams, chosen)
     coef, rss = _gram_solve(total_gram, chosen)
     while True:
-        best = None
+        trials = []
         for k, name in enumerate(names):
             side_taken = name.startswith("onset") and any(names[c][:7] == name[:7] for c in chosen)
             if k in chosen or not ok[k] or side_taken or name in base or name.startswith("edge"):
                 continue
             ck, rk = _gram_solve(total_gram, [*chosen, k])
-            if rss - rk < 25.0 * sigma2:
-                continue
+            if rss - rk >= 25.0 * sigma2:
+                trials.append((rk, k, ck))
+        best = None
+        # cross-validate only the most promising few (the costly part)
+        for rk, k, ck in sorted(trials, key=lambda t: t[0])[:CV_CANDIDATES]:
             cvk = _cross_validated(rows, fold, grams, [*chosen, k])
             # drift only shows as different slopes on sweeps of opposite direction, which no
             # single stretch can predict: it is judged on the residual alone
-            validated = cvk < 0.9 * cv or (name == "drift" and rss - rk > 100.0 * sigma2)
-            if validated and (best is None or rk < best[2]):
+            validated = cvk < 0.9 * cv or (names[k] == "drift" and rss - rk > 100.0 * sigma2)
+            if validated:
                 best = (k, ck, rk, cvk)
+                break
         if best is None:
             return chosen, coef, rss
         chosen.append(best[0])
         coef, rss, cv = best[1], best[2], best[3]
+
+
+CV_CANDIDATES = 3  # extra terms cross-validated per step, best in-sample first
 
 
 def _worst_stretch(rows, chosen, coef, fold, zero, sigma2) -> int | None:
@@ -325,20 +332,23 @@ def _fold_grams(rows: np.ndarray, fold: np.ndarray) -> list[tuple[np.ndarray, np
 
 def _cross_validated(rows: np.ndarray, fold: np.ndarray, grams, cols: list[int]) -> float:
     """Sum of squared errors predicting each fold from a fit to all the others (each fold's own
-    foot terms fitted to it, since no other fold can tell them)."""
+    foot terms fitted to it, since no other fold can tell them) — from the folds' Gram matrices
+    alone: with b̃ = (1, −β), the error is b̃ᵀ G_f b̃ less what the fold's own terms explain."""
+    del rows, fold  # everything needed is in the Gram matrices
     c = np.array([k + 1 for k in cols])
+    idx = np.r_[0, c]
     total_g = sum(g for _m, g in grams)
     out = 0.0
-    for mask, g in grams:
+    for _mask, g in grams:
         rest = total_g - g
-        coef = _solve_sym(rest[np.ix_(c, c)], rest[c, 0])
-        x = rows[c][:, mask]
-        res = rows[0, mask] - coef @ x
-        own = [i for i, k in enumerate(c) if g[k, k] > 0 and rest[k, k] == 0]
+        bt = np.r_[1.0, -_solve_sym(rest[np.ix_(c, c)], rest[c, 0])]
+        gf = g[np.ix_(idx, idx)]
+        err = float(bt @ gf @ bt)
+        own = [i + 1 for i, k in enumerate(c) if g[k, k] > 0 and rest[k, k] == 0]
         if own:
-            xo = x[own]
-            res = res - np.linalg.lstsq(xo.T, res, rcond=None)[0] @ xo
-        out += float(res @ res)
+            v = gf[own] @ bt
+            err -= float(v @ _solve_sym(gf[np.ix_(own, own)], v))
+        out += max(err, 0.0)
     return out
 
 

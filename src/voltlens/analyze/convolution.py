@@ -26,6 +26,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.signal import savgol_filter
 
 from ..constants import f_inverse_volts
 from .semiintegral import semi_derivative, semi_integral
@@ -78,6 +79,7 @@ def couple_kinetics(
     temperature_K: float,
     min_points: int = 20,
     surface: bool = False,
+    smooth_points: int = 1,
 ) -> CoupleKinetics | None:
     """Semi-integral analysis of one couple whose forward wave runs over ``windows[0]`` and return
     wave over ``windows[1]`` (index ranges).  ``faradaic``: the background-corrected current of the
@@ -87,7 +89,10 @@ def couple_kinetics(
     ``surface``: an adsorbed layer, whose charge (not semi-integral) fixes the converted fraction
     θ; ``faradaic`` is then the layer's own current.  The same regression separates iR drop from
     slow (Laviron) electron transfer; Λ is then not the Matsuda–Ayabe parameter but only tells
-    whether any kinetic hysteresis is found (inf when none)."""
+    whether any kinetic hysteresis is found (inf when none).
+
+    ``smooth_points``: the currents used as regressors are smoothed over this many points first —
+    noise in them would otherwise leak the iR term into the kinetic one (errors in variables)."""
     if len(windows) < 2 or dt <= 0 or scan_rate <= 0:
         return None
     if surface:
@@ -96,6 +101,9 @@ def couple_kinetics(
     else:
         m_own = own_semi_integral(semi_integral(faradaic), windows)
         i_own = semi_derivative(m_own)
+    if smooth_points >= 5 and i_own.size > smooth_points:
+        i_own = savgol_filter(i_own, smooth_points, 3, mode="nearest")
+        total = savgol_filter(total, smooth_points, 3, mode="nearest")
     b0 = windows[0][1]
     plateau = float(m_own[b0 - 1])
     if not np.isfinite(plateau) or abs(plateau) <= 0:

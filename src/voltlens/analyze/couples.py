@@ -353,6 +353,13 @@ def describe_couple(
     if dep < 0:
         reasons.append("anodic peak below the cathodic one")
     conf = min(pa.confidence, pc.confidence)
+    if not surface and cls != "reversible" and (kinetics is None or kinetics.rms_V >= KINETIC_FIT_RMS_V):
+        # one scan rate alone cannot tell an iR drop from slow electron transfer
+        reasons.append(
+            "ΔEp may include an uncompensated iR drop, which this curve alone cannot separate from "
+            "slow electron transfer (compare scan rates, or pass the known Ru)"
+        )
+        conf *= 0.8
     if n_q is not None and n_electrons is None and n_q.uncertainty > 0.3 * n_q.value:
         conf *= 0.8
     return FoundCouple(
@@ -369,6 +376,7 @@ def describe_couple(
         k0=k0,
         cycle=pa.cycle,
         matsuda_ayabe_lambda=lam,
+        apparent_ru_ohm=_apparent_ru(kinetics),
     )
 
 
@@ -392,6 +400,13 @@ def _iR_explains(kinetics: CoupleKinetics | None, ir_delta_ep: float | None, exc
         f"both sweeps with an apparent Ru = {kinetics.ru_ohm:.3g} Ω, which accounts for "
         f"{ir_delta_ep * 1e3:.0f} mV of ΔEp"
     )
+
+
+def _apparent_ru(kinetics: CoupleKinetics | None) -> float | None:
+    """The semi-integral analysis' Ru when its fit is good enough to be quoted."""
+    if kinetics is None or kinetics.rms_V >= KINETIC_FIT_RMS_V:
+        return None
+    return float(kinetics.ru_ohm)
 
 
 def _finite(x: float) -> float:

@@ -219,6 +219,7 @@ def _kinetics_of(fit: SweepFit, prep, time, rate, temp):
                 scan_rate=rate,
                 temperature_K=temp,
                 surface=surface,
+                smooth_points=int(0.03 / max(prep.step_V, 1e-6)) // 2 * 2 + 1,
             )
             first[e_half] = kin
         else:

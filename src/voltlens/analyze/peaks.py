@@ -9,17 +9,21 @@ How a peak is measured mirrors how a peak is defined (see :mod:`voltlens.truth`)
 * on the first sweep the faradaic current is measured from zero; on every later sweep from the
   current that would flow had the potential been held where the sweep began (Nicholson's
   baseline), the frozen-surface continuation of the whole faradaic history
-  (:func:`~voltlens.analyze.semiintegral.frozen_continuation`); a later peak on the same sweep from
-  the continuation frozen at the valley before it (the held tail of the earlier wave);
+  (:func:`~voltlens.analyze.semiintegral.continuation_from`), scaled at the start of a new cycle
+  to the foot of that sweep (fouling and follow-up chemistry shrink it); a later peak on the same
+  sweep from the continuation frozen at the valley after the last event before it — an earlier
+  peak, or another couple's current dying away (the held tail of what came before);
 * a peak is a local maximum of that corrected current rising and falling by 2 % of the largest
   faradaic current and by ``min_snr`` × the noise; a shoulder (a wave without a maximum) is not a
   peak; a return "peak" whose own current never turns over within 30 mV is only the earlier
   current dying away and is not reported.
 
 Where a wave is active is read from the semi-derivative of the corrected current (the rate of
-change of its semi-integral, zero wherever the surface concentrations are pinned); waves and
-background are refined together twice.  An adsorbed (surface-confined) peak leaves no diffusion
-tail, so it is taken out of the history before later baselines are continued.
+change of its semi-integral, zero wherever the surface concentrations are pinned) and from each
+peak's width; waves and background are refined together (up to two background fits).  An
+adsorbed (surface-confined) peak leaves no diffusion tail, so it is taken out of the history
+before later baselines are continued.  Each peak's Ep and ip come from a quartic through
+±0.7 |Ep − Ep/2| of the unsmoothed corrected current.
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ ZONE_THRESHOLD = 0.05  # |semi-derivative| above this fraction of its largest va
 ZONE_MARGIN_V = 0.015  # widening of every active zone
 VISIBLE_WINDOW_V = 0.03  # the current itself must turn over within this of a peak
 RC_SKIP_V = 0.004  # rows not fitted after a turning point (charging relaxes through Ru·Cdl)
-PASSES = 3  # background fits, each followed by a new search for waves
+PASSES = 2  # background fits, each followed by a new search for waves
 _DYING = "dying"  # what _measure returns for a bump that is only an earlier current dying away
 SURFACE_RETURN = 0.3  # an adsorbed peak falls back below this fraction of its height
 
@@ -675,9 +679,9 @@ def _sweep_peaks(ctx, hist, m_hist, f_s, f_r, j, a, b, s, base, c, scale, bg_rms
             cand_base = base.copy()
             cand_base[v + 1 :] = continuation_from(hist, m_hist, a + v, b, ctx.w_diff)
             lo = v + 1
-        cc = s * (f_s[a:b] - cand_base)
+        cc = c if after is None else s * (f_s[a:b] - cand_base)
         nxt = idx[n_k + 1] if n_k + 1 < len(idx) else m
-        k2 = _nearest_max(cc, k, lo, nxt, thr)
+        k2 = k if after is None else _nearest_max(cc, k, lo, nxt, thr)
         if k2 is None:
             continue
         res = _measure(
@@ -775,7 +779,7 @@ def _measure(ctx, j, s, a, b, lo, p, c, cr, base, sweep_base, f_s, thr, bg_rms):
         return None
     hf = _half_fall(c, p, m)
     fwhm = abs(_interp_e(e, hf) - ep_half) if hf is not None else None
-    half_pts = max(2, round(0.7 * hw / ctx.step))  # ±0.7 |Ep − Ep/2|, quartic: least noise for no bias
+    half_pts = max(2, int(0.7 * hw / ctx.step + 0.5))  # ±0.7 |Ep − Ep/2|, quartic: least noise for no bias
     fit = None if ctx.light else _apex_fit(e, cr, p, lo, m, half_pts, ctx.noise)
     if fit is None:
         ep, ip, sig_e, sig_ip = float(e[p]), ip_s, ctx.step / math.sqrt(12.0), ctx.noise_s
@@ -784,10 +788,10 @@ def _measure(ctx, j, s, a, b, lo, p, c, cr, base, sweep_base, f_s, thr, bg_rms):
         if abs(ep - e[p]) > 2 * half_pts * ctx.step or not np.isfinite(ep):
             ep, ip = float(e[p]), ip_s
     sig_e = math.hypot(sig_e if np.isfinite(sig_e) else ctx.step, ctx.step / math.sqrt(12.0))
-    surface = _is_surface(c, p, lo, hi, round(2.0 * hw / ctx.step), ip_s)
-    pad = round(0.5 * hw / ctx.step) if surface else 0
+    surface = _is_surface(c, p, lo, hi, int(2.0 * hw / ctx.step + 0.5), ip_s)
+    pad = int(0.5 * hw / ctx.step + 0.5) if surface else 0
     level = max(0.01 * ip_s, 2.0 * ctx.noise_s) if surface else 0.05 * ip_s
-    reach = round(4.0 * hw / ctx.step) + pad
+    reach = int(4.0 * hw / ctx.step + 0.5) + pad
     start, stop = _wave_span(c, p, max(lo, p - reach), min(hi, p + reach), level, pad)
     charge = None
     if ctx.dt is not None and not ctx.light:

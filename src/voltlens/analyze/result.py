@@ -93,6 +93,7 @@ class FoundCouple:
     k0: Quantity | None = None  # m/s, needs scan rate and D
     cycle: int = 1
     matsuda_ayabe_lambda: float | None = None  # Λ = √π ψ (equal D), inf when Nernstian
+    apparent_ru_ohm: float | None = None  # iR drop seen by the semi-integral analysis (Ω, or Ω·m²)
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,7 +47,7 @@ def find_x_text(mask: np.ndarray, box: Box, *, below: bool = True) -> AxisText |
         region = (box.left - 0.08 * w, box.bottom + 2, box.right + 0.08 * w, min(h, box.bottom + 0.35 * h))
     else:
         region = (box.left - 0.08 * w, max(0, box.top - 0.25 * h), box.right + 0.08 * w, box.top - 2)
-    glyphs = glyphs_in(mask, tuple(int(round(v)) for v in region), max_h=0.12 * h, max_w=0.45 * w)
+    glyphs = glyphs_in(mask, tuple(round(v) for v in region), max_h=0.12 * h, max_w=0.45 * w)
     rows = rows_of(glyphs)
     if not below:
         rows = rows[::-1]
@@ -66,7 +66,12 @@ def find_x_text(mask: np.ndarray, box: Box, *, below: bool = True) -> AxisText |
                 if tw:
                     big = max(tw, key=lambda wd: wd.w)
                     close = [wd for wd in tw if abs(wd.cx - big.cx) < 0.6 * (box.right - box.left)]
-                    title = (min(wd.x0 for wd in close), min(wd.y0 for wd in close), max(wd.x1 for wd in close), max(wd.y1 for wd in close))
+                    title = (
+                        min(wd.x0 for wd in close),
+                        min(wd.y0 for wd in close),
+                        max(wd.x1 for wd in close),
+                        max(wd.y1 for wd in close),
+                    )
             return AxisText(tuple(inside), title, None, ch)
     return None
 
@@ -84,7 +89,7 @@ def find_y_text(mask: np.ndarray, box: Box, *, left: bool = True) -> AxisText | 
         region = (max(0, box.left - 0.45 * w), box.top - 0.06 * h, box.left - 2, box.bottom + 0.06 * h)
     else:
         region = (box.right + 2, box.top - 0.06 * h, min(w, box.right + 0.45 * w), box.bottom + 0.06 * h)
-    glyphs = glyphs_in(mask, tuple(int(round(v)) for v in region), max_h=0.3 * h, max_w=0.3 * w)
+    glyphs = glyphs_in(mask, tuple(round(v) for v in region), max_h=0.3 * h, max_w=0.3 * w)
     if len(glyphs) < 2:
         return None
 
@@ -141,7 +146,9 @@ def find_y_text(mask: np.ndarray, box: Box, *, left: bool = True) -> AxisText | 
     title = columns[0] if columns else []
     labels: list[Word] = []
     for a, b in spans:
-        row = sorted((g for g in glyphs if not any(g in c for c in columns) and in_row(g) == (a, b)), key=dist)
+        row = sorted(
+            (g for g in glyphs if not any(g in c for c in columns) and in_row(g) == (a, b)), key=dist
+        )
         if not row:
             continue
         chain = [row[0]]
@@ -160,7 +167,12 @@ def find_y_text(mask: np.ndarray, box: Box, *, left: bool = True) -> AxisText | 
     ch = float(np.median([wd.h for wd in labels]))
     tbox = None
     if title:
-        tbox = (min(g.x0 for g in title), min(g.y0 for g in title), max(g.x1 for g in title), max(g.y1 for g in title))
+        tbox = (
+            min(g.x0 for g in title),
+            min(g.y0 for g in title),
+            max(g.x1 for g in title),
+            max(g.y1 for g in title),
+        )
     return AxisText(tuple(labels), tbox, None, ch)
 
 
@@ -197,7 +209,9 @@ def box_from_text(mask: np.ndarray) -> Box | None:
     # y labels: words of the upper part whose right edges align, evenly spaced vertically
     cand: list[Word] = []
     for row in rows_of([g for g in glyphs if g.y1 < x_top - 0.3 * ch]):
-        words = [wd for wd in words_of(row, gap=0.65 * _median_h(row)) if wd.h <= 1.6 * ch and wd.x1 < 0.5 * w]
+        words = [
+            wd for wd in words_of(row, gap=0.65 * _median_h(row)) if wd.h <= 1.6 * ch and wd.x1 < 0.5 * w
+        ]
         cand += words
     best: list[Word] = []
     for c in cand:
@@ -209,18 +223,28 @@ def box_from_text(mask: np.ndarray) -> Box | None:
     left = max(wd.x1 for wd in best) + 0.6 * ch
     bottom = x_top - 0.6 * ch
     top = max(0.0, min(wd.cy for wd in best) - 0.8 * ch)
-    right = min(float(w - 1), max(wd.cx for wd in xrow) + 0.5 * float(np.median(np.diff(sorted(wd.cx for wd in xrow)))))
+    right = min(
+        float(w - 1),
+        max(wd.cx for wd in xrow) + 0.5 * float(np.median(np.diff(sorted(wd.cx for wd in xrow)))),
+    )
     if right - left < 0.2 * w or bottom - top < 0.15 * h:
         return None
-    return Box(float(left), float(top), float(right), float(bottom), {"l": None, "r": None, "t": None, "b": None}, "")
+    return Box(
+        float(left), float(top), float(right), float(bottom), {"l": None, "r": None, "t": None, "b": None}, ""
+    )
 
 
 def find_offset(mask: np.ndarray, box: Box, char_h: float) -> Word | None:
     """A multiplier text (``1e−5``, ``×10⁻⁵``) just above the top-left corner of the box."""
-    h, w = mask.shape
+    _h, w = mask.shape
     top = box.top
-    region = (box.left - 2 * char_h, max(0, top - 3.5 * char_h), box.left + 0.45 * (box.right - box.left), top - 1)
-    glyphs = glyphs_in(mask, tuple(int(round(v)) for v in region), max_h=2.5 * char_h, max_w=0.3 * w)
+    region = (
+        box.left - 2 * char_h,
+        max(0, top - 3.5 * char_h),
+        box.left + 0.45 * (box.right - box.left),
+        top - 1,
+    )
+    glyphs = glyphs_in(mask, tuple(round(v) for v in region), max_h=2.5 * char_h, max_w=0.3 * w)
     if not glyphs:
         return None
     rows = rows_of(glyphs)
@@ -261,7 +285,7 @@ def tick_position(
         if depth < 2:
             continue
         a, b = (line + gap, line + gap + depth) if sign > 0 else (line - gap - depth, line - gap + 1)
-        a, b = int(round(a)), int(round(b))
+        a, b = round(a), round(b)
         if horizontal_axis:
             if a < 0 or b > h or lo < 0 or hi > w or b - a < 2:
                 continue

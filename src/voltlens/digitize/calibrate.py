@@ -10,7 +10,6 @@ ten mark a logarithmic axis, which is refused rather than misread.
 from __future__ import annotations
 
 import itertools
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -96,7 +95,9 @@ def fit_axis(labels: list[TickLabel], *, source: str, axis: str) -> AxisFit | No
     n = len(labels)
     if n < 2:
         return None
-    cands = [[(lb.value, 1.0)] + ([(-lb.value, 0.5)] if (not lb.signed and lb.value != 0) else []) for lb in labels]
+    cands = [
+        [(lb.value, 1.0)] + ([(-lb.value, 0.5)] if (not lb.signed and lb.value != 0) else []) for lb in labels
+    ]
     pos = np.array([lb.pos for lb in labels])
     tol_px = np.array([1.6 if lb.from_tick else 2.6 for lb in labels])
     score = np.array([max(lb.score, 0.05) for lb in labels])
@@ -104,8 +105,8 @@ def fit_axis(labels: list[TickLabel], *, source: str, axis: str) -> AxisFit | No
     for i, j in itertools.combinations(range(n), 2):
         if abs(pos[i] - pos[j]) < 3:
             continue
-        for vi, wi in cands[i]:
-            for vj, wj in cands[j]:
+        for vi, _wi in cands[i]:
+            for vj, _wj in cands[j]:
                 if vi == vj:
                     continue
                 b = (vj - vi) / (pos[j] - pos[i])
@@ -149,16 +150,3 @@ def fit_axis(labels: list[TickLabel], *, source: str, axis: str) -> AxisFit | No
         nice,
         n,
     )
-
-
-def equal_spacing(positions: list[float]) -> bool:
-    """True when sorted tick positions are (nearly) equally spaced."""
-    p = np.sort(np.asarray(positions, dtype=float))
-    if p.size < 3:
-        return True
-    d = np.diff(p)
-    return bool(np.ptp(d) <= max(2.5, 0.03 * float(np.median(d))))
-
-
-def nice_step(step: float) -> bool:  # re-export for callers that only import calibrate
-    return is_nice_step(step) and math.isfinite(step)

@@ -63,7 +63,9 @@ def plot_region(box: Box, shape: tuple[int, int]) -> tuple[int, int, int, int]:
     return max(0, x0), max(0, y0), min(w, x1), min(h, y1)
 
 
-def _remove_straight_lines(cand: np.ndarray, rgb: np.ndarray, tick_rows: list[float], tick_cols: list[float]) -> np.ndarray:
+def _remove_straight_lines(
+    cand: np.ndarray, rgb: np.ndarray, tick_rows: list[float], tick_cols: list[float]
+) -> np.ndarray:
     """Candidate pixels without full-width horizontal / full-height vertical straight lines."""
     h, w = cand.shape
     out = cand.copy()
@@ -137,7 +139,7 @@ def _remove_corner_text(cand: np.ndarray, char_h: float) -> np.ndarray:
     import cv2
 
     h, w = cand.shape
-    k = max(3, int(round(0.5 * char_h)) | 1)
+    k = max(3, round(0.5 * char_h) | 1)
     grown = cv2.dilate(cand.astype(np.uint8), np.ones((k, k), np.uint8))
     n, lab, stats, _ = cv2.connectedComponentsWithStats(grown, connectivity=8)
     out = cand.copy()
@@ -197,7 +199,11 @@ def find_series(
     sizes = np.array([c.sum() for c in cores])
     keep = [k for k in range(len(centres)) if sizes[k] >= min_pixels]
     keep = [k for k in keep if not _is_blend(k, keep, cl, cores, sizes)]
-    bg_lab = _lab(np.median(background.reshape(-1, 3)[:: max(1, background.size // 30000)], axis=0, keepdims=True).astype(np.uint8))[0]
+    bg_lab = _lab(
+        np.median(
+            background.reshape(-1, 3)[:: max(1, background.size // 30000)], axis=0, keepdims=True
+        ).astype(np.uint8)
+    )[0]
     keep = [k for k in keep if not _is_bg_blend(k, keep, cl, cores, sizes, bg_lab)]
     keep = [k for k in keep if _wide_enough(cores[k])]
     keep = [k for k in keep if not _is_shade(k, keep, cl, cores, sizes)]
@@ -244,7 +250,7 @@ def _rgb_of(lab: np.ndarray) -> np.ndarray:
 def _cluster_colours(lab: np.ndarray, w: np.ndarray, radius: float = 16.0) -> list[np.ndarray]:
     """Greedy colour clustering on a coarse Lab histogram, refined by two k-means passes."""
     q = np.floor(lab / np.array([5.0, 6.0, 6.0])).astype(np.int64)
-    keys, inv = np.unique(q, axis=0, return_inverse=True)
+    _keys, inv = np.unique(q, axis=0, return_inverse=True)
     inv = inv.ravel()
     counts = np.bincount(inv, weights=w)
     mean = np.stack([np.bincount(inv, weights=w * lab[:, c]) for c in range(3)], axis=1) / counts[:, None]
@@ -348,7 +354,7 @@ def is_line_like(mask: np.ndarray) -> bool:
     if on.sum() < 0.75 * n:
         return False
     # a flat curve lies on one row too: lines also show little else besides
-    ys, xs = np.nonzero(mask & ~(line_rows[:, None] | line_cols[None, :]))
+    ys, _xs = np.nonzero(mask & ~(line_rows[:, None] | line_cols[None, :]))
     return ys.size < 0.1 * n
 
 
@@ -402,7 +408,7 @@ def _marker_points(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     contours, _ = cv2.findContours(filled, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
     xs, ys, sizes = [], [], []
     for c in contours:
-        x_, y_, w_, h_ = cv2.boundingRect(c)
+        _x, _y, w_, h_ = cv2.boundingRect(c)
         sizes.append(max(w_, h_))
         m = cv2.moments(c)
         if m["m00"] > 0:
@@ -573,7 +579,9 @@ def sub_branches(x: np.ndarray, y: np.ndarray, thick: float, *, outer_first: str
             pick = []
             for j in range(k):
                 ref = last[j] if last[j] is not None else 0.5 * sum(ends[min(j, len(gs) - 1)])
-                pick.append(min(range(len(gs)), key=lambda q: min(abs(ends[q][0] - ref), abs(ends[q][1] - ref))))
+                pick.append(
+                    min(range(len(gs)), key=lambda q: min(abs(ends[q][0] - ref), abs(ends[q][1] - ref)))
+                )
         for j in range(k):
             g = gs[pick[j]]
             if g.size > 1 and k == 1:
@@ -584,7 +592,9 @@ def sub_branches(x: np.ndarray, y: np.ndarray, thick: float, *, outer_first: str
             ys_out[j].append(pts)
             last[j] = float(pts[-1])
     return [
-        np.column_stack([np.concatenate(xs_out[j]), np.concatenate(ys_out[j])]) if xs_out[j] else np.empty((0, 2))
+        np.column_stack([np.concatenate(xs_out[j]), np.concatenate(ys_out[j])])
+        if xs_out[j]
+        else np.empty((0, 2))
         for j in range(k)
     ]
 

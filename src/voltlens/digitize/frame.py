@@ -97,7 +97,9 @@ def _oriented_points(
 
     m = mask.astype(np.uint8)
     shape = (k, 1) if horizontal else (1, k)
-    bridged = cv2.morphologyEx(m, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 1) if horizontal else (1, 3)))
+    bridged = cv2.morphologyEx(
+        m, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 1) if horizontal else (1, 3))
+    )
     opened = cv2.morphologyEx(bridged, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, shape))
     opened &= m
     d = 7
@@ -160,7 +162,9 @@ def find_lines(
         idx = np.rint(proj - lo).astype(np.int64)
         counts = np.bincount(idx).astype(np.float64)
         padded = np.pad(counts, 1)
-        peaks = np.flatnonzero((counts >= 0.35 * min_length) & (counts >= padded[:-2]) & (counts >= padded[2:]))
+        peaks = np.flatnonzero(
+            (counts >= 0.35 * min_length) & (counts >= padded[:-2]) & (counts >= padded[2:])
+        )
         cands += [(float(counts[c]), float(t), float(c + lo)) for c in peaks]
     cands.sort(key=lambda c: -c[0])
     mid = float(np.median(along))
@@ -183,7 +187,11 @@ def find_lines(
         hist = np.bincount(pi[win] + 6, minlength=13)
         pc = off + float(np.argmax(hist) - 6)
         line = _fit_band(a, b, w, p, pc, np.tan(t), horizontal, min_length)
-        if line is not None and abs(np.arctan(line.slope) - t0) <= np.radians(2.6) and abs(line.angle_deg()) <= 5.0:
+        if (
+            line is not None
+            and abs(np.arctan(line.slope) - t0) <= np.radians(2.6)
+            and abs(line.angle_deg()) <= 5.0
+        ):
             if not any(abs(ln.at(mid) - line.at(mid)) < 2.0 for ln in lines):
                 lines.append(line)
     lines.sort(key=lambda ln: ln.middle)
@@ -349,6 +357,43 @@ def find_box(evidence: np.ndarray, background: np.ndarray | None = None) -> Box 
     return box
 
 
+def box_from_fill(img: np.ndarray) -> Box | None:
+    """The axes box as a filled rectangle of its own colour (a grey ggplot panel without
+    spines): the rows and columns mostly of the centre's colour, when it differs from the border's."""
+    h, w = img.shape[:2]
+    border = np.concatenate([img[0], img[-1], img[:, 0], img[:, -1]]).astype(np.int16)
+    b_col = np.median(border, axis=0)
+    centre = img[h // 4 : 3 * h // 4, w // 4 : 3 * w // 4].reshape(-1, 3).astype(np.int16)
+    q = centre // 4
+    keys, counts = np.unique(q, axis=0, return_counts=True)
+    c_col = keys[int(np.argmax(counts))] * 4 + 2
+    if np.abs(c_col - b_col).max() < 8:
+        return None
+    same = np.abs(img.astype(np.int16) - c_col).max(axis=2) <= 6
+    rows = same.mean(axis=1)
+    cols = same.mean(axis=0)
+    r_in = np.flatnonzero(rows >= 0.5 * rows.max())
+    c_in = np.flatnonzero(cols >= 0.5 * cols.max())
+    if r_in.size < 0.2 * h or c_in.size < 0.2 * w:
+        return None
+
+    # the longest contiguous block of panel rows / columns
+    def block(idx: np.ndarray) -> tuple[int, int]:
+        cuts = np.flatnonzero(np.diff(idx) > 3)
+        starts = np.concatenate([[0], cuts + 1])
+        ends = np.concatenate([cuts, [idx.size - 1]])
+        j = int(np.argmax(idx[ends] - idx[starts]))
+        return int(idx[starts[j]]), int(idx[ends[j]])
+
+    y0, y1 = block(r_in)
+    x0, x1 = block(c_in)
+    if (y1 - y0) < 0.2 * h or (x1 - x0) < 0.2 * w or (x1 - x0) >= w - 3 or (y1 - y0) >= h - 3:
+        return None
+    if same[y0 : y1 + 1, x0 : x1 + 1].mean() < 0.5:
+        return None
+    return Box(x0 - 0.5, y0 - 0.5, x1 + 0.5, y1 + 0.5, {"l": None, "r": None, "t": None, "b": None}, "lbrt")
+
+
 def _sides(box: Box) -> int:
     return sum(v is not None for v in box.lines.values())
 
@@ -370,30 +415,52 @@ def _touches(h: Line, v: Line, tol: float) -> bool:
 
 def box_from_lines(hl: list[Line], vl: list[Line], w: int, h: int) -> Box | None:
     """The largest rectangle framed by a pair of vertical lines joined by horizontal ones (or, with
-    lines in one direction only, the extent they share)."""
+    lines in one direction only, the extent they share).
+
+    Gridlines broken by curves still count: a horizontal line meeting one of the pair and spanning
+    most of the width can be the bottom (or top) spine, and where the horizontal lines run on past a
+    vertical gridline (no spine on that side) the box extends to their end.
+    """
     tol = max(4.0, 0.006 * max(w, h))
+    reach = max(tol, 0.04 * h)  # vertical lines may run on into tick marks
     hl = [ln for ln in hl if ln.fill >= 0.3]
     vl = [ln for ln in vl if ln.fill >= 0.3]
     best: tuple[float, Box] | None = None
     for i, left in enumerate(vl):
         for right in vl[i + 1 :]:
-            if right.middle - left.middle < 0.12 * w:
+            width = right.middle - left.middle
+            if width < 0.12 * w:
                 continue
             joins = [ln for ln in hl if _touches(ln, left, tol) and _touches(ln, right, tol)]
             if not joins:
                 continue
-            top_l, bot_l = joins[0], joins[-1]
-            v_top, v_bot = 0.5 * (left.start + right.start), 0.5 * (left.end + right.end)
-            reach = max(tol, 0.04 * h)  # vertical lines may run on into tick marks
+            # broken lines: meeting one side and spanning most of the width
+            wide = [
+                ln
+                for ln in hl
+                if (_touches(ln, left, tol) or _touches(ln, right, tol)) and ln.length >= 0.6 * width
+            ]
+            top_l = min(joins + wide, key=lambda ln: ln.middle)
+            bot_l = max(joins + wide, key=lambda ln: ln.middle)
             lines = {"l": left, "r": right, "t": None, "b": None}
-            y0, y1 = v_top, v_bot
-            if abs(top_l.middle - v_top) <= reach:
+            y0, y1 = 0.5 * (left.start + right.start), 0.5 * (left.end + right.end)
+            if (
+                min(abs(top_l.middle - left.start), abs(top_l.middle - right.start)) <= reach
+                or top_l.middle < y0
+            ):
                 y0, lines["t"] = top_l.middle, top_l
-            if abs(bot_l.middle - v_bot) <= reach:
+            if min(abs(bot_l.middle - left.end), abs(bot_l.middle - right.end)) <= reach or bot_l.middle > y1:
                 y1, lines["b"] = bot_l.middle, bot_l
-            area = (right.middle - left.middle) * (y1 - y0)
+            x0, x1 = left.middle, right.middle
+            ends = float(np.median([ln.end for ln in joins]))
+            starts = float(np.median([ln.start for ln in joins]))
+            if ends > x1 + tol + 0.5 * right.thickness + reach:  # lines run on: no spine on the right
+                x1, lines["r"] = ends, None
+            if starts < x0 - tol - 0.5 * left.thickness - reach:
+                x0, lines["l"] = starts, None
+            area = (x1 - x0) * (y1 - y0)
             if y1 - y0 >= 0.1 * h and (best is None or area > best[0]):
-                best = (area, Box(left.middle, y0, right.middle, y1, lines, "lbrt"))
+                best = (area, Box(x0, y0, x1, y1, lines, "lbrt"))
     if best is not None:
         return best[1]
     if vl and hl:  # one vertical line (a left spine) and horizontal lines starting on it
@@ -452,7 +519,12 @@ def rectifying_homography(mask: np.ndarray) -> np.ndarray | None:
     if scale < 1.0:
         import cv2
 
-        small = cv2.resize(mask.astype(np.uint8), (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA) > 0
+        small = (
+            cv2.resize(
+                mask.astype(np.uint8), (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA
+            )
+            > 0
+        )
     sh, sw = small.shape
     hl = find_lines(small, horizontal=True, min_length=0.2 * sw)
     vl = find_lines(small, horizontal=False, min_length=0.15 * sh)
@@ -471,7 +543,12 @@ def rectifying_homography(mask: np.ndarray) -> np.ndarray | None:
     ht = 0.5 * (np.hypot(*(src[3] - src[0])) + np.hypot(*(src[2] - src[1])))
     cx, cy = src.mean(axis=0)
     dst = np.array(
-        [[cx - wt / 2, cy - ht / 2], [cx + wt / 2, cy - ht / 2], [cx + wt / 2, cy + ht / 2], [cx - wt / 2, cy + ht / 2]]
+        [
+            [cx - wt / 2, cy - ht / 2],
+            [cx + wt / 2, cy - ht / 2],
+            [cx + wt / 2, cy + ht / 2],
+            [cx - wt / 2, cy + ht / 2],
+        ]
     )
     return _homography(src, dst)
 

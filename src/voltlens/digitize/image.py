@@ -50,9 +50,13 @@ def load_image(
                 raise DigitizeError(source, f"file is {size} bytes, more than the {MAX_BYTES}-byte limit")
             data = Path(path_or_bytes).read_bytes()
         except OSError as exc:
-            raise DigitizeError(source, f"cannot be read ({exc.__class__.__name__}: {exc.strerror})") from None
+            raise DigitizeError(
+                source, f"cannot be read ({exc.__class__.__name__}: {exc.strerror})"
+            ) from None
     else:
-        raise DigitizeError(source or "<image>", f"expected a path or bytes, got {type(path_or_bytes).__name__}")
+        raise DigitizeError(
+            source or "<image>", f"expected a path or bytes, got {type(path_or_bytes).__name__}"
+        )
     if len(data) > MAX_BYTES:
         raise DigitizeError(source, f"{len(data)} bytes, more than the {MAX_BYTES}-byte limit")
     if not data:
@@ -64,9 +68,13 @@ def load_image(
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise DigitizeError(source, f"refused as a decompression bomb ({exc})") from None
         except UnidentifiedImageError:
-            raise DigitizeError(source, "is not an image format Pillow recognises (corrupt or not an image)") from None
+            raise DigitizeError(
+                source, "is not an image format Pillow recognises (corrupt or not an image)"
+            ) from None
         except Exception as exc:  # Pillow raises many types on malformed headers
-            raise DigitizeError(source, f"has a corrupt image header ({exc.__class__.__name__}: {exc})") from None
+            raise DigitizeError(
+                source, f"has a corrupt image header ({exc.__class__.__name__}: {exc})"
+            ) from None
         w, h = im.size
         _check_size(w, h, source, max_pixels)
         try:
@@ -91,7 +99,9 @@ def _check_size(w: int, h: int, source: str, max_pixels: int) -> None:
             "limit (possible decompression bomb); downscale it first",
         )
     if min(w, h) < MIN_SIDE:
-        raise DigitizeError(source, f"is only {w}×{h} px; a plot needs at least {MIN_SIDE} px a side to be read")
+        raise DigitizeError(
+            source, f"is only {w}×{h} px; a plot needs at least {MIN_SIDE} px a side to be read"
+        )
 
 
 def _to_rgb(im, source: str) -> np.ndarray:  # type: ignore[no-untyped-def]
@@ -114,7 +124,9 @@ def _to_rgb(im, source: str) -> np.ndarray:  # type: ignore[no-untyped-def]
     try:
         arr = np.asarray(im.convert("RGB"), dtype=np.uint8)
     except Exception as exc:
-        raise DigitizeError(source, f"cannot convert {mode} pixels to RGB ({exc.__class__.__name__})") from None
+        raise DigitizeError(
+            source, f"cannot convert {mode} pixels to RGB ({exc.__class__.__name__})"
+        ) from None
     return np.ascontiguousarray(arr)
 
 

@@ -15,7 +15,7 @@ from ..units import Unit
 from . import ocr
 from .axes import AxisText, box_from_text, find_offset, find_x_text, find_y_text, tick_position
 from .calibrate import AxisFit, TickLabel, fit_axis
-from .frame import Box, find_box, line_evidence, rectifying_homography
+from .frame import Box, box_from_fill, find_box, line_evidence, rectifying_homography
 from .ink import Ink, ink_of
 from .parse import AxisTitle, parse_current_title, parse_multiplier, parse_potential_title, parse_tick
 
@@ -82,15 +82,10 @@ def _rectify(img: np.ndarray, ink: Ink) -> tuple[np.ndarray, np.ndarray, Ink]:
     hmat = shift @ hmat
     size = (int(x1 - x0) + 1, int(y1 - y0) + 1)
     fill = tuple(int(v) for v in np.median(ink.background.reshape(-1, 3)[:: max(1, h * w // 5000)], axis=0))
-    warped = cv2.warpPerspective(img, hmat, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=fill)
+    warped = cv2.warpPerspective(
+        img, hmat, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=fill
+    )
     return warped, hmat, ink_of(warped)
-
-
-def _read_ticks(
-    words: tuple, crops: list[np.ndarray], dark: bool
-) -> list[tuple[object, ocr.Reading]]:
-    readings = ocr.read_packed(crops, dark=dark)
-    return list(zip(words, readings, strict=True))
 
 
 def _crop(img: np.ndarray, box: tuple[int, int, int, int], pad: int) -> np.ndarray:
@@ -102,7 +97,7 @@ def _crop(img: np.ndarray, box: tuple[int, int, int, int], pad: int) -> np.ndarr
 def _tick_labels(
     img: np.ndarray, ink: Ink, box: Box, text: AxisText, *, horizontal: bool, side: str
 ) -> list[TickLabel]:
-    pad = max(2, int(round(0.25 * text.char_h)))
+    pad = max(2, round(0.25 * text.char_h))
     crops = [_crop(img, wd.box(), pad) for wd in text.labels]
     readings = ocr.read_packed(crops, dark=ink.dark)
     out: list[TickLabel] = []
@@ -148,7 +143,13 @@ def _tick_labels(
             pos = None  # a spine, gridline or curve next to the label, not its tick
         out.append(
             TickLabel(
-                pos if pos is not None else centre, tick.value, rd.score, rd.text, tick.signed, tick.kind, pos is not None
+                pos if pos is not None else centre,
+                tick.value,
+                rd.score,
+                rd.text,
+                tick.signed,
+                tick.kind,
+                pos is not None,
             )
         )
     return out
@@ -172,11 +173,14 @@ def analyse_layout(img: np.ndarray, *, source: str) -> Layout:
     thr = max(18.0, min(ink.threshold, 3.5 * ink.noise))
     box = find_box(line_evidence(ink.strength, thr), ink.background)
     warnings: list[str] = []
+    if box is None or sum(v is not None for v in box.lines.values()) == 0:
+        box = box_from_fill(rect) or box
     if box is None:
         box = box_from_text(ink.mask)
         if box is None:
             raise DigitizeError(
-                source, "no plot frame found (no axis lines, gridlines or rows of tick labels): not a line plot?"
+                source,
+                "no plot frame found (no axis lines, gridlines or rows of tick labels): not a line plot?",
             )
         warnings.append("no axis lines: the plot area was inferred from the tick labels")
     xt, xside = find_x_text(ink.mask, box), "bottom"
@@ -196,7 +200,8 @@ def analyse_layout(img: np.ndarray, *, source: str) -> Layout:
         which, got = ("x (potential)", xl) if xf is None else ("y (current)", yl)
         texts = ", ".join(repr(lb.text) for lb in got[:6]) or "none"
         raise DigitizeError(
-            source, f"the {which} axis has fewer than two tick labels that read as consistent numbers ({texts})"
+            source,
+            f"the {which} axis has fewer than two tick labels that read as consistent numbers ({texts})",
         )
     # titles, units, multipliers
     xtitle = parse_potential_title(_title_text(rect, ink, xt.title, rotated=False))
@@ -224,9 +229,13 @@ def analyse_layout(img: np.ndarray, *, source: str) -> Layout:
     yunit = ytitle.unit
     if yunit is None:
         yscale = 1.0
-        notes_y.append(f"current unit unreadable in {ytitle.text!r}; values left in displayed units (assumed A)")
+        notes_y.append(
+            f"current unit unreadable in {ytitle.text!r}; values left in displayed units (assumed A)"
+        )
     else:
         yscale = yunit.scale
+        if ytitle.prefix_guessed:
+            notes_y.append(f"current unit prefix unreadable in {ytitle.text!r}; assumed µ ({yunit.symbol})")
     yscale *= 10.0**exp_y
     xa = Axis("x", xf, tuple(xl), xtitle, 0, xscale, xunit is not None, xside, tuple(xnotes))
     ya = Axis("y", yf, tuple(yl), ytitle, exp_y, yscale, yunit is not None, yside, tuple(notes_y))

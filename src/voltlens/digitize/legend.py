@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import ocr
-from .text import Glyph, glyphs_in, rows_of, words_of
+from .text import Glyph, glyphs_in
 
 __all__ = ["Legend", "LegendEntry", "find_legend", "match_legend"]
 
@@ -45,22 +45,18 @@ def _colour(img: np.ndarray, strength: np.ndarray, g: Glyph) -> np.ndarray:
 
 
 def _text_colour(layout) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Colour of the tick-label text (drawn in the figure's foreground colour)."""
     img, s = layout.image, layout.ink.strength
-    cols = []
-    for lb in (layout.x.labels[:3], layout.y.labels[:3]):
-        for t in lb:
-            del t
     box = layout.box
-    # the tick label text below the x axis is drawn in the foreground colour
     h, w = s.shape
     y0 = int(min(h - 1, box.bottom + 3))
     y1 = int(min(h, box.bottom + 3 + 3 * layout.char_h))
     x0, x1 = int(max(0, box.left)), int(min(w, box.right))
     patch = s[y0:y1, x0:x1]
-    if patch.size and (patch >= 0.7 * patch.max()).any():
+    if patch.size and patch.max() > 0:
         sel = patch >= 0.7 * patch.max()
-        cols.append(np.median(img[y0:y1, x0:x1][sel].astype(np.float64), axis=0))
-    return cols[0] if cols else np.array([0.0, 0.0, 0.0])
+        return np.median(img[y0:y1, x0:x1][sel].astype(np.float64), axis=0)
+    return np.array([0.0, 0.0, 0.0])
 
 
 def find_legend(layout, region: tuple[int, int, int, int]) -> Legend | None:  # type: ignore[no-untyped-def]
@@ -99,7 +95,12 @@ def find_legend(layout, region: tuple[int, int, int, int]) -> Legend | None:  # 
         if used[s_idx] or not is_text[s_idx] or seed.h < 3:
             continue
         # the line of text starting at this glyph: text-coloured glyphs chained to the right
-        same_line = is_text & (np.abs(gcy - seed.cy) <= 0.5 * max(seed.h, 4)) & (gh <= 1.6 * seed.h + 2) & (gx0 >= seed.x0)
+        same_line = (
+            is_text
+            & (np.abs(gcy - seed.cy) <= 0.5 * max(seed.h, 4))
+            & (gh <= 1.6 * seed.h + 2)
+            & (gx0 >= seed.x0)
+        )
         cand = np.flatnonzero(same_line)
         cand = cand[np.argsort(gx0[cand], kind="stable")]
         word_idx = [int(s_idx)]
@@ -121,16 +122,29 @@ def find_legend(layout, region: tuple[int, int, int, int]) -> Legend | None:  # 
             continue
         wcy = 0.5 * (min(g.y0 for g in word) + max(g.y1 for g in word))
         # its handle: ink just left of it on the same line
-        left = (gx1 <= wx0 - 0.2 * ch) & (gx1 >= wx0 - 3.0 * ch) & (np.abs(gcy - wcy) <= 0.45 * ch) & (gh <= 1.8 * ch)
+        left = (
+            (gx1 <= wx0 - 0.2 * ch)
+            & (gx1 >= wx0 - 3.0 * ch)
+            & (np.abs(gcy - wcy) <= 0.45 * ch)
+            & (gh <= 1.8 * ch)
+        )
         if not left.any():
             continue
         right_end = gx1[left].max()
         pieces = np.flatnonzero(
-            (gx1 <= right_end) & (gx0 >= right_end - 4.5 * ch) & (np.abs(gcy - wcy) <= 0.45 * ch) & (gh <= 1.8 * ch)
+            (gx1 <= right_end)
+            & (gx0 >= right_end - 4.5 * ch)
+            & (np.abs(gcy - wcy) <= 0.45 * ch)
+            & (gh <= 1.8 * ch)
         )
         handle_g = [glyphs[k] for k in pieces]
-        hb = Glyph(min(g.x0 for g in handle_g), min(g.y0 for g in handle_g), max(g.x1 for g in handle_g),
-                   max(g.y1 for g in handle_g), sum(g.area for g in handle_g))
+        hb = Glyph(
+            min(g.x0 for g in handle_g),
+            min(g.y0 for g in handle_g),
+            max(g.x1 for g in handle_g),
+            max(g.y1 for g in handle_g),
+            sum(g.area for g in handle_g),
+        )
         if not _looks_like_handle(hb, handle_g, ch):
             continue
         entries.append((hb, word, ch))
@@ -161,7 +175,10 @@ def find_legend(layout, region: tuple[int, int, int, int]) -> Legend | None:  # 
     comps: dict[int, list[int]] = {}
     for a in range(n):
         comps.setdefault(find(a), []).append(a)
-    best = max(comps.values(), key=lambda c: (len(c), len({_colour_key(img, ink.strength, entries[k][0]) for k in c})))
+    best = max(
+        comps.values(),
+        key=lambda c: (len(c), len({_colour_key(img, ink.strength, entries[k][0]) for k in c})),
+    )
     grp = [entries[k] for k in best]
     if len(grp) == 1 and not _single_ok(grp[0], layout):
         return None
@@ -179,7 +196,7 @@ def find_legend(layout, region: tuple[int, int, int, int]) -> Legend | None:  # 
     ys0 = min(min(e[0].y0, min(g.y0 for g in e[1])) for e in grp)
     xs1 = max(max(g.x1 for g in e[1]) for e in grp)
     ys1 = max(max(e[0].y1, max(g.y1 for g in e[1])) for e in grp)
-    pad = int(round(0.8 * ch)) + 2
+    pad = round(0.8 * ch) + 2
     lbox = (xs0 - pad, ys0 - pad, xs1 + pad, ys1 + pad)
     rx0, ry0, rx1, ry1 = region
     cx, cy = 0.5 * (xs0 + xs1), 0.5 * (ys0 + ys1)
@@ -194,9 +211,20 @@ def find_legend(layout, region: tuple[int, int, int, int]) -> Legend | None:  # 
     out = []
     for (handle, text, _), rd in zip(grp, readings, strict=True):
         col = _handle_colour(img, ink.strength, handle, text_rgb)
-        tb = (min(g.x0 for g in text), min(g.y0 for g in text), max(g.x1 for g in text), max(g.y1 for g in text))
+        tb = (
+            min(g.x0 for g in text),
+            min(g.y0 for g in text),
+            max(g.x1 for g in text),
+            max(g.y1 for g in text),
+        )
         out.append(
-            LegendEntry(tuple(int(v) for v in col), rd.text, rd.score, (handle.x0, handle.y0, handle.x1, handle.y1), tb)
+            LegendEntry(
+                tuple(int(v) for v in col),
+                rd.text,
+                rd.score,
+                (handle.x0, handle.y0, handle.x1, handle.y1),
+                tb,
+            )
         )
     return Legend(lbox, inside, tuple(out))
 
@@ -204,6 +232,8 @@ def find_legend(layout, region: tuple[int, int, int, int]) -> Legend | None:  # 
 def _handle_colour(img: np.ndarray, strength: np.ndarray, g: Glyph, text_rgb: np.ndarray) -> np.ndarray:
     """The series colour of a handle: its strongest pixels (a marker's face, a line's core)."""
     return _colour(img, strength, g)
+
+
 def _colour_key(img: np.ndarray, strength: np.ndarray, g: Glyph) -> tuple[int, int, int]:
     return tuple(int(v) // 40 for v in _colour(img, strength, g))  # type: ignore[return-value]
 
@@ -225,7 +255,9 @@ def _looks_like_handle(hb: Glyph, pieces: list[Glyph], ch: float) -> bool:
         return True  # a line, solid or dashed
     if hb.w >= 0.9 * ch and len(pieces) <= 3:
         return True  # a line with a marker on it
-    return 0.25 * ch <= hb.w <= 1.8 * ch and 0.25 * ch <= hb.h <= 1.8 * ch and 0.4 <= hb.w / max(hb.h, 1) <= 2.5
+    return (
+        0.25 * ch <= hb.w <= 1.8 * ch and 0.25 * ch <= hb.h <= 1.8 * ch and 0.4 <= hb.w / max(hb.h, 1) <= 2.5
+    )
 
 
 def _single_ok(entry: tuple[Glyph, list[Glyph], float], layout) -> bool:  # type: ignore[no-untyped-def]
@@ -236,7 +268,7 @@ def _single_ok(entry: tuple[Glyph, list[Glyph], float], layout) -> bool:  # type
 
 def _axis_text_zone(layout) -> list[tuple[float, float, float, float]]:  # type: ignore[no-untyped-def]
     box = layout.box
-    h, w = layout.ink.mask.shape
+    _h, _w = layout.ink.mask.shape
     ch = layout.char_h
     zones = []
     if layout.x.side == "bottom":
@@ -266,7 +298,8 @@ def match_legend(traces: list, legend: Legend) -> tuple[list, list[str | None], 
     tl = [_lab(s.color) for s, _ in traces]
     el = [_lab(e.color) for e in legend.entries]
     pairs = sorted(
-        ((float(np.linalg.norm(a - b)), i, j) for i, a in enumerate(tl) for j, b in enumerate(el)), key=lambda t: t[0]
+        ((float(np.linalg.norm(a - b)), i, j) for i, a in enumerate(tl) for j, b in enumerate(el)),
+        key=lambda t: t[0],
     )
     used_t, used_e = {}, set()
     for d, i, j in pairs:
@@ -287,5 +320,7 @@ def match_legend(traces: list, legend: Legend) -> tuple[list, list[str | None], 
             labels.append(None)
     missing = [legend.entries[j].label for j in range(len(legend.entries)) if j not in used_e]
     if missing:
-        notes.append(f"legend entries without a visible curve of their colour: {', '.join(repr(m) for m in missing)}")
+        notes.append(
+            f"legend entries without a visible curve of their colour: {', '.join(repr(m) for m in missing)}"
+        )
     return out, labels, notes

@@ -13,7 +13,15 @@ from .result import DigitizedFigure
 
 __all__ = ["overlay"]
 
-_COLORS = ((230, 0, 126), (0, 170, 90), (255, 140, 0), (0, 120, 255), (150, 0, 220), (0, 190, 190), (200, 30, 30))
+_COLORS = (
+    (230, 0, 126),
+    (0, 170, 90),
+    (255, 140, 0),
+    (0, 120, 255),
+    (150, 0, 220),
+    (0, 190, 190),
+    (200, 30, 30),
+)
 
 
 def overlay(image: np.ndarray, figure: DigitizedFigure, *, peaks: Sequence[Any] | None = None) -> np.ndarray:
@@ -28,7 +36,7 @@ def overlay(image: np.ndarray, figure: DigitizedFigure, *, peaks: Sequence[Any] 
     out = np.array(as_rgb(image, source=figure.source), copy=True)
     quad = np.array(figure.digitization.plot_quad_px, dtype=np.float64) - 0.5
     cv2.polylines(out, [np.round(quad * 4).astype(np.int32)], True, (0, 200, 255), 1, cv2.LINE_AA, shift=2)
-    lw = max(1, int(round(min(out.shape[:2]) / 500)))
+    lw = max(1, round(min(out.shape[:2]) / 500))
     for k, curve in enumerate(figure.curves):
         x, y = figure.data_to_pixel(curve.potential, curve.current)
         pts = np.column_stack([x - 0.5, y - 0.5])
@@ -44,7 +52,7 @@ def overlay(image: np.ndarray, figure: DigitizedFigure, *, peaks: Sequence[Any] 
     for p in peaks or ():
         e, i = _peak_xy(p)
         x, y = figure.data_to_pixel(e, i)
-        c = (int(round(float(x) - 0.5)), int(round(float(y) - 0.5)))
+        c = (round(float(x) - 0.5), round(float(y) - 0.5))
         size = max(6, 4 * lw)
         cv2.drawMarker(out, c, (255, 0, 0), cv2.MARKER_CROSS, size, lw + 1, cv2.LINE_AA)
     return out

@@ -17,15 +17,17 @@ from ..units import Unit, parse_unit
 __all__ = [
     "AxisTitle",
     "TickText",
+    "parse_current_title",
     "parse_multiplier",
     "parse_potential_title",
-    "parse_current_title",
     "parse_tick",
 ]
 
 _MINUS = "−–—‐‑‒一ー﹣－⁻"
 _SUPER = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
-_NUMERIC_FIX = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "l": "1", "I": "1", "|": "1", "!": "1", "i": "1"})
+_NUMERIC_FIX = str.maketrans(
+    {"O": "0", "o": "0", "D": "0", "Q": "0", "l": "1", "I": "1", "|": "1", "!": "1", "i": "1"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +53,12 @@ def _normalise(text: str) -> str:
 def parse_tick(text: str) -> TickText | None:
     """A tick label's number, or None when the text is not a number."""
     raw = text
+    m = re.fullmatch(r"\s*(?:([-+]?\d+(?:[.,]\d+)?)\s*[x×]\s*)?10([⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)\s*", text)
+    if m:  # 10² or 2×10⁻³ with superscript digits: a power of ten (logarithmic axes)
+        exp = int(m[2].translate(_SUPER))
+        if not m[1]:
+            return TickText(10.0**exp, raw, "power", False)
+        return TickText(float(f"{m[1].replace(',', '.')}e{exp}"), raw, "sci", m[1].startswith("-"))
     t = _normalise(text).translate(_SUPER)
     t = t.replace("×", "x").replace("*", "x").replace("X", "x")
     t = t.strip(".'`\"_:;")
@@ -69,7 +77,7 @@ def parse_tick(text: str) -> TickText | None:
         return TickText(float(t), raw, "plain", signed)
     m = re.fullmatch(r"([-+]?(?:\d+\.?\d*|\.\d+))[eE]([-+]?\d{1,3})", t)
     if m:
-        return TickText(float(m[1]) * 10.0 ** int(m[2]), raw, "sci", signed)
+        return TickText(float(f"{m[1]}e{m[2]}"), raw, "sci", signed)
     m = re.fullmatch(r"(?:([-+]?\d+\.?\d*)x)?10([-+]\d{1,2})", t)
     if m:
         mant = float(m[1]) if m[1] else 1.0
@@ -105,6 +113,7 @@ class AxisTitle:
     unit: Unit | None
     multiplier_exponent: int | None = None
     reference: str | None = None
+    prefix_guessed: bool = False  # an unreadable mark before "A" was taken as µ
 
 
 _REFERENCES = (
@@ -177,15 +186,30 @@ def parse_current_title(text: str) -> AxisTitle:
     if m:
         digits = m[2].translate(_SUPER).lstrip("-")
         if digits.isdigit():
-            exponent = -int(digits) if (m[1] == "-" or "-" in m[2].translate(_SUPER) or True) else int(digits)
+            # a current written as "10⁻⁵ A": the power is negative even when OCR lost its minus
+            exponent = -int(digits)
         zone = zone[: m.start()] + zone[m.end() :]
-    z = zone.replace(" ", "")
-    # the current unit: a prefix and A, possibly per area
-    m = re.search(r"(?<![A-Za-z])([kmµμunp]?)A(?![a-z])", z)
-    if not m:
+    z = zone.strip()
+    # the current unit: the last "A" that is not part of a word, with its prefix
+    hits = [
+        j
+        for j, ch in enumerate(z)
+        if ch == "A" and not (j + 1 < len(z) and z[j + 1] in "abdefghijklnopqrstuvwxyz")
+    ]
+    if not hits:
         return AxisTitle(text, None, exponent, None)
-    prefix = _PREFIX_FIX.get(m[1], m[1])
-    after = z[m.end() :]
+    j = hits[-1]
+    before = z[j - 1] if j > 0 else " "
+    guessed = False
+    if before in "kmµμunp" and (j < 2 or not z[j - 2].isalpha()):
+        prefix = _PREFIX_FIX.get(before, before)
+    elif before in " ([/" or j == 0:
+        prefix = ""
+    elif before.isalpha() and before not in "HhyYjJ":
+        return AxisTitle(text, None, exponent, None)  # "A" inside a word
+    else:
+        prefix, guessed = "µ", True  # OCR misreads µ (H, y, `, ¿, ...): an odd mark before A
+    after = z[j + 1 :].replace(" ", "")
     density = re.match(r"[·*/]?c?m(?:-?2|²|⁻²|\^-?2)?", after)
     try:
         if density and "cm" in after[:4]:
@@ -196,7 +220,7 @@ def parse_current_title(text: str) -> AxisTitle:
             unit = parse_unit(f"{prefix}A")
     except ParameterError:
         unit = None
-    return AxisTitle(text, unit, exponent, None)
+    return AxisTitle(text, unit, exponent, None, guessed)
 
 
 def is_nice_step(step: float) -> bool:

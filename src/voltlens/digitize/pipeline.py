@@ -106,10 +106,8 @@ def _assemble(img: np.ndarray, layout: Layout, src: str, t0: float) -> Digitized
 
 
 def _zero(axis: Axis) -> list[float]:
-    lo, hi = sorted(axis.fit.values)[0], sorted(axis.fit.values)[-1]
-    if lo <= 0 <= hi or True:
-        return [float(axis.fit.pixel(0.0))]
-    return []
+    """Pixel row of zero current (where a zero line or an x axis drawn at zero would be)."""
+    return [float(axis.fit.pixel(0.0))]
 
 
 def _refuse_filled(series: list[Series], src: str) -> None:
@@ -151,7 +149,9 @@ def _to_data(
     px_e, px_i = xa.per_pixel_si, ya.per_pixel_si
     rms_e = _rms_si(xa)
     rms_i = _rms_si(ya)
-    density = ya.title is not None and ya.title.unit is not None and ya.title.unit.quantity == "current_density"
+    density = (
+        ya.title is not None and ya.title.unit is not None and ya.title.unit.quantity == "current_density"
+    )
     ref = xa.title.reference if xa.title is not None else None
     for s, tr, brs in data:
         brs = [(e, sign * i) for e, i in brs]
@@ -182,7 +182,7 @@ def _to_data(
             continue
         meta = {
             "digitized": True,
-            "color": "#%02x%02x%02x" % s.color,
+            "color": "#{:02x}{:02x}{:02x}".format(*s.color),
             "markers_only": s.markers,
             "coverage": tr.coverage,
             "source_image": src,
@@ -287,15 +287,14 @@ def _single_technique(e: np.ndarray, i: np.ndarray) -> Technique:
     return Technique.LSV
 
 
-def _axis_report(axis: Axis, hm: np.ndarray, lo_px: float, hi_px: float, quantity: str, title: str) -> AxisReport:
+def _axis_report(
+    axis: Axis, hm: np.ndarray, lo_px: float, hi_px: float, quantity: str, title: str, across: float
+) -> AxisReport:
     r = np.asarray(axis.fit.residuals) * axis.scale
     lo, hi = float(axis.si(lo_px)), float(axis.si(hi_px))
     span = abs(hi - lo) or 1.0
     unit = axis.title.unit.symbol if (axis.title is not None and axis.title.unit is not None) else None
-    labels = []
-    hi_inv = np.linalg.inv(hm)
-    for lb in axis.labels:
-        labels.append((lb.text, lb.value, _orig_along(hi_inv, lb.pos, axis.name)))
+    labels = tuple((lb.text, lb.value, _original(hm, lb.pos, axis.name, across)) for lb in axis.labels)
     return AxisReport(
         quantity=quantity,
         unit=unit,
@@ -303,7 +302,7 @@ def _axis_report(axis: Axis, hm: np.ndarray, lo_px: float, hi_px: float, quantit
         scale_to_si=axis.scale,
         range_si=(min(lo, hi), max(lo, hi)),
         inverted=bool(axis.fit.slope < 0) if axis.name == "x" else bool(axis.fit.slope > 0),
-        labels=tuple(labels),
+        labels=labels,
         n_used=len(axis.fit.inliers),
         residual_rms=float(np.sqrt(np.mean(r**2))) if r.size else 0.0,
         residual_max=float(np.max(np.abs(r))) if r.size else 0.0,
@@ -314,8 +313,12 @@ def _axis_report(axis: Axis, hm: np.ndarray, lo_px: float, hi_px: float, quantit
     )
 
 
-def _orig_along(hinv: np.ndarray, pos: float, name: str) -> float:
-    return float(pos + 0.5) if np.allclose(hinv, np.eye(3)) else float(pos + 0.5)
+def _original(hm: np.ndarray, pos: float, name: str, across: float) -> float:
+    """Position along its axis, in original-image pixel coordinates, of a tick at ``pos``
+    (rectified) on an axis line at ``across``."""
+    x, y = (pos, across) if name == "x" else (across, pos)
+    p = np.linalg.inv(hm) @ np.array([x, y, 1.0])
+    return float((p[0] if name == "x" else p[1]) / p[2] + 0.5)
 
 
 def _report(
@@ -331,9 +334,9 @@ def _report(
     box = layout.box
     hm = layout.homography
     xa, ya = layout.x, layout.y
-    xr = _axis_report(xa, hm, box.left, box.right, "potential", xa.title.text if xa.title else "")
+    xr = _axis_report(xa, hm, box.left, box.right, "potential", xa.title.text if xa.title else "", box.bottom)
     yq = "current_density" if curves and curves[0].current_is_density else "current"
-    yr = _axis_report(ya, hm, box.bottom, box.top, yq, ya.title.text if ya.title else "")
+    yr = _axis_report(ya, hm, box.bottom, box.top, yq, ya.title.text if ya.title else "", box.left)
     conf = 1.0
     for ax, rep in ((xa, xr), (ya, yr)):
         n = rep.n_used
@@ -346,14 +349,20 @@ def _report(
             warnings.append(f"{ax.name} tick values are not evenly spaced nice numbers")
         if ax.fit.sign_fixes:
             conf *= 0.9
-            warnings.append(f"{ax.fit.sign_fixes} {ax.name} tick label(s) read without their minus sign were corrected")
+            warnings.append(
+                f"{ax.fit.sign_fixes} {ax.name} tick label(s) read without their minus sign were corrected"
+            )
     if not ya.unit_known:
         conf *= 0.6
+    elif ya.title is not None and ya.title.prefix_guessed:
+        conf *= 0.75
     if not xa.unit_known:
         conf *= 0.8
     if covs and float(np.mean(covs)) < 0.6:
         conf *= 0.75
-        warnings.append(f"curves cover only {100 * float(np.mean(covs)):.0f}% of their potential span on average")
+        warnings.append(
+            f"curves cover only {100 * float(np.mean(covs)):.0f}% of their potential span on average"
+        )
     if not np.allclose(hm, np.eye(3)):
         conf *= 0.9
         warnings.append("the image was skewed (rotated or in perspective) and has been rectified")

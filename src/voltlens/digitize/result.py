@@ -133,7 +133,9 @@ class DigitizedFigure:
         """Original-image pixel coordinates of data points (inverse of :meth:`pixel_to_data`)."""
         m = self._map
         u = (np.asarray(potential_V, dtype=float) / m["x_scale"] - m["x_intercept"]) / m["x_slope"]
-        v = (np.asarray(current_A, dtype=float) / (m["y_scale"] * m["y_sign"]) - m["y_intercept"]) / m["y_slope"]
+        v = (np.asarray(current_A, dtype=float) / (m["y_scale"] * m["y_sign"]) - m["y_intercept"]) / m[
+            "y_slope"
+        ]
         hi = np.linalg.inv(np.reshape(np.asarray(self.digitization.homography, dtype=float), (3, 3)))
         u, v = np.broadcast_arrays(u, v)
         w = hi[2, 0] * u + hi[2, 1] * v + hi[2, 2]

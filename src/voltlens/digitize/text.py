@@ -84,12 +84,19 @@ class Word:
         return self.x0 - pad, self.y0 - pad, self.x1 + pad, self.y1 + pad
 
 
-def glyphs_in(mask: np.ndarray, region: tuple[int, int, int, int], *, max_h: float, max_w: float) -> list[Glyph]:
+def glyphs_in(
+    mask: np.ndarray, region: tuple[int, int, int, int], *, max_h: float, max_w: float
+) -> list[Glyph]:
     """Components of ``mask`` lying inside ``region`` (x0, y0, x1, y1) that are text-sized."""
     import cv2
 
     h, w = mask.shape
-    x0, y0, x1, y1 = (int(max(0, region[0])), int(max(0, region[1])), int(min(w, region[2])), int(min(h, region[3])))
+    x0, y0, x1, y1 = (
+        int(max(0, region[0])),
+        int(max(0, region[1])),
+        int(min(w, region[2])),
+        int(min(h, region[3])),
+    )
     if x1 - x0 < 2 or y1 - y0 < 2:
         return []
     sub = np.ascontiguousarray(mask[y0:y1, x0:x1].astype(np.uint8))
@@ -100,7 +107,12 @@ def glyphs_in(mask: np.ndarray, region: tuple[int, int, int, int], *, max_h: flo
         if gh > max_h or gw > max_w:
             continue
         # components cut by the region's edge belong to something larger (a spine, a curve)
-        if (gx == 0 and x0 > 0) or (gy == 0 and y0 > 0) or (gx + gw == x1 - x0 and x1 < w) or (gy + gh == y1 - y0 and y1 < h):
+        if (
+            (gx == 0 and x0 > 0)
+            or (gy == 0 and y0 > 0)
+            or (gx + gw == x1 - x0 and x1 < w)
+            or (gy + gh == y1 - y0 and y1 < h)
+        ):
             continue
         out.append(Glyph(gx + x0, gy + y0, gx + gw + x0, gy + gh + y0, area))
     return out

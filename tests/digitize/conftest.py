@@ -1,0 +1,145 @@
+"""Helpers for the digitizer tests: figures with a known truth, and distances to it.
+
+Figures come from the synthetic generator (``voltlens.synth``) with styles pinned per test case:
+each carries the exact data ↔ pixel transform of the image and the data that were drawn, so the
+digitizer is checked against independent truths, never against its own earlier output.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+pytest.importorskip("cv2")
+pytest.importorskip("rapidocr")
+
+DATA = Path(__file__).parent.parent / "data" / "real" / "figures"
+
+
+@dataclass(frozen=True)
+class Figure:
+    image: np.ndarray
+    label: dict[str, Any]
+    measured: tuple[Any, ...]
+    transform: Any
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        return self.label["render_meta"]
+
+    def ranges(self) -> tuple[float, float]:
+        xa, ya = self.meta["x_axis"], self.meta["y_axis"]
+        return (
+            abs(xa["limits"][1] - xa["limits"][0]) * xa["scale"],
+            abs(ya["limits"][1] - ya["limits"][0]) * ya["scale"],
+        )
+
+    def truth_curves(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        out = []
+        for c in self.meta["curves"]:
+            v = self.measured[c["source"]]
+            e, i = np.asarray(v.potential), np.asarray(v.current)
+            if c.get("cycle") is not None and v.cycle is not None:
+                sel = np.asarray(v.cycle) == c["cycle"]
+                e, i = e[sel], i[sel]
+            out.append((e, i))
+        return out
+
+
+def synth_figure(
+    seed: int,
+    index: int,
+    *,
+    style: dict[str, Any] | None = None,
+    technique: str = "CV",
+    kind: str = "single",
+    degradation: Any = None,
+) -> Figure:
+    """A rendered figure (pinned style, technique and series kind) with its truth; ``degradation``
+    (a :class:`voltlens.render.Degradation`) is applied on top when given."""
+    from PIL import Image
+
+    from voltlens.render import PixelTransform, degrade, render
+    from voltlens.render.style import Style
+    from voltlens.synth.config import SynthConfig
+    from voltlens.synth.sample import generate_sample
+
+    cfg = SynthConfig(
+        techniques={technique: 1.0},
+        kinds={kind: 1.0},
+        style=style or {},
+        degradation_probability=0.0,
+    )
+    s = generate_sample(index, seed=seed, config=cfg)
+    label = s.label
+    image = np.asarray(Image.open(io.BytesIO(s.png)).convert("RGB"))
+    transform = PixelTransform.from_dict(label["transform"])
+    if degradation is not None:
+        labels = [c["label"] or "" for c in label["render_meta"]["curves"]]
+        st = Style.from_dict(label["style"])
+        rendered = render(list(s.measured), st, labels=labels if len(s.measured) > 1 else None)
+        rendered = degrade(rendered, degradation, rng=np.random.default_rng(index))
+        image = np.asarray(rendered.image)
+        transform = rendered.transform
+        label = {**label, "render_meta": dict(rendered.meta)}
+    return Figure(image, label, s.measured, transform)
+
+
+def calibration_errors(fig: Figure, result: Any) -> tuple[float, float]:
+    """Largest error (% of the axis range) of the digitizer's pixel → data map over the interior of
+    each axis, compared with the renderer's exact transform (displayed sign for the current)."""
+    xa, ya = fig.meta["x_axis"], fig.meta["y_axis"]
+    neg = -1.0 if ya.get("negated") else 1.0
+    xlo, xhi = (v * xa["scale"] for v in xa["limits"])
+    ylo, yhi = (v * ya["scale"] * neg for v in ya["limits"])
+    xr, yr = abs(xhi - xlo), abs(yhi - ylo)
+    sign = -1.0 if result.digitization.conventions.get("cathodic_up") else 1.0
+    es = np.linspace(min(xlo, xhi), max(xlo, xhi), 7)[1:-1]
+    is_ = np.linspace(min(ylo, yhi), max(ylo, yhi), 7)[1:-1]
+    px, py = fig.transform.to_pixel(es, np.full(es.size, 0.5 * (ylo + yhi)))
+    e_me, _ = result.pixel_to_data(px, py)
+    px, py = fig.transform.to_pixel(np.full(is_.size, 0.5 * (xlo + xhi)), is_)
+    _, i_me = result.pixel_to_data(px, py)
+    return (
+        float(np.max(np.abs(e_me - es)) / xr * 100),
+        float(np.max(np.abs(sign * i_me - neg * is_)) / yr * 100),
+    )
+
+
+def _dense(e: np.ndarray, i: np.ndarray, step: float = 0.001) -> np.ndarray:
+    pts = np.column_stack([e, i])
+    out = [pts[:1]]
+    for a, b in zip(pts[:-1], pts[1:], strict=True):
+        n = int(min(200, max(1, np.ceil(np.hypot(*(b - a)) / step))))
+        out.append(a + (np.arange(1, n + 1) / n)[:, None] * (b - a))
+    return np.concatenate(out)
+
+
+def curve_error(true: tuple[np.ndarray, np.ndarray], mine: tuple[np.ndarray, np.ndarray], xr: float, yr: float) -> float:
+    """Symmetric distance (% of the axis ranges) between a true and a recovered curve: the larger of
+    the median distance from recovered points to the true polyline and from true points to the
+    recovered polyline."""
+    from scipy.spatial import cKDTree
+
+    t = (true[0] / xr, true[1] / yr)
+    m = (np.asarray(mine[0]) / xr, np.asarray(mine[1]) / yr)
+    d1 = cKDTree(_dense(*t)).query(np.column_stack(m))[0]
+    d2 = cKDTree(_dense(*m)).query(np.column_stack(t))[0]
+    return float(max(np.median(d1), np.median(d2)) * 100)
+
+
+def matched_errors(fig: Figure, result: Any) -> list[float]:
+    """Curve errors of the best one-to-one matching of true and recovered curves."""
+    from scipy.optimize import linear_sum_assignment
+
+    xr, yr = fig.ranges()
+    true_c = fig.truth_curves()
+    mine = [(c.potential, c.current) for c in result.curves]
+    cost = np.array([[curve_error(t, m, xr, yr) for m in mine] for t in true_c])
+    r, c = linear_sum_assignment(cost)
+    return [float(cost[a, b]) for a, b in zip(r, c, strict=True)]
