@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ..errors import ConfigError, ParameterError
 from ..synth.config import SynthConfig, config_from_mapping
-from ..synth.runner import atomic_write_bytes, run_synth
+from ..synth.runner import atomic_write_bytes, check_or_write_manifest, run_synth
 from .seeds import check_training_seed
 from .templates import QA, SKILLS, generate_qa
 
@@ -305,20 +305,8 @@ def _manifest(n: int, seed: int, mix: Mix, n_images: int) -> dict[str, Any]:
 
 
 def _check_manifest(out: Path, manifest: dict[str, Any]) -> None:
-    path = out / "dataset.json"
-    if path.exists():
-        old = json.loads(path.read_text(encoding="utf-8"))
-        for key in ("n", "seed", "mix_digest", "version"):
-            if old.get(key) != manifest[key]:
-                raise ConfigError(
-                    str(path),
-                    key,
-                    old.get(key),
-                    f"differs from this run's {manifest[key]!r}; use a new --out",
-                )
-        return
     out.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(path, (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode())
+    check_or_write_manifest(out / "dataset.json", manifest, ("n", "seed", "mix_digest", "version"))
 
 
 def build_dataset(

@@ -62,14 +62,15 @@ def _manifest(n: int, seed: int, config: SynthConfig) -> dict:
     }
 
 
-def _check_or_write_manifest(out: Path, manifest: dict) -> None:
-    path = out / MANIFEST
+def check_or_write_manifest(path: Path, manifest: dict, keys: tuple[str, ...]) -> None:
+    """Write ``manifest`` to ``path``, or, when one is there, refuse to resume a different run
+    (any of ``keys`` differing) with a ConfigError naming the field."""
     if path.exists():
         try:
             old = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):
             raise ConfigError(str(path), "<file>", "unreadable", "is not a voltlens manifest") from None
-        for key in ("seed", "n", "config_digest", "version"):
+        for key in keys:
             if old.get(key) != manifest[key]:
                 raise ConfigError(
                     str(path),
@@ -126,7 +127,9 @@ def run_synth(
     if workers < 1:
         raise ParameterError("--workers", workers, "at least 1")
     out.mkdir(parents=True, exist_ok=True)
-    _check_or_write_manifest(out, _manifest(n, seed, config))
+    check_or_write_manifest(
+        out / MANIFEST, _manifest(n, seed, config), ("seed", "n", "config_digest", "version")
+    )
     i, total = shard
     mine = range(i - 1, n, total)
     pending = [k for k in mine if not _done(out, k)]
