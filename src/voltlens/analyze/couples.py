@@ -10,6 +10,11 @@ Per couple: E½, ΔEp, |ipa/ipc|, n (from ΔEp ≈ 57/n mV and from |Ep − Ep/2
 Nernstian), Nicholson's ψ from n·ΔEp (Anal. Chem. 1965, 37, 1351; table in
 ``/shared/reference/electrochemistry.md``) and k0 = ψ (π D n f v)^½ / γ^α when D and v are known,
 and the Matsuda–Ayabe class from Λ = √π ψ: reversible Λ ≥ 15, irreversible Λ ≤ 10^(−2(1+α)).
+A couple is Nernstian when n·ΔEp is within its uncertainty of 63 mV.  A wider ΔEp is not taken
+for slow kinetics when the semi-integral analysis (:mod:`voltlens.analyze.convolution`) fits both
+sweeps with a Nernstian couple whose apparent Ru accounts for the excess (``apparent_ru_ohm``);
+when it cannot decide, the class from ΔEp stands with lowered confidence and a reason saying that
+ΔEp may include an iR drop.
 """
 
 from __future__ import annotations

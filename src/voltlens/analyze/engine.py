@@ -1,8 +1,10 @@
 """The analysis entry point: one voltammogram in, a :class:`CurveAnalysis` out.
 
 :func:`analyze_curve` dispatches on the technique: CV and LSV go through sweep splitting, the
-semi-integral baselines of :mod:`voltlens.analyze.peaks` and couple pairing; DPV and SWV through
-the shape fitting of :mod:`voltlens.analyze.dpv`.  Pure: no I/O, no global state.
+background fit of :mod:`voltlens.analyze.background`, the semi-integral baselines of
+:mod:`voltlens.analyze.peaks` and couple pairing, where the semi-integral (convolution) analysis
+of :mod:`voltlens.analyze.convolution` tells an iR-widened Nernstian couple from a slow one; DPV
+and SWV through the shape fitting of :mod:`voltlens.analyze.dpv`.  Pure: no I/O, no global state.
 """
 
 from __future__ import annotations

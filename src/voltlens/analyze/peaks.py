@@ -458,10 +458,11 @@ def fit_sweeps(
             break
         nf, charging, bg_rms = bg.values, bg.part("charging"), bg.uncertainty
         before = state.active
-        state = _analyse(light, nf, state.active, bg_rms)
+        state = _analyse(ctx, nf, state.active, bg_rms)
         if np.count_nonzero(before != state.active) <= 0.01 * before.size:  # zones settled
             break
-    state = _analyse(ctx, nf, state.active, bg_rms)
+    if state.light:  # no background could be fitted: measure on the first one
+        state = _analyse(ctx, nf, state.active, bg_rms)
     return SweepFit(state.peaks, state.details, nf, charging, ctx.y - nf, state.surface)
 
 
