@@ -172,7 +172,9 @@ def real_figures(folder: Path) -> list[dict]:
         fig = digitize(png)
         secs = time.perf_counter() - t0
         e, i = np.asarray(truth.potential), np.asarray(truth.current)
-        xr, yr = np.ptp(e) * 1.1, np.ptp(i) * 1.1
+        rep = fig.digitization  # the axis ranges of the figure, as read from it
+        xr = rep.x_axis.range_si[1] - rep.x_axis.range_si[0]
+        yr = rep.y_axis.range_si[1] - rep.y_axis.range_si[0]
         errs = [
             _curve_error((e, i), (np.asarray(c.potential), np.asarray(c.current)), xr, yr) for c in fig.curves
         ]

@@ -8,6 +8,7 @@ digitizer is checked against independent truths, never against its own earlier o
 from __future__ import annotations
 
 import io
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -114,13 +115,15 @@ def calibration_errors(fig: Figure, result: Any) -> tuple[float, float]:
 def _dense(e: np.ndarray, i: np.ndarray, step: float = 0.001) -> np.ndarray:
     pts = np.column_stack([e, i])
     out = [pts[:1]]
-    for a, b in zip(pts[:-1], pts[1:], strict=True):
+    for a, b in itertools.pairwise(pts):
         n = int(min(200, max(1, np.ceil(np.hypot(*(b - a)) / step))))
         out.append(a + (np.arange(1, n + 1) / n)[:, None] * (b - a))
     return np.concatenate(out)
 
 
-def curve_error(true: tuple[np.ndarray, np.ndarray], mine: tuple[np.ndarray, np.ndarray], xr: float, yr: float) -> float:
+def curve_error(
+    true: tuple[np.ndarray, np.ndarray], mine: tuple[np.ndarray, np.ndarray], xr: float, yr: float
+) -> float:
     """Symmetric distance (% of the axis ranges) between a true and a recovered curve: the larger of
     the median distance from recovered points to the true polyline and from true points to the
     recovered polyline."""

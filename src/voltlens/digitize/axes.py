@@ -110,12 +110,16 @@ def find_y_text(mask: np.ndarray, box: Box, *, left: bool = True) -> AxisText | 
         return None
     d0 = min(dist(g) for g in ends)
     ch = float(np.median([g.h for g in ends]))
+    # tick marks drawn without a spine stand between the labels and the axis: not label text
+    glyphs = [g for g in glyphs if dist(g) >= d0 - 1]
     spans = sorted((g.y0, g.y1) for g in ends)
 
     def in_row(g: Glyph) -> tuple[int, int] | None:
         for a, b in spans:
             if min(b, g.y1) - max(a, g.y0) >= 0.5 * min(max(g.h, 1), b - a) and g.h <= 1.5 * (b - a) + 2:
                 return (a, b)
+            if g.h < 0.5 * (b - a) and a - 0.3 * (b - a) <= g.cy <= b + 0.3 * (b - a):
+                return (a, b)  # a decimal comma or point hanging below the baseline
         return None
 
     # title: columns of glyphs outside every label row (within the box's height), each grown
@@ -142,7 +146,13 @@ def find_y_text(mask: np.ndarray, box: Box, *, left: bool = True) -> AxisText | 
                 if overlap >= 0.7 * g.w and vgap <= 0.6 * ch and dist(g) > d0 + 0.5 * ch:
                     col.append(g)
                     grew = True
-    columns = [c for c in columns if max(g.y1 for g in c) - min(g.y0 for g in c) >= 1.5 * ch]
+    columns = [
+        c
+        for c in columns
+        if len(c) >= 2
+        and max(g.y1 for g in c) - min(g.y0 for g in c) >= 1.5 * ch
+        and sum(g.h for g in c) >= 0.4 * (max(g.y1 for g in c) - min(g.y0 for g in c))
+    ]
     title = columns[0] if columns else []
     labels: list[Word] = []
     for a, b in spans:
@@ -242,11 +252,12 @@ def find_offset(mask: np.ndarray, box: Box, char_h: float) -> Word | None:
         box.left - 2 * char_h,
         max(0, top - 3.5 * char_h),
         box.left + 0.45 * (box.right - box.left),
-        top - 1,
+        top + 0.6 * char_h,
     )
     glyphs = glyphs_in(mask, tuple(round(v) for v in region), max_h=2.5 * char_h, max_w=0.3 * w)
     if not glyphs:
         return None
+    glyphs = [g for g in glyphs if g.y1 <= top + 3]  # above the plot area, not a curve inside it
     rows = rows_of(glyphs)
     if not rows:
         return None

@@ -131,11 +131,26 @@ def curve_mask(
     cand = _remove_straight_lines(cand, sub, [r - y0 for r in tick_rows], [c - x0 for c in tick_cols])
     max_len = max(6, int(0.04 * min(rgb.shape[:2])))
     cand = _remove_spine_ticks(cand, max_len)
+    cand = _remove_edge_remnants(cand)
     return _remove_corner_text(cand, char_h)
 
 
+def _remove_edge_remnants(cand: np.ndarray) -> np.ndarray:
+    """Columns (rows) hugging the region's sides that are inked over most of the height (width):
+    the edge of a spine the box just missed, not a curve."""
+    h, w = cand.shape
+    out = cand.copy()
+    for k in list(range(min(3, w))) + list(range(max(0, w - 3), w)):
+        if cand[:, k].mean() >= 0.5:
+            out[:, k] = False
+    for k in list(range(min(3, h))) + list(range(max(0, h - 3), h)):
+        if cand[k, :].mean() >= 0.5:
+            out[k, :] = False
+    return out
+
+
 def _remove_corner_text(cand: np.ndarray, char_h: float) -> np.ndarray:
-    """A panel letter ("(a)", "B") drawn inside a top corner of the plot, apart from the curves."""
+    """A panel letter ("(a)", "B") drawn inside the top-left corner of the plot, apart from the curves."""
     import cv2
 
     h, w = cand.shape
@@ -147,9 +162,8 @@ def _remove_corner_text(cand: np.ndarray, char_h: float) -> np.ndarray:
         x, y, cw, chh, _ = (int(v) for v in stats[i])
         if chh > 2.5 * char_h + k or cw > 5.0 * char_h + k:
             continue
-        top = y + chh <= 0.25 * h
-        side = x + cw <= 0.3 * w or x >= 0.7 * w
-        if top and side:
+        # panel letters sit in the top-left corner, clear of the curves
+        if y + chh <= 0.2 * h and x + cw <= 0.2 * w:
             out[lab == i] = False
     return out
 
@@ -167,8 +181,10 @@ def find_series(
     background: np.ndarray,
     *,
     min_pixels: int,
+    legend_colors: list[tuple[int, int, int]] | None = None,
 ) -> list[Series]:
-    """Colour clusters of the candidate pixels (box crops), largest first."""
+    """Colour clusters of the candidate pixels (box crops), largest first.  ``legend_colors``
+    (the legend's handle colours) keep apart two shades the legend names separately."""
     import cv2
 
     if cand.sum() < min_pixels:
@@ -197,6 +213,7 @@ def find_series(
         cores.append(m)
     # blends of two clusters (overlaps, anti-aliased crossings) and tiny clusters go
     sizes = np.array([c.sum() for c in cores])
+    _merge_interleaved(cl, cores, sizes)
     keep = [k for k in range(len(centres)) if sizes[k] >= min_pixels]
     keep = [k for k in keep if not _is_blend(k, keep, cl, cores, sizes)]
     bg_lab = _lab(
@@ -205,6 +222,8 @@ def find_series(
         ).astype(np.uint8)
     )[0]
     keep = [k for k in keep if not _is_bg_blend(k, keep, cl, cores, sizes, bg_lab)]
+    keep = [k for k in keep if np.linalg.norm(cl[k] - bg_lab) >= 15.0]  # shading of the background
+    keep = _merge_pale(keep, cl, cores, sizes, _rgb_of(bg_lab), legend_colors or [])
     keep = [k for k in keep if _wide_enough(cores[k])]
     keep = [k for k in keep if not _is_shade(k, keep, cl, cores, sizes)]
     if not keep:
@@ -283,6 +302,73 @@ def _cluster_colours(lab: np.ndarray, w: np.ndarray, radius: float = 16.0) -> li
                 new.append((mean[sel] * counts[sel, None]).sum(axis=0) / counts[sel].sum())
         centres = new
     return centres
+
+
+def _merge_interleaved(cl: np.ndarray, cores: list[np.ndarray], sizes: np.ndarray) -> None:
+    """Merge clusters of close colours whose pixels run along the same strokes (JPEG blocks and
+    anti-aliasing split one curve's colour), in place: the smaller joins the larger."""
+    import cv2
+
+    order = np.argsort(-sizes)
+    for ia, a in enumerate(order):
+        if sizes[a] == 0:
+            continue
+        near = None
+        for b in order[ia + 1 :]:
+            if sizes[b] == 0 or np.linalg.norm((cl[a] - cl[b]) * np.array([0.6, 1.0, 1.0])) > 24.0:
+                continue
+            if near is None:
+                near = cv2.dilate(cores[a].astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+            if (near & cores[b]).sum() >= 0.5 * sizes[b]:
+                cores[a] |= cores[b]
+                cores[b] = np.zeros_like(cores[b])
+                sizes[a] += sizes[b]
+                sizes[b] = 0
+                near = None
+
+
+def _merge_pale(
+    keep: list[int],
+    cl: np.ndarray,
+    cores: list[np.ndarray],
+    sizes: np.ndarray,
+    bg_rgb: np.ndarray,
+    legend: list,
+) -> list[int]:
+    """A thin anti-aliased stroke never reaches its full colour: a cluster lying on the line from
+    the background to a darker cluster's colour (same direction, less ink) is that curve, unless
+    the legend names both shades."""
+    out = list(keep)
+    rgb = {k: _rgb_of(cl[k]) for k in keep}
+
+    def named(k: int) -> int | None:
+        if not legend:
+            return None
+        d = [float(np.abs(rgb[k] - np.asarray(c, dtype=np.float32)).max()) for c in legend]
+        j = int(np.argmin(d))
+        return j if d[j] <= 40 else None
+
+    for k in sorted(keep, key=lambda q: float(np.abs(rgb[q] - bg_rgb).sum())):
+        vk = rgb[k] - bg_rgb
+        nk = float(np.linalg.norm(vk))
+        for a in out:
+            if a == k:
+                continue
+            va = rgb[a] - bg_rgb
+            na = float(np.linalg.norm(va))
+            if na <= nk * 1.15 or nk < 1.0:
+                continue
+            cos = float(np.dot(va, vk) / (na * nk))
+            if cos < 0.995:
+                continue
+            ja, jk = named(a), named(k)
+            if ja is not None and jk is not None and ja != jk:
+                continue
+            cores[a] |= cores[k]
+            sizes[a] += sizes[k]
+            out.remove(k)
+            break
+    return out
 
 
 def _is_blend(k: int, keep: list[int], cl: np.ndarray, cores: list[np.ndarray], sizes: np.ndarray) -> bool:
@@ -369,15 +455,20 @@ def _wide_enough(core: np.ndarray) -> bool:
 
 
 def _markers_only(mask: np.ndarray) -> bool:
-    """True when the series is a scatter of separate blobs rather than a connected stroke."""
+    """True when the series is a scatter of separate, compact, like-sized blobs (markers) rather
+    than a stroke, even a broken one."""
     import cv2
 
     n, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
     if n < 9:
         return False
-    areas = stats[1:, cv2.CC_STAT_AREA]
-    big = stats[1:, cv2.CC_STAT_WIDTH].max()
-    return bool(big < 0.15 * mask.shape[1] and np.median(areas) >= 4)
+    st = stats[1:]
+    w_, h_, area = st[:, cv2.CC_STAT_WIDTH], st[:, cv2.CC_STAT_HEIGHT], st[:, cv2.CC_STAT_AREA]
+    if st[:, cv2.CC_STAT_WIDTH].max() >= 0.15 * mask.shape[1] or np.median(area) < 4:
+        return False
+    size = float(np.median(np.maximum(w_, h_)))
+    compact = (np.maximum(w_, h_) <= 2.5 * size) & (np.minimum(w_, h_) >= 0.4 * np.maximum(w_, h_))
+    return bool(area[compact].sum() >= 0.7 * area.sum())
 
 
 # ---- tracing --------------------------------------------------------------------------------
@@ -420,9 +511,29 @@ def _marker_points(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     return np.array(xs), np.array(ys), float(np.median(sizes)) if sizes else 2.0
 
 
+def _main_body(mask: np.ndarray) -> np.ndarray:
+    """The series without small strokes lying apart from its main body at the plot's edges (tick
+    marks, a spine's remnant): groups of strokes within 7 px of each other that hold under 5 % of
+    the series' pixels and touch the border zone are dropped."""
+    import cv2
+
+    grown = cv2.dilate(mask.astype(np.uint8), np.ones((15, 15), np.uint8))
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(grown, connectivity=8)
+    if n <= 2:
+        return mask
+    counts = np.bincount(lab[mask], minlength=n)
+    h, w = mask.shape
+    mx, my = 0.03 * w + 8, 0.03 * h + 8
+    x, y, cw, chh = stats[:, 0], stats[:, 1], stats[:, 2], stats[:, 3]
+    at_edge = (x <= mx) | (y <= my) | (x + cw >= w - mx) | (y + chh >= h - my)
+    keep = (counts >= 0.05 * counts.sum()) | ~at_edge  # only small marks at the edges go
+    keep[0] = False
+    return keep[lab] & mask
+
+
 def trace_series(series: Series, strength: np.ndarray) -> Trace | None:
     """Branch points of one series (box-crop pixel coordinates)."""
-    mask = series.mask
+    mask = series.mask if series.markers else _main_body(series.mask)
     if series.markers:
         px, py, size = _marker_points(mask)
         thick = max(2.0, size)
@@ -507,7 +618,7 @@ def _split_loop(
     np.minimum.at(ymin, b, y)
     np.maximum.at(ymax, b, y)
     present = np.isfinite(ymin)
-    sep = 3.0 * thick + 2.0
+    sep = min(3.0 * thick + 2.0, thick + 8.0)
     gap = np.where(present, ymax - np.where(present, ymin, 0.0), 0.0)
     two = present & (gap > sep)
     frac = two.sum() / max(1, present.sum())
@@ -546,6 +657,13 @@ def _column_groups(x: np.ndarray, y: np.ndarray, thick: float) -> tuple[np.ndarr
     return cols, groups
 
 
+def _gap(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Distance between two intervals (0 when they overlap)."""
+    lo_a, hi_a = min(a), max(a)
+    lo_b, hi_b = min(b), max(b)
+    return max(0.0, lo_a - hi_b, lo_b - hi_a)
+
+
 def sub_branches(x: np.ndarray, y: np.ndarray, thick: float, *, outer_first: str) -> list[np.ndarray]:
     """One loop branch split into the overlaid cycles that run along it.
 
@@ -567,11 +685,12 @@ def sub_branches(x: np.ndarray, y: np.ndarray, thick: float, *, outer_first: str
     xs_out: list[list[np.ndarray]] = [[] for _ in range(k)]
     ys_out: list[list[np.ndarray]] = [[] for _ in range(k)]
     last: list[float | None] = [None] * k
+    span: tuple[float, float] | None = None  # the previous stroke's extent (a spike's whole run)
     for c, gs in zip(cols, groups, strict=True):
         ends = [(float(g[0]), float(g[-1])) for g in gs]
-        if k == 1 and last[0] is not None:
+        if k == 1 and span is not None:
             # a stroke far from the trace (a tick, a stray mark) is skipped, not jumped to
-            if min(min(abs(a - last[0]), abs(b - last[0])) for a, b in ends) > far:
+            if min(_gap((a, b), span) for a, b in ends) > far:
                 continue
         if len(gs) == k:
             pick = list(range(k))
@@ -591,6 +710,8 @@ def sub_branches(x: np.ndarray, y: np.ndarray, thick: float, *, outer_first: str
             xs_out[j].append(np.full(pts.size, float(c)))
             ys_out[j].append(pts)
             last[j] = float(pts[-1])
+            if j == 0:
+                span = (float(pts.min()), float(pts.max()))
     return [
         np.column_stack([np.concatenate(xs_out[j]), np.concatenate(ys_out[j])])
         if xs_out[j]
@@ -613,17 +734,19 @@ def _single_valued(x: np.ndarray, y: np.ndarray, thick: float, *, markers: bool 
     start_y = float(np.median(y[first]))
     out: list[np.ndarray] = []
     prev: float | None = None
+    prev_span = (0.0, 0.0)
     for c, a, b in zip(cols, start, ends, strict=True):
         seg = y[a:b]
         groups = np.split(seg, np.flatnonzero(np.diff(seg) > 1.5 + thick) + 1)
         if prev is None:
             g = min(groups, key=lambda gg: abs(float(np.median(gg)) - start_y))
         else:
-            g = min(groups, key=lambda gg: min(abs(gg[0] - prev), abs(gg[-1] - prev)))
-            if not markers and min(abs(g[0] - prev), abs(g[-1] - prev)) > max(6.0 * thick, 0.12 * span_y):
+            g = min(groups, key=lambda gg: _gap((gg[0], gg[-1]), prev_span))
+            if not markers and _gap((g[0], g[-1]), prev_span) > max(6.0 * thick, 0.12 * span_y):
                 continue
         if g.size > 1 and prev is not None and abs(g[-1] - prev) < abs(g[0] - prev):
             g = g[::-1]
         out.append(np.column_stack([np.full(g.size, float(c)), g]))
         prev = float(g[-1])
+        prev_span = (float(g.min()), float(g.max()))
     return np.concatenate(out)

@@ -271,6 +271,7 @@ def _fit_band(
         else:
             k += 1
     starts_a, ends_a = np.array(starts), np.array(ends)
+    starts_a, ends_a = _join_periodic(ucols, starts_a, ends_a)
     best = int(np.argmax(ucols[ends_a] - ucols[starts_a]))
     s_i, e_i = starts_a[best], ends_a[best]
     # trim sparse ends (a tick label or legend text touching the line's row is not the line)
@@ -307,6 +308,27 @@ def _fit_band(
     fill = xs.size / length
     thickness = float(np.sum((a >= s - 0.5) & (a <= e + 0.5))) / max(1, xs.size)
     return Line(horizontal, float(slope), float(offset), float(s), float(e), max(thickness, 1.0), float(fill))
+
+
+def _join_periodic(ucols: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Join the pieces of a dotted or dashed line: ten or more pieces with regular lengths and
+    gaps (text is not that regular)."""
+    n = starts.size
+    if n < 10:
+        return starts, ends
+    lengths = (ucols[ends] - ucols[starts] + 1).astype(float)
+    gaps = (ucols[starts[1:]] - ucols[ends[:-1]]).astype(float)
+    regular_gap = (np.abs(gaps - np.median(gaps)) <= max(1.5, 0.35 * np.median(gaps))) & (gaps <= 30)
+    regular_len = np.abs(lengths - np.median(lengths)) <= max(1.5, 0.5 * np.median(lengths))
+    ok = regular_gap & regular_len[:-1] & regular_len[1:]
+    out_s, out_e = [int(starts[0])], [int(ends[0])]
+    for k in range(1, n):
+        if ok[k - 1]:
+            out_e[-1] = int(ends[k])
+        else:
+            out_s.append(int(starts[k]))
+            out_e.append(int(ends[k]))
+    return np.array(out_s), np.array(out_e)
 
 
 def _dedupe(lines: list[Line]) -> list[Line]:
@@ -451,15 +473,15 @@ def box_from_lines(hl: list[Line], vl: list[Line], w: int, h: int) -> Box | None
                 y0, lines["t"] = top_l.middle, top_l
             if min(abs(bot_l.middle - left.end), abs(bot_l.middle - right.end)) <= reach or bot_l.middle > y1:
                 y1, lines["b"] = bot_l.middle, bot_l
-            x0, x1 = left.middle, right.middle
-            ends = float(np.median([ln.end for ln in joins]))
-            starts = float(np.median([ln.start for ln in joins]))
-            if ends > x1 + tol + 0.5 * right.thickness + reach:  # lines run on: no spine on the right
-                x1, lines["r"] = ends, None
-            if starts < x0 - tol - 0.5 * left.thickness - reach:
-                x0, lines["l"] = starts, None
-            area = (x1 - x0) * (y1 - y0)
+            area = width * (y1 - y0)  # the pair's own frame, before any extension below
             if y1 - y0 >= 0.1 * h and (best is None or area > best[0]):
+                x0, x1 = left.middle, right.middle
+                ends = float(np.median([ln.end for ln in joins]))
+                starts = float(np.median([ln.start for ln in joins]))
+                if ends > x1 + tol + 0.5 * right.thickness + reach:  # lines run on: no right spine
+                    x1, lines["r"] = ends, None
+                if starts < x0 - tol - 0.5 * left.thickness - reach:
+                    x0, lines["l"] = starts, None
                 best = (area, Box(x0, y0, x1, y1, lines, "lbrt"))
     if best is not None:
         return best[1]

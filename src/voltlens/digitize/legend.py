@@ -137,6 +137,7 @@ def find_legend(layout, region: tuple[int, int, int, int]) -> Legend | None:  # 
             & (np.abs(gcy - wcy) <= 0.45 * ch)
             & (gh <= 1.8 * ch)
         )
+        pieces = np.union1d(pieces, np.flatnonzero(left & (gx1 == right_end)))
         handle_g = [glyphs[k] for k in pieces]
         hb = Glyph(
             min(g.x0 for g in handle_g),

@@ -67,7 +67,18 @@ def _assemble(img: np.ndarray, layout: Layout, src: str, t0: float) -> Digitized
     )
     sub = (slice(y0, y1), slice(x0, x1))
     min_px = max(25, int(0.05 * (x1 - x0)))
-    series = find_series(layout.image[sub], ink.strength[sub], cand, ink.background[sub], min_pixels=min_px)
+    legend_colors = [e.color for e in legend.entries] if legend is not None else None
+    series = find_series(
+        layout.image[sub],
+        ink.strength[sub],
+        cand,
+        ink.background[sub],
+        min_pixels=min_px,
+        legend_colors=legend_colors,
+    )
+    if series and legend is None:  # stray marks: a small fraction of the largest series
+        biggest = series[0].n_pixels
+        series = [s for s in series if s.n_pixels >= 0.04 * biggest]
     if not series:
         raise DigitizeError(src, "no curve found inside the plot area")
     _refuse_filled(series, src)
