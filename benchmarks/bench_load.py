@@ -40,8 +40,8 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _rss_kib(pid: int) -> int:
-    total = 0
+def _tree(pid: int) -> list[int]:
+    """``pid`` and its direct children (uvicorn's worker processes)."""
     pids = [pid]
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -49,7 +49,12 @@ def _rss_kib(pid: int) -> int:
                 pids.append(int(stat.parent.name))
         except (OSError, ValueError, IndexError):
             continue
-    for p in pids:
+    return pids
+
+
+def _rss_kib(pid: int) -> int:
+    total = 0
+    for p in _tree(pid):
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -57,6 +62,18 @@ def _rss_kib(pid: int) -> int:
         except OSError:
             continue
     return total
+
+
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) used so far by the server and its workers."""
+    ticks = 0
+    for p in _tree(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, ValueError, IndexError):
+            continue
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _data_files() -> list[tuple[str, bytes]]:
@@ -142,6 +159,7 @@ def main() -> None:
         rss: list[tuple[float, int]] = []
         lock = threading.Lock()
         sent = 0
+        cpu0, client_cpu0 = _cpu_s(server.pid), time.process_time()
         t0 = time.monotonic()
         stop_at = t0 + seconds
 
@@ -189,6 +207,7 @@ def main() -> None:
         for t in threads:
             t.join()
         elapsed = time.monotonic() - t0
+        server_cpu, client_cpu = _cpu_s(server.pid) - cpu0, time.process_time() - client_cpu0
     finally:
         server.terminate()
         try:
@@ -221,6 +240,10 @@ def main() -> None:
         "rss_mib_last_third": round(statistics.mean(r for _, r in rss[-third:]) / 1024, 1) if rss else None,
         "rss_mib_max": round(max(r for _, r in rss) / 1024, 1) if rss else None,
         "image_analysis": bool(images),
+        # CPU per request is what the machine's load does not change much: capacity ≈ cores / (cpu per request)
+        "server_cpu_ms_per_request": round(1e3 * server_cpu / max(1, len(allx)), 2),
+        "client_cpu_ms_per_request": round(1e3 * client_cpu / max(1, len(allx)), 2),
+        "server_capacity_per_s_2_cores": round(2 * max(1, len(allx)) / server_cpu, 1) if server_cpu else None,
     }
     if args.json:
         print(json.dumps(result, indent=2))

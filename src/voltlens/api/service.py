@@ -9,7 +9,9 @@ written to a private temporary directory only because the instrument readers tak
 
 from __future__ import annotations
 
+import functools
 import math
+import os
 import re
 import tempfile
 import warnings
@@ -143,6 +145,14 @@ def _read_image(upload: Upload, path: Path, settings: ApiSettings) -> list[Volta
         raise DigitizeError(upload.name, f"could not be digitised ({type(exc).__name__}: {exc})") from None
 
 
+@functools.cache
+def _scratch_root() -> str | None:
+    """Where uploads are spooled: RAM-backed /dev/shm when writable (a directory there costs ~0.1 ms,
+    one on a disk-backed /tmp several ms per request), else the system default."""
+    shm = Path("/dev/shm")
+    return str(shm) if shm.is_dir() and os.access(shm, os.W_OK | os.X_OK) else None
+
+
 def curves_from_uploads(
     uploads: Sequence[Upload], settings: ApiSettings
 ) -> tuple[list[Voltammogram], list[tuple[str, str]]]:
@@ -157,7 +167,7 @@ def curves_from_uploads(
         )
     curves: list[Voltammogram] = []
     skipped: list[tuple[str, str]] = []
-    with tempfile.TemporaryDirectory(prefix="voltlens-api-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="voltlens-api-", dir=_scratch_root()) as tmp:
         used: set[str] = set()
         for k, up in enumerate(uploads):
             name = _safe_name(up.name, k)

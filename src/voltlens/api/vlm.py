@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 
 from ..analyze.contract import AnalysisReport
+from ..errors import VoltlensError
+from ..vlm.openai_backend import OpenAIClient
 from .models import AskAnswer
 from .settings import ApiSettings
 
@@ -29,31 +31,20 @@ def vlm_answer(engine: AskAnswer, report: AnalysisReport, settings: ApiSettings)
     if not key:
         note = " (The language-model backend is configured but OPENAI_API_KEY is not set.)"
         return engine.model_copy(update={"answer": engine.answer + note})
-    import httpx
-
-    base = os.environ.get("OPENAI_BASE_URL", "https://api.openai.com/v1").rstrip("/")
-    payload = {
-        "model": settings.openai_model,
-        "messages": [
-            {"role": "system", "content": _SYSTEM},
-            {
-                "role": "user",
-                "content": f"Analysis:\n{report.model_dump_json()}\n\nQuestion: {engine.question}",
-            },
-        ],
-        "temperature": 0,
-    }
+    client = OpenAIClient(
+        base_url=os.environ.get("OPENAI_BASE_URL", "https://api.openai.com/v1"),
+        model=settings.openai_model,
+        api_key=key,
+        timeout_s=min(settings.timeout_s, 60.0),
+        retries=1,
+        max_tokens=1024,
+        system_prompt=_SYSTEM,
+    )
+    question = f"Analysis:\n{report.model_dump_json()}\n\nQuestion: {engine.question}"
     try:
-        r = httpx.post(
-            f"{base}/chat/completions",
-            json=payload,
-            headers={"Authorization": f"Bearer {key}"},
-            timeout=min(settings.timeout_s, 60.0),
-        )
-        r.raise_for_status()
-        text = str(r.json()["choices"][0]["message"]["content"]).strip()
-    except (httpx.HTTPError, KeyError, IndexError, TypeError, ValueError) as exc:
-        note = f" (The language-model backend failed: {type(exc).__name__}.)"
+        text = client.chat(None, question).strip()
+    except VoltlensError as exc:
+        note = f" (The language-model backend failed: {exc.problem if hasattr(exc, 'problem') else exc}.)"
         return engine.model_copy(update={"answer": engine.answer + note})
     return engine.model_copy(
         update={

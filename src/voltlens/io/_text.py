@@ -154,9 +154,13 @@ def detect_encoding(head: bytes, source: str) -> str:
     return encoding
 
 
+_CONTROL = re.compile("[\x00-\x08\x0e-\x19\x1b-\x1f]")  # C0 controls except \t \n \v \f \r and \x1a (DOS EOF)
+
+
 def _reject_control_characters(text: str, source: str) -> None:
-    controls = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\t\r\n\f\v\x1a")
-    if controls > max(8, len(text[:8192]) // 100):
+    sample = text[:8192]
+    controls = len(_CONTROL.findall(sample))
+    if controls > max(8, len(sample) // 100):
         raise FormatError(source, "holds binary data (control characters), not text", field="content")
 
 

@@ -66,20 +66,16 @@ class OpenAIClient:
         return base if base.endswith("/chat/completions") else base + "/chat/completions"
 
     def payload(
-        self, image: str | Path, question: str, response_format: dict[str, Any] | None
+        self, image: str | Path | None, question: str, response_format: dict[str, Any] | None
     ) -> dict[str, Any]:
+        """The chat-completions body; ``image=None`` asks a text-only question."""
         messages: list[dict[str, Any]] = []
         if self.system_prompt:
             messages.append({"role": "system", "content": self.system_prompt})
-        messages.append(
-            {
-                "role": "user",
-                "content": [
-                    {"type": "image_url", "image_url": {"url": image_data_url(image)}},
-                    {"type": "text", "text": question},
-                ],
-            }
-        )
+        content: list[dict[str, Any]] = [{"type": "text", "text": question}]
+        if image is not None:
+            content.insert(0, {"type": "image_url", "image_url": {"url": image_data_url(image)}})
+        messages.append({"role": "user", "content": content})
         body: dict[str, Any] = {
             "model": self.model,
             "messages": messages,
@@ -100,7 +96,9 @@ class OpenAIClient:
         with urllib.request.urlopen(req, timeout=self.timeout_s) as resp:
             return json.loads(resp.read().decode("utf-8"))
 
-    def chat(self, image: str | Path, question: str, *, response_format: dict[str, Any] | None = None) -> str:
+    def chat(
+        self, image: str | Path | None, question: str, *, response_format: dict[str, Any] | None = None
+    ) -> str:
         """The model's text answer to ``question`` about ``image``; a DataError after the retries."""
         attempt = 0
         while True:

@@ -1,4 +1,4 @@
-"""A scripted OpenAI-compatible server on 127.0.0.1 for the backend tests."""
+"""Fixtures shared across test packages: a scripted OpenAI-compatible server on 127.0.0.1."""
 
 from __future__ import annotations
 
