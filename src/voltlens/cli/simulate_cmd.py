@@ -8,7 +8,10 @@ seeded by ``--seed``.  The file is written atomically (temporary file in the sam
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -106,6 +109,75 @@ Period = Annotated[float, typer.Option("--period-ms", help="Pulse period (ms).")
 Sample = Annotated[
     float, typer.Option("--sample-ms", help="Sampling window at each pulse end (ms); 0 = last point.")
 ]
+
+
+# Options every command shares: (short key used below, parameter name, annotated type, default).
+_SHARED: tuple[tuple[str, str, object, object], ...] = (
+    ("mechanism", "mechanism", Mechanism, "reversible"),
+    ("e0", "e0_V", E0, 0.0),
+    ("e02", "e0_2_V", E02, None),
+    ("n", "n_electrons", Electrons, 1),
+    ("conc", "concentration_mM", Conc, 1.0),
+    ("diff", "diffusion_cm2_s", Diff, 1e-5),
+    ("diff_p", "diffusion_product_cm2_s", DiffP, None),
+    ("k0", "k0_cm_s", K0, None),
+    ("k02", "k0_2_cm_s", K02, None),
+    ("alpha", "alpha", Alpha, 0.5),
+    ("kf", "kf_per_s", Kf, 0.0),
+    ("kb", "kb_per_s", Kb, 0.0),
+    ("coverage", "coverage_mol_cm2", Coverage, 1e-10),
+    ("k0_per_s", "k0_per_s", K0s, None),
+    ("initially", "initially", Initially, "auto"),
+    ("area", "area_cm2", Area, 0.0707),
+    ("temperature", "temperature_K", Temp, 298.15),
+    ("ru", "ru_ohm", Ru, 0.0),
+    ("cdl", "cdl_uF_cm2", Cdl, 0.0),
+    ("noise", "noise_A", Noise, 0.0),
+    ("pink", "pink_noise_A", Pink, 0.0),
+    ("mains", "mains_A", Mains, 0.0),
+    ("mains_hz", "mains_Hz", MainsHz, 50.0),
+    ("drift", "drift_A_s", Drift, 0.0),
+    ("slope", "background_A_V", Slope, 0.0),
+    ("spikes", "spikes", Spikes, 0),
+    ("spike_a", "spike_A", SpikeA, 0.0),
+    ("clip", "clip_A", Clip, None),
+    ("lsb", "adc_lsb_A", Lsb, 0.0),
+)
+_CYCLE_OPTIONS: tuple[tuple[str, str, object, object], ...] = (
+    ("fouling", "fouling_per_cycle", Fouling, 0.0),
+    ("ref_drift", "ref_drift_mV_per_cycle", RefDrift, 0.0),
+)
+_SEED = (("seed", "seed", Seed, 0),)
+
+
+def _with_options(*tables: tuple[tuple[str, str, object, object], ...]) -> Callable[[Callable], Callable]:
+    """Give a command the shared options: typer reads them from the signature this adds.
+
+    The command takes its own options plus ``o``, a dict of the shared ones under their short keys.
+    """
+    rows = [row for table in tables for row in table]
+
+    def decorate(fn: Callable) -> Callable:
+        own = [p for name, p in inspect.signature(fn, eval_str=True).parameters.items() if name != "o"]
+        extra = [
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=d, annotation=a)
+            for _, name, a, d in rows
+        ]
+        own = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own]
+
+        @functools.wraps(fn)
+        def command(**kwargs: object) -> None:
+            shared = {key: kwargs.pop(name) for key, name, _, _ in rows}
+            shared.setdefault("fouling", 0.0)
+            shared.setdefault("ref_drift", 0.0)
+            fn(**kwargs, o={"out": kwargs["out"], **shared})
+
+        del command.__wrapped__  # typer must see the signature below, not fn's
+        command.__signature__ = inspect.Signature([*own, *extra])  # type: ignore[attr-defined]
+        command.__annotations__ = {p.name: p.annotation for p in [*own, *extra]}
+        return command
+
+    return decorate
 
 
 def _positive(option: str, value: float, *, allow_zero: bool = False) -> float:
@@ -219,6 +291,7 @@ def _run(o: dict, waveform: CVWaveform | LSVWaveform | DPVWaveform, start_V: flo
 
 
 @app.command("cv")
+@_with_options(_SHARED, _CYCLE_OPTIONS, _SEED)
 def cv(
     out: Out,
     start_V: Start = 0.5,
@@ -227,38 +300,8 @@ def cv(
     scan_rate_V_s: Rate = 0.1,
     step_mV: StepMv = 1.0,
     cycles: Cycles = 1,
-    mechanism: Mechanism = "reversible",
-    e0_V: E0 = 0.0,
-    e0_2_V: E02 = None,
-    n_electrons: Electrons = 1,
-    concentration_mM: Conc = 1.0,
-    diffusion_cm2_s: Diff = 1e-5,
-    diffusion_product_cm2_s: DiffP = None,
-    k0_cm_s: K0 = None,
-    k0_2_cm_s: K02 = None,
-    alpha: Alpha = 0.5,
-    kf_per_s: Kf = 0.0,
-    kb_per_s: Kb = 0.0,
-    coverage_mol_cm2: Coverage = 1e-10,
-    k0_per_s: K0s = None,
-    initially: Initially = "auto",
-    area_cm2: Area = 0.0707,
-    temperature_K: Temp = 298.15,
-    ru_ohm: Ru = 0.0,
-    cdl_uF_cm2: Cdl = 0.0,
-    noise_A: Noise = 0.0,
-    pink_noise_A: Pink = 0.0,
-    mains_A: Mains = 0.0,
-    mains_Hz: MainsHz = 50.0,
-    drift_A_s: Drift = 0.0,
-    background_A_V: Slope = 0.0,
-    spikes: Spikes = 0,
-    spike_A: SpikeA = 0.0,
-    clip_A: Clip = None,
-    adc_lsb_A: Lsb = 0.0,
-    fouling_per_cycle: Fouling = 0.0,
-    ref_drift_mV_per_cycle: RefDrift = 0.0,
-    seed: Seed = 0,
+    *,
+    o: dict,
 ) -> None:
     """Cyclic voltammogram: start → vertex → start (or --end-V), --cycles times."""
     _positive("--scan-rate-V-s", scan_rate_V_s)
@@ -266,57 +309,29 @@ def cv(
     if cycles < 1:
         raise ParameterError("--cycles", cycles, "must be ≥ 1")
     waveform = CVWaveform(start_V, vertex_V, scan_rate_V_s, step_mV * 1e-3, cycles, end_V)
-    o = _common(locals())
     _run(o, waveform, start_V)
 
 
 @app.command("lsv")
+@_with_options(_SHARED, _SEED)
 def lsv(
     out: Out,
     start_V: Start = 0.5,
     end_V: End = -0.5,
     scan_rate_V_s: Rate = 0.1,
     step_mV: StepMv = 1.0,
-    mechanism: Mechanism = "reversible",
-    e0_V: E0 = 0.0,
-    e0_2_V: E02 = None,
-    n_electrons: Electrons = 1,
-    concentration_mM: Conc = 1.0,
-    diffusion_cm2_s: Diff = 1e-5,
-    diffusion_product_cm2_s: DiffP = None,
-    k0_cm_s: K0 = None,
-    k0_2_cm_s: K02 = None,
-    alpha: Alpha = 0.5,
-    kf_per_s: Kf = 0.0,
-    kb_per_s: Kb = 0.0,
-    coverage_mol_cm2: Coverage = 1e-10,
-    k0_per_s: K0s = None,
-    initially: Initially = "auto",
-    area_cm2: Area = 0.0707,
-    temperature_K: Temp = 298.15,
-    ru_ohm: Ru = 0.0,
-    cdl_uF_cm2: Cdl = 0.0,
-    noise_A: Noise = 0.0,
-    pink_noise_A: Pink = 0.0,
-    mains_A: Mains = 0.0,
-    mains_Hz: MainsHz = 50.0,
-    drift_A_s: Drift = 0.0,
-    background_A_V: Slope = 0.0,
-    spikes: Spikes = 0,
-    spike_A: SpikeA = 0.0,
-    clip_A: Clip = None,
-    adc_lsb_A: Lsb = 0.0,
-    seed: Seed = 0,
+    *,
+    o: dict,
 ) -> None:
     """Linear sweep voltammogram: one sweep start → end."""
     _positive("--scan-rate-V-s", scan_rate_V_s)
     _positive("--step-mV", step_mV)
     waveform = LSVWaveform(start_V, end_V, scan_rate_V_s, step_mV * 1e-3)
-    o = _common({**locals(), "fouling_per_cycle": 0.0, "ref_drift_mV_per_cycle": 0.0})
     _run(o, waveform, start_V)
 
 
 @app.command("dpv")
+@_with_options(_SHARED, _SEED)
 def dpv(
     out: Out,
     start_V: Start = -0.3,
@@ -326,36 +341,8 @@ def dpv(
     pulse_width_ms: Width = 50.0,
     period_ms: Period = 500.0,
     sample_ms: Sample = 0.0,
-    mechanism: Mechanism = "reversible",
-    e0_V: E0 = 0.0,
-    e0_2_V: E02 = None,
-    n_electrons: Electrons = 1,
-    concentration_mM: Conc = 1.0,
-    diffusion_cm2_s: Diff = 1e-5,
-    diffusion_product_cm2_s: DiffP = None,
-    k0_cm_s: K0 = None,
-    k0_2_cm_s: K02 = None,
-    alpha: Alpha = 0.5,
-    kf_per_s: Kf = 0.0,
-    kb_per_s: Kb = 0.0,
-    coverage_mol_cm2: Coverage = 1e-10,
-    k0_per_s: K0s = None,
-    initially: Initially = "auto",
-    area_cm2: Area = 0.0707,
-    temperature_K: Temp = 298.15,
-    ru_ohm: Ru = 0.0,
-    cdl_uF_cm2: Cdl = 0.0,
-    noise_A: Noise = 0.0,
-    pink_noise_A: Pink = 0.0,
-    mains_A: Mains = 0.0,
-    mains_Hz: MainsHz = 50.0,
-    drift_A_s: Drift = 0.0,
-    background_A_V: Slope = 0.0,
-    spikes: Spikes = 0,
-    spike_A: SpikeA = 0.0,
-    clip_A: Clip = None,
-    adc_lsb_A: Lsb = 0.0,
-    seed: Seed = 0,
+    *,
+    o: dict,
 ) -> None:
     """Differential pulse voltammogram: δi = i(pulse end) − i(before pulse) at each base potential."""
     for option, value in (
@@ -375,47 +362,7 @@ def dpv(
         period_ms * 1e-3,
         sample_ms * 1e-3,
     )
-    o = _common({**locals(), "fouling_per_cycle": 0.0, "ref_drift_mV_per_cycle": 0.0})
     _run(o, waveform, start_V)
-
-
-def _common(v: dict) -> dict:
-    """The shared options under short keys."""
-    return {
-        "out": v["out"],
-        "mechanism": v["mechanism"],
-        "e0": v["e0_V"],
-        "e02": v["e0_2_V"],
-        "n": v["n_electrons"],
-        "conc": v["concentration_mM"],
-        "diff": v["diffusion_cm2_s"],
-        "diff_p": v["diffusion_product_cm2_s"],
-        "k0": v["k0_cm_s"],
-        "k02": v["k0_2_cm_s"],
-        "alpha": v["alpha"],
-        "kf": v["kf_per_s"],
-        "kb": v["kb_per_s"],
-        "coverage": v["coverage_mol_cm2"],
-        "k0_per_s": v["k0_per_s"],
-        "initially": v["initially"],
-        "area": v["area_cm2"],
-        "temperature": v["temperature_K"],
-        "ru": v["ru_ohm"],
-        "cdl": v["cdl_uF_cm2"],
-        "noise": v["noise_A"],
-        "pink": v["pink_noise_A"],
-        "mains": v["mains_A"],
-        "mains_hz": v["mains_Hz"],
-        "drift": v["drift_A_s"],
-        "slope": v["background_A_V"],
-        "spikes": v["spikes"],
-        "spike_a": v["spike_A"],
-        "clip": v["clip_A"],
-        "lsb": v["adc_lsb_A"],
-        "fouling": v["fouling_per_cycle"],
-        "ref_drift": v["ref_drift_mV_per_cycle"],
-        "seed": v["seed"],
-    }
 
 
 def register(root: typer.Typer) -> None:
