@@ -7,7 +7,7 @@ question, a comparison) and what callers send (curves as arrays, options, a ques
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -30,21 +30,6 @@ __all__ = [
     "SeriesRequest",
 ]
 
-#: What the rule-based ask engine can answer (``AskRequest.intent`` picks one without wording).
-INTENTS = (
-    "peak_count",
-    "peak_potentials",
-    "peak_currents",
-    "e_half",
-    "delta_ep",
-    "current_ratio",
-    "reversibility",
-    "anomalies",
-    "scan_rate_dependence",
-    "trend",
-    "detection_limit",
-    "calibration",
-)
 Intent = Literal[
     "peak_count",
     "peak_potentials",
@@ -59,6 +44,8 @@ Intent = Literal[
     "detection_limit",
     "calibration",
 ]
+#: What the rule-based ask engine can answer (``AskRequest.intent`` picks one without wording).
+INTENTS: tuple[str, ...] = get_args(Intent)
 
 
 class _In(BaseModel):

@@ -237,6 +237,29 @@ def _mods(
     )
 
 
+def _sweep_curve(
+    species: Sequence[Species] | Species,
+    program: PotentialProgram,
+    cell: Cell,
+    technique: Technique,
+    scan_rate_V_s: float,
+    potential_offset_V: np.ndarray | None,
+    active_fraction: np.ndarray | None,
+) -> SimulatedCurve:
+    sp, raw = _run_program(species, program, cell, potential_offset_V, active_fraction)
+    mods = _mods(potential_offset_V, active_fraction)
+    return _curve(
+        sp,
+        program,
+        cell,
+        raw,
+        mods,
+        technique=technique,
+        scan_rate=scan_rate_V_s,
+        source=f"<simulated {technique.value}>",
+    )
+
+
 def simulate_cv(
     species: Sequence[Species] | Species,
     waveform: CVWaveform,
@@ -246,18 +269,14 @@ def simulate_cv(
     active_fraction: np.ndarray | None = None,
 ) -> SimulatedCurve:
     """Cyclic voltammogram (one point per potential step, starting with the start potential at t = 0)."""
-    program = cv_program(waveform)
-    sp, raw = _run_program(species, program, cell, potential_offset_V, active_fraction)
-    mods = _mods(potential_offset_V, active_fraction)
-    return _curve(
-        sp,
-        program,
+    return _sweep_curve(
+        species,
+        cv_program(waveform),
         cell,
-        raw,
-        mods,
-        technique=Technique.CV,
-        scan_rate=waveform.scan_rate_V_s,
-        source="<simulated CV>",
+        Technique.CV,
+        waveform.scan_rate_V_s,
+        potential_offset_V,
+        active_fraction,
     )
 
 
@@ -270,18 +289,14 @@ def simulate_lsv(
     active_fraction: np.ndarray | None = None,
 ) -> SimulatedCurve:
     """Linear sweep voltammogram (one sweep; ``cycle`` all 1, ``segment`` all 0)."""
-    program = lsv_program(waveform)
-    sp, raw = _run_program(species, program, cell, potential_offset_V, active_fraction)
-    mods = _mods(potential_offset_V, active_fraction)
-    return _curve(
-        sp,
-        program,
+    return _sweep_curve(
+        species,
+        lsv_program(waveform),
         cell,
-        raw,
-        mods,
-        technique=Technique.LSV,
-        scan_rate=waveform.scan_rate_V_s,
-        source="<simulated LSV>",
+        Technique.LSV,
+        waveform.scan_rate_V_s,
+        potential_offset_V,
+        active_fraction,
     )
 
 
