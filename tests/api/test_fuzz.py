@@ -30,7 +30,7 @@ def _ok_or_4xx(r: httpx.Response) -> None:
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),
     lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=10), inner, max_size=5),
     max_leaves=30,
 )
@@ -41,7 +41,7 @@ curve_like = st.fixed_dictionaries(
     },
     optional={
         "technique": st.sampled_from(["CV", "DPV", "XYZ", 3]),
-        "scan_rate": st.floats(allow_nan=False) | st.none(),
+        "scan_rate": st.floats(allow_nan=False, allow_infinity=False) | st.none(),
         "potential_unit": st.sampled_from(["V", "mV", "A", "furlong", ""]),
         "current_unit": st.sampled_from(["A", "µA", "mA/cm2", "V"]),
         "cycle": st.lists(st.integers(-3, 3), max_size=40),

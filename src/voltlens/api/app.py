@@ -304,6 +304,19 @@ async def _curves_and_options(request: Request, model: type[M]) -> tuple[Callabl
 # OpenAPI
 
 
+async def _respond(
+    request: Request, model: type[M], compute: Callable[[list, list, Any], BaseModel]
+) -> Response:
+    """Read the request's curves and options, then run ``compute(curves, skipped, options)`` off the loop."""
+    read, options = await _curves_and_options(request, model)
+
+    def work() -> BaseModel:
+        curves, skipped = read()
+        return compute(curves, skipped, options)
+
+    return _json(await _off_loop(request, work))
+
+
 def _body_spec(model: type[BaseModel], example: dict, multipart_extra: dict[str, Any]) -> dict:
     form_props: dict[str, Any] = {
         "files": {
@@ -507,13 +520,13 @@ def _install_routes(app: FastAPI) -> None:
     )
     async def analyze(request: Request) -> Response:
         """Analyse curves (files, images or arrays): the same JSON as ``voltlens analyze --json``."""
-        read, options = await _curves_and_options(request, AnalyzeRequest)
-
-        def work() -> AnalysisReport:
-            curves, skipped = read()
-            return service.analysis_report(curves, service.options_of(options), skipped)
-
-        return _json(await _off_loop(request, work))
+        return await _respond(
+            request,
+            AnalyzeRequest,
+            lambda curves, skipped, options: service.analysis_report(
+                curves, service.options_of(options), skipped
+            ),
+        )
 
     @app.post(
         "/v1/ask",
@@ -534,14 +547,12 @@ def _install_routes(app: FastAPI) -> None:
     async def ask(request: Request) -> Response:
         """Answer a question about the curves, with the evidence and a confidence ("cannot answer" if outside
         what the engine knows)."""
-        read, options = await _curves_and_options(request, AskRequest)
-        if options.question is None:
-            raise RequestError(
-                "field 'question' is required", code="invalid_fields", status=422, field="question"
-            )
 
-        def work() -> AskAnswer:
-            curves, skipped = read()
+        def work(curves: list, skipped: list, options: AskRequest | FormFields) -> AskAnswer:
+            if options.question is None:
+                raise RequestError(
+                    "field 'question' is required", code="invalid_fields", status=422, field="question"
+                )
             report = service.analysis_report(curves, service.options_of(options), skipped)
             result = ask_engine.answer(report, options.question, intent=options.intent)
             if settings.backend != "engine" and (settings.backend == "openai" or not result.answered):
@@ -550,7 +561,7 @@ def _install_routes(app: FastAPI) -> None:
                 result = vlm_answer(result, report, settings)
             return result.model_copy(update={"report": report}) if options.include_report else result
 
-        return _json(await _off_loop(request, work))
+        return await _respond(request, AskRequest, work)
 
     @app.post(
         "/v1/compare",
@@ -566,10 +577,8 @@ def _install_routes(app: FastAPI) -> None:
     )
     async def compare(request: Request) -> Response:
         """Compare curves with a reference curve: main peak shift, current ratio, E½, ΔEp, anomalies."""
-        read, options = await _curves_and_options(request, CompareRequest)
 
-        def work() -> CompareReport:
-            curves, skipped = read()
+        def work(curves: list, skipped: list, options: CompareRequest | FormFields) -> CompareReport:
             if len(curves) < 2:
                 raise RequestError(
                     f"comparing needs at least two curves, got {len(curves)}",
@@ -579,7 +588,7 @@ def _install_routes(app: FastAPI) -> None:
             report = service.analysis_report(curves, service.options_of(options), skipped)
             return service.compare_report(report, options.reference)
 
-        return _json(await _off_loop(request, work))
+        return await _respond(request, CompareRequest, work)
 
     @app.post(
         "/v1/series",
@@ -595,10 +604,10 @@ def _install_routes(app: FastAPI) -> None:
     )
     async def series(request: Request) -> Response:
         """A scan-rate study (regime, D, αn) or a calibration (slope, linear range, LOD) over the curves."""
-        read, options = await _curves_and_options(request, SeriesRequest)
-
-        def work() -> AnalysisReport:
-            curves, skipped = read()
-            return service.series_report(curves, service.options_of(options), options.kind, skipped)
-
-        return _json(await _off_loop(request, work))
+        return await _respond(
+            request,
+            SeriesRequest,
+            lambda curves, skipped, options: service.series_report(
+                curves, service.options_of(options), options.kind, skipped
+            ),
+        )
