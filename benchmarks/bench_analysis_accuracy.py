@@ -8,6 +8,13 @@ backgrounds and onsets, Ru, mains, spikes, drift, clipping, fouling, reference d
 
 Scoring (truth peaks from :mod:`voltlens.truth`: per species, relative to the true background):
 
+* what is scored is what the data shows (:func:`voltlens.truth.peak_knowability`): a truth peak
+  below the visibility floor (2 % of the recorded current range, 3× the noise rms) or without a
+  maximum of its own in the summed current (unresolved from a neighbour), or clipped (its top cut
+  off: neither its height nor its position is knowable), is not required and not counted (an engine
+  peak on it is not spurious either); a merged peak must be found but its Ep and ip are not scored,
+  nor is the class of a couple with an unmeasurable peak.  The report prints how many were left out, and why;
+
 * matching: within each (direction, cycle, sweep) the truth and engine peaks are paired by an
   optimal assignment on |ΔE|; a truth peak counts as found if its engine partner lies within
   max(20 mV, 2 % of the potential window) — missed otherwise; an engine peak left without a
@@ -30,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import math
 import multiprocessing
 import time
 from typing import Any
@@ -41,16 +49,41 @@ from voltlens.analyze.engine import analyze_curve
 from voltlens.synth.config import SynthConfig
 from voltlens.synth.sample import curve_label, sample_rng, simulate_curve
 from voltlens.synth.scenario import draw_scenario
+from voltlens.truth import peak_knowability
 
 RU_KIND = "uncompensated_resistance"
 
 
 def draw_curve(seed: int, index: int, config: SynthConfig):
-    """(spec, measured, label) of the single curve of sample ``index``, as generate_sample draws it."""
+    """(spec, measured, label, knowability) of the single curve of sample ``index``, as generate_sample
+    draws it; ``knowability[i]`` says what the recorded data shows of truth peak i."""
     rng = sample_rng(seed, index)
     spec = draw_scenario(rng, config).curves[0]
     measured, clean, injected = simulate_curve(spec, rng)
-    return spec, measured, curve_label(spec, measured, clean, injected)
+    label = curve_label(spec, measured, clean, injected)
+    return spec, measured, label, knowability(label, measured, clean)
+
+
+def knowability(label, measured, clean) -> list:
+    """:func:`voltlens.truth.peak_knowability` of the label's peaks, from the stated artifact sizes."""
+    params = {a.kind: a.params for a in label.artifacts}
+    noise = math.hypot(
+        float(params.get("white_noise", {}).get("rms_A", 0.0)),
+        float(params.get("pink_noise", {}).get("rms_A", 0.0)),
+    )
+    clip = params.get("clipping", {}).get("clip_A")
+    return peak_knowability(
+        label.peaks,
+        potential_V=clean.potential_applied_V,
+        segment=clean.voltammogram.segment,
+        faradaic_A=clean.faradaic_A,
+        recorded_potential_V=measured.potential,
+        recorded_current_A=measured.current,
+        recorded_segment=measured.segment,
+        noise_rms_A=noise,
+        clip_A=None if clip is None else float(clip),
+        differential=label.technique == "DPV",
+    )
 
 
 def match_peaks(truth: list, found: tuple, tol: float) -> dict[int, int]:
@@ -72,8 +105,8 @@ def match_peaks(truth: list, found: tuple, tol: float) -> dict[int, int]:
     return out
 
 
-def score_curve(measured, label, res) -> tuple[collections.Counter, list[str]]:
-    """Counts for one curve and a line per failure."""
+def score_curve(measured, label, res, known) -> tuple[collections.Counter, list[str]]:
+    """Counts for one curve and a line per failure (``known``: the truth peaks' knowability)."""
     st: collections.Counter = collections.Counter()
     fails: list[str] = []
     window = float(np.ptp(measured.potential))
@@ -82,11 +115,29 @@ def score_curve(measured, label, res) -> tuple[collections.Counter, list[str]]:
     for ti, tp in enumerate(label.peaks):
         kind = "rev" if tp.segment > 0 else "fwd"
         mech = label.species[tp.species].mechanism
+        kn = known[ti]
+        if not kn.visible:
+            st["excluded_invisible"] += 1
+            continue
+        if not kn.resolvable:
+            st["excluded_unresolved"] += 1
+            continue
+        if not kn.ip_knowable:
+            st["excluded_clipped"] += 1
+            st["excluded_clipped_found"] += ti in match
+            continue
         st["truth"] += 1
+        if not kn.measurable:
+            st["unmeasurable_merged"] += 1
         if ti not in match:
             st["missed"] += 1
+            if kn.measurable:
+                st["scored"] += 1
             fails.append(f"missed {kind} {tp.direction} {mech} E={tp.potential_V:.3f} ip={tp.current_A:.3g}")
             continue
+        if not kn.measurable:
+            continue
+        st["scored"] += 1
         fp = res.peaks[match[ti]]
         de = fp.potential.value - tp.potential_V
         ep_ok = abs(de) <= ep_tol
@@ -109,6 +160,9 @@ def score_curve(measured, label, res) -> tuple[collections.Counter, list[str]]:
     has_ru = any(a.kind == RU_KIND for a in label.artifacts)
     by_pair = {(c.anodic, c.cathodic): c for c in res.couples}
     for tc in label.couples:
+        if not (known[tc.anodic].measurable and known[tc.cathodic].measurable):
+            st["couples_unknowable"] += 1
+            continue
         fa, fc = match.get(tc.anodic), match.get(tc.cathodic)
         if fa is None or fc is None:
             st["couples_unscored"] += 1
@@ -132,11 +186,11 @@ def score_curve(measured, label, res) -> tuple[collections.Counter, list[str]]:
 def _one(args: tuple[int, int, dict | None]) -> dict[str, Any]:
     seed, index, techniques = args
     config = SynthConfig(kinds={"single": 1.0}, **({"techniques": techniques} if techniques else {}))
-    spec, measured, label = draw_curve(seed, index, config)
+    spec, measured, label, known = draw_curve(seed, index, config)
     t0 = time.process_time()  # CPU time: less disturbed by other jobs on the machine
     res = analyze_curve(measured)
     elapsed = time.process_time() - t0
-    st, fails = score_curve(measured, label, res)
+    st, fails = score_curve(measured, label, res, known)
     return {
         "index": index,
         "technique": spec.technique,
@@ -166,21 +220,28 @@ def report(rows: list[dict], *, verbose: bool = False) -> None:
     for r in rows:
         s.update(r["stats"])
     t = s["truth"]
-    print(f"curves: {len(rows)}  truth peaks: {t}")
+    print(
+        f"curves: {len(rows)}  truth peaks shown by the data: {t} (excluded: {s['excluded_invisible']} below "
+        f"the visibility floor, {s['excluded_unresolved']} without a maximum of their own, "
+        f"{s['excluded_clipped']} clipped, of which {s['excluded_clipped_found']} found anyway)"
+    )
     print(
         f"missed: {s['missed']} ({_pct(s['missed'], t)})  spurious: {s['spurious']} ({_pct(s['spurious'], t)})"
     )
-    print(f"Ep within max(5 mV, 1 % window): {_pct(s['ep_ok'], t)} of truth peaks")
+    print(
+        f"Ep within max(5 mV, 1 % window): {_pct(s['ep_ok'], s['scored'])} of {s['scored']} measurable truth "
+        f"peaks (not scored: {s['unmeasurable_merged']} merged with a neighbour)"
+    )
     matched = s["n_fwd"] + s["n_rev"]
     print(
         f"ip within 5 %: {_pct(s['ip_ok'], matched)} of matched (forward {_pct(s['ip_ok_fwd'], s['n_fwd'])}, "
-        f"return {_pct(s['ip_ok_rev'], s['n_rev'])}); {_pct(s['ip_ok'], t)} of truth peaks"
+        f"return {_pct(s['ip_ok_rev'], s['n_rev'])}); {_pct(s['ip_ok'], s['scored'])} of measurable truth peaks"
     )
     print(
         f"reversibility class right: {_pct(s['class_ok'], s['couples'])} of {s['couples']} couples "
         f"(with Ru {_pct(s['class_ok_ru'], s['couples_ru'])} of {s['couples_ru']}, "
         f"without {_pct(s['class_ok_noru'], s['couples_noru'])} of {s['couples_noru']}; "
-        f"{s['couples_unscored']} couples with a peak missed)"
+        f"{s['couples_unscored']} couples with a peak missed, {s['couples_unknowable']} with a peak not measurable)"
     )
     cv = [r["seconds"] for r in rows if r["technique"] == "CV"]
     big = [r["seconds"] for r in rows if r["technique"] == "CV" and r["n_points"] >= 1500]
@@ -197,7 +258,7 @@ def report(rows: list[dict], *, verbose: bool = False) -> None:
     for key in sorted(by):
         c = by[key]
         print(
-            f"  {key:26s} {c['truth']:5d} {c['missed']:5d} {c['spurious']:5d} {_pct(c['ep_ok'], c['truth']):>6s} "
+            f"  {key:26s} {c['truth']:5d} {c['missed']:5d} {c['spurious']:5d} {_pct(c['ep_ok'], c['scored']):>6s} "
             f"{_pct(c['ip_ok'], c['n_fwd'] + c['n_rev']):>6s} {_pct(c['class_ok'], c['couples']):>6s}"
         )
     if verbose:

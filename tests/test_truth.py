@@ -21,7 +21,7 @@ from voltlens.simulate import (
 )
 from voltlens.synth.sample import curve_label, simulate_curve
 from voltlens.synth.scenario import CurveSpec
-from voltlens.truth import matsuda_ayabe_class
+from voltlens.truth import matsuda_ayabe_class, peak_knowability
 
 AREA = 7.07e-6  # m² (3 mm disk)
 D = 1e-9  # m²/s
@@ -155,3 +155,67 @@ def test_dpv_truth_follows_parry_osteryoung(amplitude: float) -> None:
     assert peak.potential_V == pytest.approx(-amplitude / 2, abs=0.0015)
     assert peak.current_A == pytest.approx(di, rel=0.02)
     assert lab.couples == []
+
+
+def _knowability(species, waveform, *, noise_rms_A=0.0, clip_A=None):
+    spec = CurveSpec("CV", tuple(species), ("x",) * len(species), waveform, Cell(area_m2=AREA))
+    measured, clean, injected = simulate_curve(spec, np.random.default_rng(0))
+    current = measured.current if clip_A is None else np.clip(measured.current, -clip_A, clip_A)
+    lab = curve_label(spec, measured, clean, injected)
+    known = peak_knowability(
+        lab.peaks,
+        potential_V=clean.potential_applied_V,
+        segment=clean.voltammogram.segment,
+        faradaic_A=clean.faradaic_A,
+        recorded_potential_V=measured.potential,
+        recorded_current_A=current,
+        recorded_segment=measured.segment,
+        noise_rms_A=noise_rms_A,
+        clip_A=clip_A,
+    )
+    return lab, known
+
+
+def test_a_lone_textbook_peak_is_visible_resolvable_and_measurable() -> None:
+    lab, known = _knowability(
+        [Reversible(e0_V=0.0, concentration_mol_m3=C, diffusion_m2_s=D)],
+        CVWaveform(start_V=-0.4, vertex_V=0.4, scan_rate_V_s=0.1),
+    )
+    assert len(known) == len(lab.peaks) == 2
+    assert all(k.required and k.measurable and not k.reasons for k in known)
+
+
+def test_tiny_adsorbed_wave_beside_a_large_solution_wave_is_not_visible() -> None:
+    # Γ = 1e-9 mol/m² gives ip = n²F²AΓv/4RT ≈ 7 nA beside a ≈ 20 µA diffusion wave of 10 mM
+    big = Reversible(e0_V=-0.2, concentration_mol_m3=10.0, diffusion_m2_s=D)
+    tiny = Adsorbed(e0_V=0.25, coverage_mol_m2=1e-9)
+    lab, known = _knowability([big, tiny], CVWaveform(start_V=-0.5, vertex_V=0.5, scan_rate_V_s=0.1))
+    for p, k in zip(lab.peaks, known, strict=True):
+        assert k.visible == (p.species == 0)
+    # the same wave above 3× the noise and 2 % of the range on its own is visible
+    lab, known = _knowability([tiny], CVWaveform(start_V=-0.2, vertex_V=0.6, scan_rate_V_s=0.1))
+    assert known and all(k.visible for k in known)
+
+
+def test_two_waves_closer_than_their_width_make_one_observable_peak() -> None:
+    a = Reversible(e0_V=0.0, concentration_mol_m3=C, diffusion_m2_s=D)
+    b = Reversible(e0_V=0.02, concentration_mol_m3=0.5 * C, diffusion_m2_s=D)
+    lab, known = _knowability([a, b], CVWaveform(start_V=-0.4, vertex_V=0.45, scan_rate_V_s=0.1))
+    forward = [(p, k) for p, k in zip(lab.peaks, known, strict=True) if p.segment == 0]
+    assert len(forward) == 2
+    (_, kl), (_, ks) = sorted(forward, key=lambda pk: -abs(pk[0].current_A))
+    assert kl.required and kl.merged and not kl.measurable  # to be found; Ep, ip include the other
+    assert not ks.resolvable and not ks.required
+    # 300 mV apart both are peaks of their own
+    c = Reversible(e0_V=0.3, concentration_mol_m3=0.5 * C, diffusion_m2_s=D)
+    lab, known = _knowability([a, c], CVWaveform(start_V=-0.4, vertex_V=0.7, scan_rate_V_s=0.1))
+    assert all(k.required and k.measurable for k in known)
+
+
+def test_clipped_peak_has_no_knowable_height() -> None:
+    sp = Reversible(e0_V=0.0, concentration_mol_m3=C, diffusion_m2_s=D)
+    wave = CVWaveform(start_V=-0.4, vertex_V=0.4, scan_rate_V_s=0.1)
+    ip = 0.4463 * FARADAY * AREA * C * math.sqrt(0.1 * D / VT)
+    _, known = _knowability([sp], wave, clip_A=0.3 * ip)  # cuts the top 70 % off both peaks
+    assert known and all(k.visible and k.resolvable and not k.ip_knowable for k in known)
+    assert not any(k.required or k.measurable for k in known)

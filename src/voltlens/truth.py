@@ -4,6 +4,26 @@ Computed from each species' noise-free faradaic current and the known parameters
 what the analysis engine finds.  The background under a peak is defined as an expert reads it:
 zero before the first sweep; for every later sweep, the faradaic current that would have flowed
 had the potential been held where that sweep began (Nicholson's decaying-current baseline).
+
+What the data can show (:func:`peak_knowability`).  A peak of one species' current is not always a
+peak anyone can see or measure in the recorded curve, so each truth peak is also labelled with what
+is knowable about it — decided from the noise-free currents and the stated artifact sizes, never
+from what an engine finds:
+
+* **visible** — its height is at least ``VISIBLE_FRACTION`` (2 %) of the recorded curve's current
+  range (isolated spikes removed by a 5-point median) and at least ``NOISE_K`` (3) times the rms of
+  the injected white + 1/f noise.  A 4 nA adsorbed wave beside a 10 mM solution species' 300 µA
+  wave is below what any reader, human or program, can see;
+* **resolvable** — the summed faradaic current of all species on that sweep turns over (has a local
+  maximum) within ``VISIBLE_WINDOW_V`` of it, and that maximum is not nearer another truth peak of
+  the same sweep and direction.  Two waves closer than their own width give one maximum in the
+  data: the larger is the observable (merged) peak — it must be found, but its Ep and ip include
+  the other wave and are not scored; the smaller (a shoulder without its own maximum) is not
+  required at all;
+* **ip_knowable** — the recorded current near the peak did not reach the clipping level.  A peak
+  whose top 60–92 % was cut off has no measurable height, and no position either: its flat top
+  spans tens to hundreds of mV, so the truth cannot say where within it a reader should put Ep;
+  it is not required (an analysis peak on it is matched, not spurious).
 """
 
 from __future__ import annotations
@@ -18,10 +38,19 @@ from scipy.signal import find_peaks
 from .constants import thermal_voltage
 from .labels import CoupleLabel, PeakLabel
 
-__all__ = ["SpeciesTruthInfo", "couple_labels", "matsuda_ayabe_class", "peak_labels"]
+__all__ = [
+    "PeakKnowability",
+    "SpeciesTruthInfo",
+    "couple_labels",
+    "matsuda_ayabe_class",
+    "peak_knowability",
+    "peak_labels",
+]
 
 PEAK_PROMINENCE = 0.02  # of the species' largest |current|: below this a bump is not a peak
 VISIBLE_WINDOW_V = 0.03  # the species' own current must turn over within this of a peak
+VISIBLE_FRACTION = 0.02  # of the recorded curve's current range: the smallest peak one can see
+NOISE_K = 3.0  # a peak lower than this many noise rms is not distinguishable from the noise
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +62,113 @@ class SpeciesTruthInfo:
     e0_V: tuple[float, ...]  # one formal potential, two for EE
     lambda_: float | None  # Matsuda–Ayabe Λ (None: Nernstian or surface-confined)
     alpha: float = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class PeakKnowability:
+    """What the recorded curve shows of one truth peak (see the module docstring)."""
+
+    visible: bool
+    resolvable: bool  # has its own maximum in the summed current
+    merged: bool  # shares that maximum with a smaller wave: Ep and ip include the other wave
+    ip_knowable: bool  # not clipped
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def required(self) -> bool:
+        """Must an analysis find it where the truth puts it (a peak of its own, not cut off)?"""
+        return self.visible and self.resolvable and self.ip_knowable
+
+    @property
+    def measurable(self) -> bool:
+        """Are its Ep and ip, as the truth gives them, what the data shows?"""
+        return self.required and not self.merged and self.ip_knowable
+
+
+def _despiked_range(current: np.ndarray) -> float:
+    from scipy.ndimage import median_filter
+
+    smooth = median_filter(np.asarray(current, dtype=float), size=5, mode="nearest")
+    return float(np.ptp(smooth)) if smooth.size else 0.0
+
+
+def _sweep_maxima(e: np.ndarray, total: np.ndarray, sign: float, scale: float) -> np.ndarray:
+    """Potentials of the local maxima of sign·total on one sweep (tiny wiggles ignored)."""
+    signed = sign * total
+    idx, _ = find_peaks(signed, prominence=1e-3 * scale)
+    return e[idx]
+
+
+def peak_knowability(
+    peaks: Sequence[PeakLabel],
+    *,
+    potential_V: np.ndarray,
+    segment: np.ndarray,
+    faradaic_A: np.ndarray,
+    recorded_potential_V: np.ndarray,
+    recorded_current_A: np.ndarray,
+    recorded_segment: np.ndarray,
+    noise_rms_A: float = 0.0,
+    clip_A: float | None = None,
+    differential: bool = False,
+) -> list[PeakKnowability]:
+    """Per truth peak: visible, resolvable (or merged) and whether its ip is knowable.
+
+    ``potential_V``, ``segment`` and ``faradaic_A`` (species × points) are the noise-free simulation
+    the truth ``peaks`` were computed from; ``recorded_*`` the measured curve (with its artifacts);
+    ``noise_rms_A`` the rms of the random noise injected; ``clip_A`` the clipping level, if any.
+    """
+    floor = max(VISIBLE_FRACTION * _despiked_range(recorded_current_A), NOISE_K * noise_rms_A)
+    total = np.asarray(faradaic_A, dtype=float).sum(axis=0)
+    scale = float(np.max(np.abs(total))) or 1.0
+    maxima: dict[tuple[int, str], np.ndarray] = {}
+    for s in {p.segment for p in peaks}:
+        sel = segment == s
+        for direction, sign in (("anodic", 1.0), ("cathodic", -1.0)):
+            maxima[(s, direction)] = _sweep_maxima(potential_V[sel], total[sel], sign, scale)
+    # each observed maximum belongs to the nearest truth peak of its sweep and direction
+    owns = [False] * len(peaks)
+    for key, emax in maxima.items():
+        group = [i for i, p in enumerate(peaks) if (p.segment, p.direction) == key]
+        for em in emax:
+            near = [i for i in group if abs(peaks[i].potential_V - em) <= VISIBLE_WINDOW_V]
+            if near:
+                owns[min(near, key=lambda j: abs(peaks[j].potential_V - em))] = True
+    out = []
+    for i, p in enumerate(peaks):
+        reasons = []
+        visible = abs(p.current_A) >= floor
+        if not visible:
+            reasons.append(f"|ip| {abs(p.current_A):.3g} A below the visibility floor {floor:.3g} A")
+        resolvable = owns[i]
+        merged = resolvable and any(
+            not owns[j]
+            and abs(q.current_A) >= floor
+            and (q.segment, q.direction) == (p.segment, p.direction)
+            and abs(q.potential_V - p.potential_V) <= 2 * VISIBLE_WINDOW_V
+            for j, q in enumerate(peaks)
+        )
+        if not resolvable:
+            reasons.append("no maximum of its own in the summed current (unresolved from a neighbour)")
+        elif merged:
+            reasons.append("merged with a neighbouring wave into one maximum")
+        ip_knowable = True
+        if clip_A is not None:
+            ip_knowable = not _clipped_near(
+                p, recorded_potential_V, recorded_current_A, recorded_segment, clip_A
+            )
+            if not ip_knowable:
+                reasons.append(f"the recorded current reaches the clipping level {clip_A:.3g} A at the peak")
+        out.append(PeakKnowability(visible, resolvable, merged, ip_knowable, tuple(reasons)))
+    return out
+
+
+def _clipped_near(p: PeakLabel, e: np.ndarray, i: np.ndarray, seg: np.ndarray, clip_A: float) -> bool:
+    sel = np.flatnonzero(seg == p.segment)
+    if sel.size == 0:
+        return False
+    near = sel[np.abs(e[sel] - p.potential_V) <= VISIBLE_WINDOW_V]
+    return bool(near.size and np.any(np.abs(i[near]) >= clip_A * (1.0 - 1e-9)))
 
 
 def matsuda_ayabe_class(lam: float | None, alpha: float) -> str:

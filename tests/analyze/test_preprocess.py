@@ -81,3 +81,24 @@ def test_spikes_are_removed_and_create_no_peak():
     assert len(res.peaks) == len(base.peaks) == 2
     for a, b in zip(res.peaks, base.peaks, strict=True):
         assert abs(a.potential.value - b.potential.value) < 0.002
+
+
+@pytest.mark.parametrize(
+    ("n", "window", "order"), [(1000, 21, 3), (50, 7, 3), (1001, 101, 3), (9, 9, 3), (30, 5, 2)]
+)
+def test_fast_savitzky_golay_equals_scipy(n, window, order):
+    from scipy.signal import savgol_coeffs, savgol_filter
+
+    from voltlens.analyze.preprocess import savgol_interp, savgol_nearest, savgol_weights
+
+    y = np.cumsum(np.random.default_rng(n).normal(size=n))
+    scale = np.max(np.abs(y))
+    assert (
+        np.max(np.abs(savgol_interp(y, window, order) - savgol_filter(y, window, order, mode="interp")))
+        < 1e-11 * scale
+    )
+    assert (
+        np.max(np.abs(savgol_nearest(y, window, order) - savgol_filter(y, window, order, mode="nearest")))
+        < 1e-11 * scale
+    )
+    assert np.allclose(savgol_weights(window, order), savgol_coeffs(window, order), atol=1e-13)

@@ -33,11 +33,11 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 import numpy as np
-from scipy.signal import find_peaks, savgol_filter
+from scipy.signal import find_peaks
 
 from ..errors import ParameterError
 from ..model import Technique, Voltammogram
-from .preprocess import Sweeps, assign_cycles, estimate_noise, smooth, split_sweeps
+from .preprocess import Sweeps, assign_cycles, estimate_noise, savgol_interp, smooth, split_sweeps
 from .result import Anomaly, CurveAnalysis
 from .series import cycle_stability, linear_fit
 
@@ -413,7 +413,7 @@ def _shape_smooth(f: CurveFeatures, a: int, b: int) -> tuple[np.ndarray, float]:
     w = min(w, (b - a) if (b - a) % 2 else (b - a) - 1)
     if w < 5:
         return y, f.noise
-    return savgol_filter(y, w, 3, mode="interp"), f.noise * math.sqrt(min(1.0, 2.25 / w))
+    return savgol_interp(y, w, 3), f.noise * math.sqrt(min(1.0, 2.25 / w))
 
 
 def _forward_peak(f: CurveFeatures, sweep: int = 0) -> _ForwardPeak | None:

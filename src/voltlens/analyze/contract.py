@@ -131,6 +131,11 @@ class CoupleOut(_Model):
     n_electrons: QuantityOut | None = None
     k0: QuantityOut | None = Field(None, description="standard rate constant, cm/s")
     reasons: list[str] = []
+    apparent_ru: QuantityOut | None = Field(
+        None,
+        description="uncompensated resistance seen by the semi-integral (convolution) analysis of the couple, "
+        "ohm (ohm*cm2 when the current is a density); null when that analysis does not fit well enough to quote",
+    )
 
 
 class AnomalyOut(_Model):
@@ -314,7 +319,9 @@ def peak_out(peak: FoundPeak, scale: float, unit: str) -> PeakOut:
     )
 
 
-def couple_out(couple: FoundCouple) -> CoupleOut:
+def couple_out(couple: FoundCouple, scale: float = 1.0, unit: str = "A") -> CoupleOut:
+    """The wire form of a couple; ``scale``/``unit``: the current's, as for :func:`peak_out`."""
+    ru = couple.apparent_ru_ohm
     return CoupleOut(
         E_half=quantity_out(couple.e_half, unit="V"),
         delta_Ep=quantity_out(couple.delta_ep, unit="V"),
@@ -326,6 +333,9 @@ def couple_out(couple: FoundCouple) -> CoupleOut:
         n_electrons=quantity_out(couple.n_electrons, unit="1"),
         k0=quantity_out(couple.k0, scale=100.0, unit="cm/s"),
         reasons=list(couple.reasons),
+        apparent_ru=None
+        if ru is None or not math.isfinite(ru)
+        else _q(ru / scale, "ohm*cm2" if unit == "A/cm2" else "ohm"),
     )
 
 
@@ -365,7 +375,9 @@ def _with_digitization(peak: PeakOut, digit: dict[str, Any] | None, scale: float
         base = q.uncertainty if q.uncertainty is not None else 0.0
         return q.model_copy(update={"uncertainty": math.hypot(base, extra)})
 
-    return peak.model_copy(update={"potential": widen(peak.potential, s_e), "current": widen(peak.current, s_i)})
+    return peak.model_copy(
+        update={"potential": widen(peak.potential, s_e), "current": widen(peak.current, s_i)}
+    )
 
 
 def curve_out(curve: CurveAnalysis) -> CurveOut:
@@ -377,7 +389,7 @@ def curve_out(curve: CurveAnalysis) -> CurveOut:
         technique=v.technique.value,
         scan_rate=None if v.scan_rate is None else _q(v.scan_rate, "V/s"),
         peaks=[_with_digitization(peak_out(p, scale, unit), digit, scale) for p in curve.peaks],
-        couples=[couple_out(c) for c in curve.couples],
+        couples=[couple_out(c, scale, unit) for c in curve.couples],
         anomalies=[anomaly_out(a) for a in curve.anomalies],
         n_points=v.n_points,
         n_cycles=v.n_cycles,

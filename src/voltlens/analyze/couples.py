@@ -12,9 +12,16 @@ Nernstian), Nicholson's ψ from n·ΔEp (Anal. Chem. 1965, 37, 1351; table in
 and the Matsuda–Ayabe class from Λ = √π ψ: reversible Λ ≥ 15, irreversible Λ ≤ 10^(−2(1+α)).
 A couple is Nernstian when n·ΔEp is within its uncertainty of 63 mV.  A wider ΔEp is not taken
 for slow kinetics when the semi-integral analysis (:mod:`voltlens.analyze.convolution`) fits both
-sweeps with a Nernstian couple whose apparent Ru accounts for the excess (``apparent_ru_ohm``);
-when it cannot decide, the class from ΔEp stands with lowered confidence and a reason saying that
-ΔEp may include an iR drop.
+sweeps with a Nernstian couple whose apparent Ru accounts for the excess (``apparent_ru_ohm``):
+the hysteresis between the sweeps at equal converted fraction then grows with the current as an
+iR drop does (ΔEp growing with ip), and adding Butler–Volmer kinetics to the fit does not lower its
+residual by more than 40 % (or 0.3 mV).  When it cannot decide, the class from ΔEp stands with
+lowered confidence and a reason saying that ΔEp may include an iR drop.
+
+n is taken from the Nernstian widths (|Ep − Ep/2| = 56.5/n mV) and ΔEp when these agree; for a
+slow couple (n·ΔEp > 200 mV) from the two irreversible widths, 47.7/(αn) and 47.7/((1−α)n) mV,
+whose reciprocals add up to n/47.7 mV whatever α is — without it a two-electron irreversible couple
+was read with n = 1, its Λ a hundred times too large and its narrow waves taken for an EC couple.
 """
 
 from __future__ import annotations
@@ -209,6 +216,25 @@ def _n_estimates(pa: FoundPeak, pc: FoundPeak, temperature_K: float) -> list[flo
     return out
 
 
+IRREVERSIBLE_DELTA_EP_V = 0.2  # n·ΔEp beyond this: both waves follow the totally irreversible shape
+
+
+def _n_irreversible(pa: FoundPeak, pc: FoundPeak, dep: float, temperature_K: float) -> int | None:
+    """n of a totally irreversible couple from its two half-peak widths (Bard & Faulkner eq. 6.3.11:
+    |Ep − Ep/2| = 1.857RT/(αnF) = 47.7/(αn) mV at 25 °C; the forward wave has αn, the return wave
+    (1−α)n, so the two give n = 47.7 mV·(1/w_a + 1/w_c) whatever α is).  None unless ΔEp is wide
+    enough for the irreversible shape even at n = 1... 4 and the estimate is near a whole number."""
+    tf = temperature_K / STANDARD_TEMPERATURE
+    widths = [p.half_peak_width.value if p.half_peak_width is not None else math.nan for p in (pa, pc)]
+    if dep < IRREVERSIBLE_DELTA_EP_V * tf / 2 or not all(np.isfinite(w) and w > 0 for w in widths):
+        return None
+    est = 0.0477 * tf * sum(1.0 / w for w in widths)
+    whole = round(est)
+    if whole < 1 or whole > 4 or abs(est - whole) > 0.3 or whole * dep < IRREVERSIBLE_DELTA_EP_V * tf:
+        return None
+    return int(whole)
+
+
 def describe_couple(
     pa: FoundPeak,
     pc: FoundPeak,
@@ -254,9 +280,17 @@ def describe_couple(
             cands = [nw] if surface else [nw, *([0.058 * tf / dep] if dep > 0.005 else [])]
             n_round = max(1, round(float(np.median(cands))))
             spread = float(np.std(cands)) if len(cands) > 1 else 0.25 * nw
+            n_irr = None if surface else _n_irreversible(pa, pc, dep, temperature_K)
             if all(abs(c - n_round) < 0.3 * n_round for c in cands):
                 n = float(n_round)
                 n_q = Quantity(n, "", max(spread, 0.05))
+            elif n_irr is not None:
+                n = float(n_irr)
+                n_q = Quantity(n, "", 0.25 * n)
+                reasons.append(
+                    f"n = {n_irr} from the widths of both waves of a slow couple: "
+                    "|Ep − Ep/2| = 47.7/(αn) mV forward and 47.7/((1−α)n) mV back"
+                )
             else:
                 reasons.append("n not estimable from a non-Nernstian couple: n = 1 assumed for ψ")
     psi: float | None = None
@@ -381,35 +415,67 @@ def describe_couple(
         k0=k0,
         cycle=pa.cycle,
         matsuda_ayabe_lambda=lam,
-        apparent_ru_ohm=_apparent_ru(kinetics),
+        apparent_ru_ohm=_apparent_ru(kinetics, cls == "reversible"),
     )
 
 
 NERNST_DELTA_EP_V = 0.059  # reversible ΔEp at usual switching potentials (n = 1, 25 °C)
 IR_MIN_V = 0.015  # an iR share of ΔEp below this is within what slow kinetics and Ru trade off
+IR_SHARE = 0.4  # the share of the ΔEp excess the apparent Ru must account for
+NERNST_RMS_RATIO = 1.4  # slow kinetics must cut the Nernstian fit's residual by more than this
+NERNST_RMS_FLOOR_V = 0.0003  # …and by more than the rms of a 1 mV potential step (1/√12 mV)
 
 
 def _iR_explains(kinetics: CoupleKinetics | None, ir_delta_ep: float | None, excess: float, n: float):
-    """A reason when iR drop rather than slow kinetics widens ΔEp (None otherwise): the
-    semi-integral analysis fits both sweeps with a Nernstian couple (residual < 3 mV, n near a
-    whole number, Λ ≥ 15) and its apparent Ru accounts for at least 60 % of the excess of ΔEp
-    over 59/n mV, and for 15 mV at least."""
+    """A reason when iR drop rather than slow kinetics widens ΔEp (None otherwise).
+
+    With the exact Butler–Volmer + iR fit (:func:`voltlens.analyze.convolution.couple_kinetics`):
+    the purely Nernstian fit with an apparent Ru leaves a residual below 3 mV with n near a whole
+    number, and adding slow kinetics lowers that residual by less than a factor ``NERNST_RMS_RATIO``
+    (or by less than ``NERNST_RMS_FLOOR_V``, the rms of reading a potential to 1 mV)
+    — the hysteresis between the sweeps at equal converted fraction grows with the current as an
+    iR drop does, not with the current over the exchange current as an overpotential does; and the
+    iR drop accounts for at least ``IR_SHARE`` of the excess of ΔEp over 59/n mV and for 15 mV at
+    least (below that, slow kinetics and Ru trade off within the fit's resolution).  Otherwise (surface layers, linearised fit): the fit is Nernstian (residual < 3 mV,
+    n near a whole number, Λ ≥ 15) and its apparent Ru accounts for ``IR_SHARE`` of the excess and
+    for 15 mV at least."""
     if kinetics is None or ir_delta_ep is None or not np.isfinite(ir_delta_ep):
         return None
-    integral_n = np.isfinite(kinetics.n) and abs(kinetics.n - max(1, round(kinetics.n))) < 0.25
-    fits = kinetics.rms_V < KINETIC_FIT_RMS_V and integral_n and kinetics.lam >= 15
-    if not fits or kinetics.ru_ohm <= 0 or n * ir_delta_ep < max(0.6 * excess, IR_MIN_V):
-        return None
+    if np.isfinite(kinetics.nernst_rms_V):
+        nn = kinetics.nernst_n
+        whole = max(1, round(nn)) if np.isfinite(nn) else 1
+        fits = (
+            np.isfinite(nn)
+            and abs(nn - whole) < 0.15 * whole
+            and kinetics.nernst_rms_V < KINETIC_FIT_RMS_V
+            and kinetics.nernst_rms_V
+            <= max(NERNST_RMS_RATIO * kinetics.rms_V, kinetics.rms_V + NERNST_RMS_FLOOR_V)
+        )
+        share = n * ir_delta_ep >= max(IR_SHARE * excess, IR_MIN_V)
+        if not (fits and share):
+            return None
+        ru = kinetics.nernst_ru_ohm
+    else:
+        integral_n = np.isfinite(kinetics.n) and abs(kinetics.n - max(1, round(kinetics.n))) < 0.25
+        fits = kinetics.rms_V < KINETIC_FIT_RMS_V and integral_n and kinetics.lam >= 15
+        if not fits or kinetics.ru_ohm <= 0 or n * ir_delta_ep < max(IR_SHARE * excess, IR_MIN_V):
+            return None
+        ru = kinetics.ru_ohm
     return (
         f"ΔEp widened by iR drop: the semi-integral (convolution) analysis shows Nernstian behaviour on "
-        f"both sweeps with an apparent Ru = {kinetics.ru_ohm:.3g} Ω, which accounts for "
+        f"both sweeps with an apparent Ru = {ru:.3g} Ω, which accounts for "
         f"{ir_delta_ep * 1e3:.0f} mV of ΔEp"
     )
 
 
-def _apparent_ru(kinetics: CoupleKinetics | None) -> float | None:
-    """The semi-integral analysis' Ru when its fit is good enough to be quoted."""
-    if kinetics is None or kinetics.rms_V >= KINETIC_FIT_RMS_V:
+def _apparent_ru(kinetics: CoupleKinetics | None, nernstian: bool = False) -> float | None:
+    """The semi-integral analysis' Ru when its fit is good enough to be quoted (that of the
+    Nernstian fit when the couple was found Nernstian)."""
+    if kinetics is None:
+        return None
+    if nernstian and np.isfinite(kinetics.nernst_rms_V) and kinetics.nernst_rms_V < KINETIC_FIT_RMS_V:
+        return float(kinetics.nernst_ru_ohm)
+    if kinetics.rms_V >= KINETIC_FIT_RMS_V:
         return None
     return float(kinetics.ru_ohm)
 

@@ -228,6 +228,7 @@ def _kinetics_of(fit: SweepFit, prep, time, rate, temp):
             return None, None
         if kin is None:
             return None, None
-        return kin, kin.ru_ohm * float(total[pa.index] - total[pc.index])
+        ru = kin.nernst_ru_ohm if math.isfinite(kin.nernst_ru_ohm) else kin.ru_ohm
+        return kin, ru * float(total[pa.index] - total[pc.index])
 
     return kinetics

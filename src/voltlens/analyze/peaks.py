@@ -33,10 +33,10 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy.ndimage import convolve1d
-from scipy.signal import find_peaks, savgol_coeffs, savgol_filter
+from scipy.signal import find_peaks
 
 from .background import Region, curve_basis, fit_background
-from .preprocess import Preprocessed
+from .preprocess import Preprocessed, savgol_nearest, savgol_weights
 from .result import FoundPeak, Quantity
 from .semiintegral import continuation_from, semi_derivative, semi_integral, semi_weights
 
@@ -195,9 +195,9 @@ def _noise_gain(window: int, window2: int) -> float:
     semi-differentiation, then a second quadratic Savitzky–Golay smoothing (``window2``)."""
     v = semi_weights(300, -0.5)
     if window >= 5:
-        v = np.convolve(savgol_coeffs(window, 3), v)
+        v = np.convolve(savgol_weights(window, 3), v)
     if window2 >= 5:
-        v = np.convolve(savgol_coeffs(window2, 2), v)
+        v = np.convolve(savgol_weights(window2, 2), v)
     return float(np.sqrt(np.sum(v**2)))
 
 
@@ -213,7 +213,11 @@ def _apex_fit(e: np.ndarray, r: np.ndarray, p: int, lo: int, hi: int, m: int, no
     scale = float(np.max(np.abs(x))) or 1.0
     xs = x / scale
     vand = np.vander(xs, deg + 1, increasing=True)
-    coef, *_ = np.linalg.lstsq(vand, yy, rcond=None)
+    try:  # normal equations: x is scaled to [−1, 1] and deg ≤ 4, and their inverse gives the covariance
+        ginv = np.linalg.inv(vand.T @ vand)
+    except np.linalg.LinAlgError:
+        return None
+    coef = ginv @ (vand.T @ yy)
     grid = np.linspace(xs.min(), xs.max(), 201)
     vals = np.polynomial.polynomial.polyval(grid, coef)
     j = int(np.argmax(vals))
@@ -231,10 +235,7 @@ def _apex_fit(e: np.ndarray, r: np.ndarray, p: int, lo: int, hi: int, m: int, no
     x0 = float(np.clip(x0, xs.min(), xs.max()))
     ip = float(np.polynomial.polynomial.polyval(x0, coef))
     curv = float(np.polynomial.polynomial.polyval(x0, d2))
-    try:
-        cov = np.linalg.inv(vand.T @ vand) * noise**2
-    except np.linalg.LinAlgError:
-        return None
+    cov = ginv * noise**2
     basis = np.array([x0**i for i in range(deg + 1)])
     dbasis = np.array([i * x0 ** (i - 1) if i else 0.0 for i in range(deg + 1)])
     sig_ip = float(np.sqrt(max(basis @ cov @ basis, 0.0)))
@@ -293,7 +294,7 @@ def _smoothed_noise(y: np.ndarray, prep: Preprocessed, step: float, floor: float
     if wide >= 7:
         for a, b in prep.sweeps.bounds:
             if b - a > 2 * wide:
-                res.append(y[a:b] - savgol_filter(y[a:b], wide, 3, mode="nearest"))
+                res.append(y[a:b] - savgol_nearest(y[a:b], wide, 3))
     if not res:
         return floor
     r = np.concatenate(res)
@@ -356,7 +357,7 @@ def _context(prep, time, scan_rate, min_snr, min_half_width_V, rel_prominence, u
     w2 = int(0.025 / step) // 2 * 2 + 1
     w2 = w2 if w2 >= 5 else 1
     white = max(prep.noise, 1e-300) * (
-        float(np.sqrt(np.sum(savgol_coeffs(prep.window, 3) ** 2))) if prep.window >= 5 else 1.0
+        float(np.sqrt(np.sum(savgol_weights(prep.window, 3) ** 2))) if prep.window >= 5 else 1.0
     )
     return _Ctx(
         e=e,
@@ -372,7 +373,7 @@ def _context(prep, time, scan_rate, min_snr, min_half_width_V, rel_prominence, u
         rel_prominence=rel_prominence,
         gain_e=_noise_gain(prep.window, w2),
         window2=w2,
-        sg2=savgol_coeffs(w2, 2) if w2 >= 5 else np.ones(1),
+        sg2=savgol_weights(w2, 2) if w2 >= 5 else np.ones(1),
         w_int=semi_weights(e.size, 0.5),
         w_diff=semi_weights(e.size, -0.5),
         cycle=prep.cycle,

@@ -259,10 +259,12 @@ def _curve(
     ip = _randles_sevcik_A(species[0], area_m2, c.scan_rate)
     if artifacts is None:
         artifacts = _draw_artifacts(rng, config, ip, technique)
-    # Ru sized for a visible iR drop at the expected peak current, within what real cells have
+    # Ru sized for a visible iR drop at the largest expected peak current of all the species (sized on
+    # species 0 alone, a large adsorbed or n = 2 wave beside it got an iR drop many times the one drawn)
     if technique == "DPV":  # a staircase solve with iR coupling costs 20× more; DPV keeps Cdl only
         artifacts = {k: v for k, v in artifacts.items() if k != "ru"}
-    ru = min(MAX_RU_OHM, artifacts["ru"]["ir_drop_V"] / ip) if "ru" in artifacts and ip > 0 else 0.0
+    ip_max = max(_randles_sevcik_A(s, area_m2, c.scan_rate) for s in species)
+    ru = min(MAX_RU_OHM, artifacts["ru"]["ir_drop_V"] / ip_max) if "ru" in artifacts and ip_max > 0 else 0.0
     cdl = artifacts.get("charging", {}).get("cdl_F_m2", 0.0)
     cell = Cell(area_m2=area_m2, ru_ohm=ru, cdl_F_m2=cdl)
     if technique == "CV" and ("fouling" in artifacts or "reference_drift" in artifacts):

@@ -1,0 +1,60 @@
+"""iR-broadened reversible couples: planted with a known Ru in the independent textbook simulator
+(tests/analyze/conftest.py), classified reversible with the apparent Ru found; slow electron transfer
+without Ru is not mistaken for an iR drop; the apparent Ru reaches the JSON contract."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from voltlens.analyze.contract import curve_out
+from voltlens.analyze.engine import analyze_curve
+from voltlens.model import Voltammogram
+
+F_RT = 96485.33212 / (8.314462618 * 298.15)
+D = 1e-9
+
+
+def _cv(textbook, couple, *, ru=0.0, noise=0.0, seed=0):
+    s = textbook.simulate_cv(
+        [couple],
+        e_start=-0.4,
+        e_vertex=0.45,
+        scan_rate=0.1,
+        step=1e-3,
+        ru=ru,
+        noise=noise,
+        rng=np.random.default_rng(seed),
+        with_hold=False,
+    )
+    return Voltammogram(s.potential, s.current, time=s.time, scan_rate=0.1, source="planted.csv"), s
+
+
+@pytest.mark.parametrize("ru", [1000.0, 3000.0])
+def test_ir_broadened_reversible_couple_is_reversible_with_its_ru(textbook, ru):
+    v, s = _cv(textbook, textbook.Couple(0.0), ru=ru, noise=2e-9)
+    ip = float(np.max(s.faradaic))
+    res = analyze_curve(v)
+    (c,) = res.couples
+    assert c.delta_ep.value > 0.059 + 0.5 * ru * ip  # ΔEp clearly widened by the iR drop
+    assert c.reversibility == "reversible", c.reasons
+    assert c.apparent_ru_ohm == pytest.approx(ru, rel=0.08)
+    assert any("iR drop" in r for r in c.reasons)
+
+
+@pytest.mark.parametrize("lam", [0.3, 1.0])
+def test_slow_electron_transfer_without_ru_stays_quasi_reversible(textbook, lam):
+    k0 = lam * math.sqrt(D * F_RT * 0.1)  # Matsuda–Ayabe Λ = k0/√(D f v)
+    v, _ = _cv(textbook, textbook.Couple(0.0, k0=k0), noise=2e-9)
+    (c,) = analyze_curve(v).couples
+    assert c.reversibility == "quasi-reversible", c.reasons
+
+
+def test_apparent_ru_is_exported_in_the_contract(textbook):
+    v, _ = _cv(textbook, textbook.Couple(0.0), ru=2000.0)
+    out = curve_out(analyze_curve(v)).model_dump(mode="json")
+    (couple,) = out["couples"]
+    assert couple["apparent_ru"]["unit"] == "ohm"
+    assert couple["apparent_ru"]["value"] == pytest.approx(2000.0, rel=0.08)
