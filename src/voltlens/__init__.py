@@ -6,6 +6,15 @@ Flow: ``io``/``simulate`` → :class:`Voltammogram` → ``analyze`` → ``Analys
 
 from __future__ import annotations
 
+import os
+
+# voltlens does many small linear-algebra solves (fits of a few dozen parameters); a multi-threaded BLAS
+# makes each one 10× slower (measured: a 294×34 SVD 3.2 ms with OpenBLAS threads, 0.29 ms with one) and
+# fights worker processes for the cores.  One BLAS thread unless the user chose otherwise; this only
+# takes effect when voltlens is imported before numpy (the CLI, the server and their workers).
+# (OpenBLAS only: numpy's and scipy's wheels use it; torch's OpenMP/MKL threads are left alone.)
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 from .errors import (
     ConfigError,
     DataError,
