@@ -125,14 +125,7 @@ def find_y_text(mask: np.ndarray, box: Box, *, left: bool = True) -> AxisText | 
     # title: columns of glyphs outside every label row (within the box's height), each grown
     # along itself by the glyphs it overlaps
     seeds = [g for g in glyphs if in_row(g) is None and g.h >= 2 and box.top - 0.15 * h <= g.cy <= box.bottom]
-    columns: list[list[Glyph]] = []
-    for g in sorted(seeds, key=dist):
-        for col in columns:
-            if min(max(c.x1 for c in col), g.x1) - max(min(c.x0 for c in col), g.x0) > -0.3 * ch:
-                col.append(g)
-                break
-        else:
-            columns.append([g])
+    columns = _columns(sorted(seeds, key=dist), ch)
     for col in columns:
         grew = True
         while grew:
@@ -174,6 +167,7 @@ def find_y_text(mask: np.ndarray, box: Box, *, left: bool = True) -> AxisText | 
     if len(labels) < 2:
         return None
     labels.sort(key=lambda wd: wd.cy)
+    title = _title_beyond(glyphs, labels, columns, title, box, left=left, ch=ch, dist=dist)
     ch = float(np.median([wd.h for wd in labels]))
     tbox = None
     if title:
@@ -184,6 +178,70 @@ def find_y_text(mask: np.ndarray, box: Box, *, left: bool = True) -> AxisText | 
             max(g.y1 for g in title),
         )
     return AxisText(tuple(labels), tbox, None, ch)
+
+
+def _title_beyond(
+    glyphs: list[Glyph],
+    labels: list[Word],
+    columns: list[list[Glyph]],
+    title: list[Glyph],
+    box: Box,
+    *,
+    left: bool,
+    ch: float,
+    dist: object,
+) -> list[Glyph]:
+    """The y title: the nearest tall, narrow column of glyphs beyond the tick labels' outer edge
+    and centred within the box's height.  Letters of a title that share a row with a tick label
+    belong to it, and a panel letter ("b)") above the box does not."""
+    used = {g for wd in labels for g in wd.glyphs}
+    outer = min(wd.x0 for wd in labels) if left else max(wd.x1 for wd in labels)
+    cand = [
+        g
+        for g in glyphs
+        if g not in used
+        and g.h >= 2
+        and (g.x1 <= outer + 1 if left else g.x0 >= outer - 1)
+        and box.top - 0.1 * box.height <= g.cy <= box.bottom + 0.05 * box.height
+    ]
+    cand.sort(key=dist)  # type: ignore[arg-type]
+    for col in _columns(cand, ch):
+        x0, x1 = min(g.x0 for g in col), max(g.x1 for g in col)
+        y0, y1 = min(g.y0 for g in col), max(g.y1 for g in col)
+        if (
+            len(col) >= 2
+            and y1 - y0 >= 1.5 * ch
+            and y1 - y0 >= 1.5 * (x1 - x0)
+            and box.top <= 0.5 * (y0 + y1) <= box.bottom
+            and sum(g.h for g in col) >= 0.4 * (y1 - y0)
+        ):
+            return col
+    return title if title and not any(g in used for g in title) else []
+
+
+def _columns(seeds: list[Glyph], ch: float) -> list[list[Glyph]]:
+    """Seeds linked into columns (single linkage): glyphs that overlap horizontally and are at
+    most about a character apart vertically — a panel letter above the title stays apart."""
+    n = len(seeds)
+    parent = list(range(n))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(n):
+        for j in range(i + 1, n):
+            a, b = seeds[i], seeds[j]
+            xo = min(a.x1, b.x1) - max(a.x0, b.x0)
+            vgap = max(a.y0 - b.y1, b.y0 - a.y1, 0)
+            if xo > -0.3 * ch and vgap <= 1.2 * ch:
+                parent[root(i)] = root(j)
+    groups: dict[int, list[Glyph]] = {}
+    for i in range(n):  # seeds come sorted by distance from the axis: columns keep that order
+        groups.setdefault(root(i), []).append(seeds[i])
+    return list(groups.values())
 
 
 def _regular(centres: list[float]) -> bool:
@@ -250,7 +308,7 @@ def find_offset(mask: np.ndarray, box: Box, char_h: float) -> Word | None:
     top = box.top
     region = (
         box.left - 2 * char_h,
-        max(0, top - 3.5 * char_h),
+        max(0, top - 5 * char_h),
         box.left + 0.45 * (box.right - box.left),
         top + 0.6 * char_h,
     )

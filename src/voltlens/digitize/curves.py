@@ -63,6 +63,78 @@ def plot_region(box: Box, shape: tuple[int, int]) -> tuple[int, int, int, int]:
     return max(0, x0), max(0, y0), min(w, x1), min(h, y1)
 
 
+def extend_region(
+    mask: np.ndarray,
+    region: tuple[int, int, int, int],
+    box: Box,
+    *,
+    avoid: list[tuple[int, int, int, int]] | None = None,
+) -> tuple[int, int, int, int]:
+    """The region grown up (down) to where curve ink that crosses its top (bottom) edge ends: a
+    frame taken from the outermost gridlines of a plot without spines (Excel) would cut off the
+    peaks drawn beyond them."""
+    x0, y0, x1, y1 = region
+    h = y1 - y0
+    new_y0, new_y1 = y0, y1
+    for side in ("t", "b"):
+        line = box.lines.get(side)
+        gap = int(np.ceil(line.thickness)) + 2 if line is not None else 1
+        if side == "t":
+            lim, end = max(0, int(y0 - 0.35 * h)), y0 - gap
+            inside = mask[y0 : y0 + 2, x0:x1].any(axis=0)
+        else:
+            lim, end = min(mask.shape[0], int(y1 + 0.35 * h)), y1 + gap
+            inside = mask[max(y0, y1 - 2) : y1, x0:x1].any(axis=0)
+        if abs(end - lim) < 4 or not inside.any():
+            continue
+        strip = (mask[lim:end, x0:x1] if side == "t" else mask[end:lim, x0:x1]).copy()
+        top_row = lim if side == "t" else end
+        for a0, b0, a1, b1 in avoid or []:  # a legend (and its frame) is not a curve
+            strip[max(0, b0 - top_row) : max(0, b1 - top_row), max(0, a0 - x0) : max(0, a1 - x0)] = False
+        grown = _crossing_extent(strip, inside, x1 - x0, at_bottom=side == "t", min_h=max(4, 2 * gap))
+        if grown is None:
+            continue
+        if side == "t":
+            new_y0 = lim + grown
+        else:
+            new_y1 = end + grown + 1
+    return x0, new_y0, x1, new_y1
+
+
+def _crossing_extent(
+    strip: np.ndarray, inside: np.ndarray, width: int, *, at_bottom: bool, min_h: int
+) -> int | None:
+    """Row (in ``strip``) of the farthest end of the narrow components that touch the strip's edge
+    next to the region (its bottom row when ``at_bottom``) where ink continues inside."""
+    import cv2
+
+    if strip.size == 0:
+        return None
+    n, lab, st, _ = cv2.connectedComponentsWithStats(strip.astype(np.uint8), connectivity=8)
+    edge = strip.shape[0] - 1 if at_bottom else 0
+    near = cv2.dilate(inside.astype(np.uint8)[None, :], np.ones((1, 5), np.uint8))[0].astype(bool)
+    best: int | None = None
+    for i in range(1, n):
+        gx, gy, gw, gh, area = (int(v) for v in st[i])
+        touches = gy + gh - 1 == edge if at_bottom else gy == 0
+        if not touches or gw > 0.2 * width or gh < min_h:
+            continue  # too wide (a frame line, a legend) or too flat (a tilted spine's remnant)
+        comp = lab[gy : gy + gh, gx : gx + gw] == i
+        k = max(3, int(0.12 * min(gw, gh)))
+        rim = comp.copy()
+        rim[k:-k, k:-k] = False
+        if gw > 2 * k and gh > 2 * k and rim.sum() >= 0.8 * area:
+            continue  # the outline of a box (a legend's frame), not a curve
+        if gw <= 4 and area >= 0.8 * gw * gh:
+            continue  # a tick mark drawn outward from the spine
+        cols = lab[edge] == i
+        if not (cols & near).any():
+            continue
+        far = gy if at_bottom else gy + gh - 1
+        best = far if best is None else (min(best, far) if at_bottom else max(best, far))
+    return best
+
+
 def _remove_straight_lines(
     cand: np.ndarray, rgb: np.ndarray, tick_rows: list[float], tick_cols: list[float]
 ) -> np.ndarray:
@@ -200,6 +272,7 @@ def find_series(
     centres = _cluster_colours(lab, weights)
     if not centres:
         return []
+    centres = _with_legend_shades(centres, legend_colors or [])
     cl = np.array(centres)
     d = np.linalg.norm(lab[:, None, :] - cl[None, :, :], axis=2)
     assign = np.argmin(d, axis=1)
@@ -213,7 +286,7 @@ def find_series(
         cores.append(m)
     # blends of two clusters (overlaps, anti-aliased crossings) and tiny clusters go
     sizes = np.array([c.sum() for c in cores])
-    _merge_interleaved(cl, cores, sizes)
+    _merge_interleaved(cl, cores, sizes, _legend_names(cl, legend_colors or []))
     keep = [k for k in range(len(centres)) if sizes[k] >= min_pixels]
     keep = [k for k in keep if not _is_blend(k, keep, cl, cores, sizes)]
     bg_lab = _lab(
@@ -256,6 +329,36 @@ def find_series(
             continue
         out.append(Series(tuple(int(v) for v in _rgb_of(cl[k])), m, int(m.sum()), _markers_only(m)))
     out.sort(key=lambda sr: -sr.n_pixels)
+    return out
+
+
+def _with_legend_shades(centres: list[np.ndarray], legend: list) -> list[np.ndarray]:
+    """Colour centres where two or more legend colours share one centre replaced by those legend
+    colours: a sequential palette (light to dark blues) is one cluster to the histogram but several
+    curves to the legend.  A legend colour a little off its curve's (JPEG) changes nothing."""
+    if len(legend) < 2:
+        return centres
+    named = _lab(np.asarray(legend, dtype=np.uint8).reshape(-1, 3))
+    cl = np.array(centres)
+    nearest = np.argmin(np.linalg.norm(named[:, None, :] - cl[None, :, :], axis=2), axis=1)
+    out = [c for k, c in enumerate(centres) if np.count_nonzero(nearest == k) < 2]
+    for k in range(len(centres)):
+        sel = np.flatnonzero(nearest == k)
+        if sel.size >= 2:
+            out += [named[j].astype(np.float64) for j in sel]
+    return out
+
+
+def _legend_names(cl: np.ndarray, legend: list) -> dict[int, int]:
+    """Cluster → legend entry, for the cluster nearest each legend colour (within 10 Lab units)."""
+    if len(legend) < 2:
+        return {}
+    out: dict[int, int] = {}
+    for j, c in enumerate(_lab(np.asarray(legend, dtype=np.uint8).reshape(-1, 3))):
+        d = np.linalg.norm(cl - c, axis=1)
+        k = int(np.argmin(d))
+        if d[k] <= 10.0 and k not in out:
+            out[k] = j
     return out
 
 
@@ -304,10 +407,15 @@ def _cluster_colours(lab: np.ndarray, w: np.ndarray, radius: float = 16.0) -> li
     return centres
 
 
-def _merge_interleaved(cl: np.ndarray, cores: list[np.ndarray], sizes: np.ndarray) -> None:
+def _merge_interleaved(
+    cl: np.ndarray, cores: list[np.ndarray], sizes: np.ndarray, named: dict[int, int] | None = None
+) -> None:
     """Merge clusters of close colours whose pixels run along the same strokes (JPEG blocks and
-    anti-aliasing split one curve's colour), in place: the smaller joins the larger."""
+    anti-aliasing split one curve's colour), in place: the smaller joins the larger — unless the
+    legend names the two shades apart (``named``: cluster → legend entry)."""
     import cv2
+
+    named = named or {}
 
     order = np.argsort(-sizes)
     for ia, a in enumerate(order):
@@ -316,6 +424,8 @@ def _merge_interleaved(cl: np.ndarray, cores: list[np.ndarray], sizes: np.ndarra
         near = None
         for b in order[ia + 1 :]:
             if sizes[b] == 0 or np.linalg.norm((cl[a] - cl[b]) * np.array([0.6, 1.0, 1.0])) > 24.0:
+                continue
+            if a in named and b in named and named[a] != named[b]:
                 continue
             if near is None:
                 near = cv2.dilate(cores[a].astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)

@@ -11,13 +11,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import DigitizeError
-from ..units import Unit
+from ..units import Unit, parse_unit
 from . import ocr
 from .axes import AxisText, box_from_text, find_offset, find_x_text, find_y_text, tick_position
 from .calibrate import AxisFit, TickLabel, fit_axis
 from .frame import Box, box_from_fill, find_box, line_evidence, rectifying_homography
 from .ink import Ink, ink_of
 from .parse import AxisTitle, parse_current_title, parse_multiplier, parse_potential_title, parse_tick
+from .text import Word
 
 __all__ = ["Axis", "Layout", "analyse_layout"]
 
@@ -94,11 +95,30 @@ def _crop(img: np.ndarray, box: tuple[int, int, int, int], pad: int) -> np.ndarr
     return img[max(0, y0 - pad) : min(h, y1 + pad), max(0, x0 - pad) : min(w, x1 + pad)]
 
 
+def _word_crop(img: np.ndarray, word: Word, pad: int) -> np.ndarray:
+    """A word's crop with everything outside its glyphs (a spine, a tick mark, a gridline that
+    falls within the padding) painted over with the crop's background."""
+    h, w = img.shape[:2]
+    x0, y0 = max(0, word.x0 - pad), max(0, word.y0 - pad)
+    x1, y1 = min(w, word.x1 + pad), min(h, word.y1 + pad)
+    crop = img[y0:y1, x0:x1].copy()
+    if crop.size == 0:
+        return crop
+    keep = np.zeros(crop.shape[:2], dtype=bool)
+    for g in word.glyphs:
+        keep[max(0, g.y0 - 1 - y0) : g.y1 + 1 - y0, max(0, g.x0 - 1 - x0) : g.x1 + 1 - x0] = True
+    if keep.all():
+        return crop
+    bg = np.median(crop[~keep].reshape(-1, crop.shape[2]) if crop.ndim == 3 else crop[~keep], axis=0)
+    crop[~keep] = bg.astype(crop.dtype)
+    return crop
+
+
 def _tick_labels(
     img: np.ndarray, ink: Ink, box: Box, text: AxisText, *, horizontal: bool, side: str
 ) -> list[TickLabel]:
     pad = max(2, round(0.25 * text.char_h))
-    crops = [_crop(img, wd.box(), pad) for wd in text.labels]
+    crops = [_word_crop(img, wd, pad) for wd in text.labels]
     readings = ocr.read_packed(crops, dark=ink.dark)
     out: list[TickLabel] = []
     h, w = ink.strength.shape
@@ -166,23 +186,32 @@ def _title_text(img: np.ndarray, ink: Ink, box: tuple[int, int, int, int] | None
     return ocr.read_crops([crop], dark=ink.dark)[0].text
 
 
-def analyse_layout(img: np.ndarray, *, source: str) -> Layout:
-    """Rectify, frame and calibrate a plot image; raises :class:`DigitizeError` when it cannot."""
-    ink0 = ink_of(img)
-    rect, hmat, ink = _rectify(img, ink0)
-    thr = max(18.0, min(ink.threshold, 3.5 * ink.noise))
-    box = find_box(line_evidence(ink.strength, thr), ink.background)
-    warnings: list[str] = []
-    if box is None or sum(v is not None for v in box.lines.values()) == 0:
-        box = box_from_fill(rect) or box
-    if box is None:
-        box = box_from_text(ink.mask)
-        if box is None:
-            raise DigitizeError(
-                source,
-                "no plot frame found (no axis lines, gridlines or rows of tick labels): not a line plot?",
-            )
-        warnings.append("no axis lines: the plot area was inferred from the tick labels")
+def _plausible_current_unit(title: AxisTitle, fit: AxisFit, exponent: int) -> tuple[AxisTitle, str]:
+    """A title read as bare amperes over ticks of 0.5 or more (half an ampere and up, with no
+    multiplier) has lost its prefix: voltammetric currents are µA to mA, and the µ is the
+    glyph OCR drops (a tiny or odd mark before the A).  Taken as µA, flagged as guessed."""
+    unit = title.unit
+    if unit is None or not fit.values:
+        return title, ""
+    top = max(abs(v) for v in fit.values) * 10.0**exponent
+    if title.prefix_guessed and unit.symbol == "µA" and top < 1e-2:
+        # an odd mark before the A was a slash or a bracket, not a µ: ticks of 1e-4 are amperes
+        # (a µA axis never needs ticks below 0.01 — it would be drawn in nA)
+        fixed = AxisTitle(title.text, parse_unit("A"), title.multiplier_exponent, title.reference, False)
+        return fixed, f"current title {title.text!r}: the mark before A taken as a separator (ticks {top:g})"
+    if unit.symbol != "A" or exponent != 0:
+        return title, ""
+    if max(abs(v) for v in fit.values) < 0.5:
+        return title, ""
+    fixed = AxisTitle(title.text, parse_unit("µA"), title.multiplier_exponent, title.reference, True)
+    return (
+        fixed,
+        f"current title {title.text!r} reads as A but ticks reach {max(abs(v) for v in fit.values):g}",
+    )
+
+
+def _calibrate(rect: np.ndarray, ink: Ink, box: Box, source: str) -> tuple:  # type: ignore[type-arg]
+    """Tick labels found, read and fitted on both axes of one candidate frame."""
     xt, xside = find_x_text(ink.mask, box), "bottom"
     if xt is None:
         xt, xside = find_x_text(ink.mask, box, below=False), "top"
@@ -203,6 +232,46 @@ def analyse_layout(img: np.ndarray, *, source: str) -> Layout:
             source,
             f"the {which} axis has fewer than two tick labels that read as consistent numbers ({texts})",
         )
+    return box, xt, xside, yt, yside, xl, yl, xf, yf
+
+
+def analyse_layout(img: np.ndarray, *, source: str) -> Layout:
+    """Rectify, frame and calibrate a plot image; raises :class:`DigitizeError` when it cannot."""
+    ink0 = ink_of(img)
+    rect, hmat, ink = _rectify(img, ink0)
+    thr = max(18.0, min(ink.threshold, 3.5 * ink.noise))
+    warnings: list[str] = []
+    first = find_box(line_evidence(ink.strength, thr), ink.background)
+    if first is not None and sum(v is not None for v in first.lines.values()) == 0:
+        first = box_from_fill(rect) or first
+    boxes = [(first, "")] if first is not None else []
+    fill = box_from_fill(rect)
+    if fill is not None:
+        boxes.append((fill, "no axis lines: the plot area is the filled panel"))
+    boxes.append((None, "no axis lines: the plot area was inferred from the tick labels"))
+    error: DigitizeError | None = None
+    best: tuple | None = None  # type: ignore[type-arg]
+    for cand, note in boxes:
+        box = box_from_text(ink.mask) if cand is None else cand
+        if box is None:
+            continue
+        try:
+            got = _calibrate(rect, ink, box, source)
+        except DigitizeError as exc:  # another frame candidate may read
+            error = error or exc
+            continue
+        n_used = min(len(got[7].inliers), len(got[8].inliers))
+        if best is None or n_used > best[0]:
+            best = (n_used, got, note)
+        if n_used >= 3:  # both axes read from three or more labels: a frame that fits its text
+            break
+    if best is None:
+        raise error or DigitizeError(
+            source, "no plot frame found (no axis lines, gridlines or rows of tick labels): not a line plot?"
+        )
+    _, (box, xt, xside, yt, yside, xl, yl, xf, yf), note = best
+    if note:
+        warnings.append(note)
     # titles, units, multipliers
     xtitle = parse_potential_title(_title_text(rect, ink, xt.title, rotated=False))
     ytitle = parse_current_title(_title_text(rect, ink, yt.title, rotated=yside == "left"))
@@ -218,6 +287,9 @@ def analyse_layout(img: np.ndarray, *, source: str) -> Layout:
                 e = -e  # a current multiplier is a negative power of ten; the superscript minus was lost
                 notes_y.append(f"offset text {rd.text!r} read as 10^{e} (minus sign assumed)")
             exp_y += e
+    ytitle, note = _plausible_current_unit(ytitle, yf, exp_y)
+    if note:
+        notes_y.append(note)
     xunit: Unit | None = xtitle.unit
     xnotes: list[str] = []
     if xunit is None:
@@ -227,6 +299,8 @@ def analyse_layout(img: np.ndarray, *, source: str) -> Layout:
     else:
         xscale = xunit.scale
     yunit = ytitle.unit
+    if ytitle.multiplier_unread:
+        notes_y.append(f"the power of ten in {ytitle.text!r} is unreadable; currents are off by it")
     if yunit is None:
         yscale = 1.0
         notes_y.append(
@@ -238,6 +312,7 @@ def analyse_layout(img: np.ndarray, *, source: str) -> Layout:
             notes_y.append(f"current unit prefix unreadable in {ytitle.text!r}; assumed µ ({yunit.symbol})")
     yscale *= 10.0**exp_y
     xa = Axis("x", xf, tuple(xl), xtitle, 0, xscale, xunit is not None, xside, tuple(xnotes))
-    ya = Axis("y", yf, tuple(yl), ytitle, exp_y, yscale, yunit is not None, yside, tuple(notes_y))
+    known = yunit is not None and not ytitle.multiplier_unread
+    ya = Axis("y", yf, tuple(yl), ytitle, exp_y, yscale, known, yside, tuple(notes_y))
     warnings += list(xnotes) + notes_y
     return Layout(rect, hmat, ink, box, xa, ya, 0.5 * (xt.char_h + yt.char_h), tuple(warnings))

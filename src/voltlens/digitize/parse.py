@@ -64,6 +64,8 @@ def parse_tick(text: str) -> TickText | None:
     t = t.strip(".'`\"_:;")
     if not t:
         return None
+    # the exponent's "e" read as "c" or "é" (small text): 2.0c-04
+    t = re.sub(r"(?<=\d)[cCéè](?=[-+]?\d{1,3}$)", "e", t)
     # O/o/l/I misread as digits, only inside numbers
     if re.fullmatch(r"[-+]?[0-9OoDQlI|!i.,]+([eE][-+]?[0-9OolI]+)?", t):
         head, _, tail = t.partition("e") if "e" in t else t.partition("E")
@@ -114,6 +116,7 @@ class AxisTitle:
     multiplier_exponent: int | None = None
     reference: str | None = None
     prefix_guessed: bool = False  # an unreadable mark before "A" was taken as µ
+    multiplier_unread: bool = False  # "10" and a power too small to read ("10-° A")
 
 
 _REFERENCES = (
@@ -189,6 +192,12 @@ def parse_current_title(text: str) -> AxisTitle:
             # a current written as "10⁻⁵ A": the power is negative even when OCR lost its minus
             exponent = -int(digits)
         zone = zone[: m.start()] + zone[m.end() :]
+    unread = False
+    if exponent is None:
+        g = re.search(r"(?:x|×)?\s*10\s*[-+]?\s*[^\sA-Za-z0-9()\[\]/]+\s*(?=[kmµunp]?A)", zone)
+        if g:  # a power of ten whose digits did not survive OCR: the scale is unknown
+            unread = True
+            zone = zone[: g.start()] + " " + zone[g.end() :]
     z = zone.strip()
     # the current unit: the last "A" that is not part of a word, with its prefix
     hits = [
@@ -220,7 +229,7 @@ def parse_current_title(text: str) -> AxisTitle:
             unit = parse_unit(f"{prefix}A")
     except ParameterError:
         unit = None
-    return AxisTitle(text, unit, exponent, None, guessed)
+    return AxisTitle(text, unit, exponent, None, guessed, unread)
 
 
 def is_nice_step(step: float) -> bool:

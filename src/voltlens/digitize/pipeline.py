@@ -14,7 +14,7 @@ import numpy as np
 
 from ..errors import DigitizeError
 from ..model import SignConvention, Technique, Voltammogram
-from .curves import Series, Trace, curve_mask, find_series, plot_region, trace_series
+from .curves import Series, Trace, curve_mask, extend_region, find_series, plot_region, trace_series
 from .image import as_rgb, load_image
 from .layout import Axis, Layout, analyse_layout
 from .legend import Legend, find_legend, match_legend
@@ -52,7 +52,9 @@ def _assemble(img: np.ndarray, layout: Layout, src: str, t0: float) -> Digitized
         raise DigitizeError(src, "the plot area is too small to hold a curve")
     warnings = list(layout.warnings)
     legend = find_legend(layout, region)
-    exclude = [legend.box] if legend is not None and legend.inside else []
+    exclude = [_framed(legend.box, layout.char_h)] if legend is not None and legend.inside else []
+    region = extend_region(ink.mask, region, box, avoid=exclude)
+    x0, y0, x1, y1 = region
     tick_rows = [lb.pos for lb in layout.y.labels] + _zero(layout.y)
     tick_cols = [lb.pos for lb in layout.x.labels]
     cand = curve_mask(
@@ -79,6 +81,8 @@ def _assemble(img: np.ndarray, layout: Layout, src: str, t0: float) -> Digitized
     if series and legend is None:  # stray marks: a small fraction of the largest series
         biggest = series[0].n_pixels
         series = [s for s in series if s.n_pixels >= 0.04 * biggest]
+    if len(series) > 1:  # a legend box or a panel letter in the text colour is not a curve
+        series = [sr for sr in series if not _neutral_text(sr, layout.char_h)] or series
     if not series:
         raise DigitizeError(src, "no curve found inside the plot area")
     _refuse_filled(series, src)
@@ -116,9 +120,39 @@ def _assemble(img: np.ndarray, layout: Layout, src: str, t0: float) -> Digitized
     )
 
 
+def _framed(box: tuple[int, int, int, int], char_h: float) -> tuple[int, int, int, int]:
+    """A legend's entries' box grown by its usual padding, to take in the frame drawn round them."""
+    pad = round(char_h)
+    return box[0] - pad, box[1] - pad, box[2] + pad, box[3] + pad
+
+
 def _zero(axis: Axis) -> list[float]:
     """Pixel row of zero current (where a zero line or an x axis drawn at zero would be)."""
     return [float(axis.fit.pixel(0.0))]
+
+
+def _neutral_text(series: Series, char_h: float) -> bool:
+    """A grey or black cluster made mostly of character-sized marks and rectangle outlines: text,
+    a legend's frame, a panel letter inside the axes — not a curve."""
+    import cv2
+
+    r, g, b = series.color
+    if max(r, g, b) - min(r, g, b) > 40:
+        return False
+    n, lab, st, _ = cv2.connectedComponentsWithStats(series.mask.astype(np.uint8), connectivity=8)
+    texty = 0
+    for i in range(1, n):
+        x, y, w, h, area = (int(v) for v in st[i])
+        if 0.4 * char_h <= h <= 1.8 * char_h and w <= 1.8 * char_h and max(w, h) >= 3:
+            texty += area
+        elif w >= 3 * char_h and h >= char_h:
+            comp = lab[y : y + h, x : x + w] == i
+            k = max(3, int(0.12 * min(w, h)))  # thick frames of large images
+            edge = comp.copy()
+            edge[k:-k, k:-k] = False
+            if edge.sum() >= 0.8 * area:  # a rectangle's outline
+                texty += area
+    return texty >= 0.6 * series.n_pixels
 
 
 def _refuse_filled(series: list[Series], src: str) -> None:
