@@ -219,3 +219,45 @@ def test_clipped_peak_has_no_knowable_height() -> None:
     _, known = _knowability([sp], wave, clip_A=0.3 * ip)  # cuts the top 70 % off both peaks
     assert known and all(k.visible and k.resolvable and not k.ip_knowable for k in known)
     assert not any(k.required or k.measurable for k in known)
+
+
+def test_irreversible_return_wave_is_measured_from_the_valley_not_the_vertex() -> None:
+    # Λ = 1e-4: the return (reduction) wave lies ~0.9 V after the vertex; the oxidation stops as
+    # soon as the potential moves back, so the recorded current is ≈ 0 before the return wave and
+    # an expert's baseline there is ≈ 0 — not the vertex-held Cottrell tail (µA-sized here)
+    alpha, v = 0.5, 0.1
+    k0 = 1e-4 * math.sqrt(D * v / VT)
+    wave = CVWaveform(start_V=-0.3, vertex_V=1.2, scan_rate_V_s=v)
+    species = Irreversible(e0_V=0.45, concentration_mol_m3=C, diffusion_m2_s=D, k0_m_s=k0, alpha=alpha)
+    spec = CurveSpec("CV", (species,), ("x",), wave, Cell(area_m2=AREA))
+    measured, clean, injected = simulate_curve(spec, np.random.default_rng(0))
+    lab = curve_label(spec, measured, clean, injected)
+    forward = next(p for p in lab.peaks if p.segment == 0)
+    ret = next(p for p in lab.peaks if p.segment == 1 and p.direction == "cathodic")
+    # the species' own current on the return sweep, between the vertex and the return wave
+    seg = clean.voltammogram.segment == 1
+    e, i = clean.potential_applied_V[seg], clean.faradaic_A[0, seg]
+    between = (e < forward.potential_V) & (e > ret.potential_V)
+    assert np.min(np.abs(i[between])) < 0.005 * forward.current_A  # the forward current dies out
+    assert ret.potential_V < forward.potential_V - 0.5
+    assert abs(ret.baseline_A) < 0.02 * abs(ret.current_A)
+    raw = float(np.interp(ret.potential_V, e[::-1], i[::-1]))
+    assert ret.current_A == pytest.approx(raw, rel=0.02)  # ip is what the data show at Ep
+
+
+@pytest.mark.parametrize("lam", [100.0, 1.0])
+def test_fast_couples_keep_nicholsons_vertex_held_baseline(lam: float) -> None:
+    # the return sweep of a reversible or fast quasi-reversible couple has no valley: its baseline
+    # stays the current held at the vertex, which is large (the forward wave is diffusion-limited)
+    v = 0.1
+    k0 = lam * math.sqrt(D * v / VT)
+    lab = _label(
+        [QuasiReversible(e0_V=0.0, concentration_mol_m3=C, diffusion_m2_s=D, k0_m_s=k0)],
+        CVWaveform(start_V=-0.4, vertex_V=0.4, scan_rate_V_s=v),
+    )
+    forward = next(p for p in lab.peaks if p.segment == 0)
+    ret = next(p for p in lab.peaks if p.segment == 1)
+    assert ret.baseline_A > 0.2 * forward.current_A
+    if lam >= 15:
+        (couple,) = lab.couples
+        assert abs(couple.current_ratio - 1) < 0.01

@@ -315,6 +315,55 @@ def _sweep_peaks(
     return result
 
 
+def _valley_held_baseline(
+    current: np.ndarray,
+    baseline: np.ndarray,
+    sign: float,
+    scale: float,
+    e: np.ndarray,
+    hold_from: Callable[[int], np.ndarray],
+) -> np.ndarray:
+    """The background of a later sweep's first wave: held at the vertex, or at the valley before it.
+
+    Nicholson's baseline — the current the species would carry had the potential been held where
+    the sweep began — is the continuation of the previous sweep's wave only while that wave's
+    process is still driven.  For a reversible couple it is: the return sweep starts far past E0,
+    the forward process stays diffusion-limited and the real current follows the held decay into
+    the return wave, so the current corrected by the held baseline rises monotonically from the
+    vertex to the return peak.  For an irreversible (or slow quasi-reversible) couple whose return
+    wave lies hundreds of mV after the vertex, the forward process stops as soon as the potential
+    moves back (its rate falls by a Tafel factor per 60/α mV): the real current dies to ≈ 0 long
+    before the return wave, while the vertex-held current still decays as a Cottrell t^-1/2 tail
+    (e.g. 2 µA under a 8 µA wave 40 s later).  Measured against that tail the corrected current
+    first rises (the dying forward current, a bump no one sees as a peak) and then falls to a valley
+    before the return wave proper: exactly the two-wave shape of an EE sweep.  So the same rule as
+    for an EE couple's second wave applies: the background is the current the species would carry
+    had the potential been held at that valley — ≈ 0 where the forward process has stopped, as any
+    expert reads it.  When there is no such bump before the first visible peak (every reversible
+    couple) the vertex-held baseline is returned unchanged.
+    """
+    corrected = sign * (current - baseline)
+    if corrected.size < 5:
+        return baseline
+    # any turn-over of the corrected current counts (the noise-free simulation has no wiggles): a
+    # Cottrell tail falling by a few % of the wave between the bump and the valley is still one
+    idx, _ = find_peaks(corrected, prominence=1e-3 * scale)
+    step = float(np.median(np.abs(np.diff(e)))) or 1e-3
+    half_window = max(2, round(VISIBLE_WINDOW_V / step))
+    signed = sign * current
+    bump = None
+    for k in idx:
+        if 0 < k < corrected.size - 1 and _has_visible_extremum(signed, int(k), half_window):
+            if bump is None:
+                return baseline
+            valley = bump + int(np.argmin(corrected[bump : k + 1]))
+            held = np.array(baseline, dtype=float)
+            held[valley:] = hold_from(valley)
+            return held
+        bump = int(k)
+    return baseline
+
+
 def peak_labels(
     *,
     time_s: np.ndarray,
@@ -354,8 +403,11 @@ def peak_labels(
             if not differential and held_current is not None and s != segment[0]:
                 base = held_current(k, first, stop)
             for sign in signs:
+                sweep_base = base
+                if hold_from is not None and s != segment[0]:
+                    sweep_base = _valley_held_baseline(cur, base, sign, scale, e, hold_from)
                 for fields in _sweep_peaks(
-                    t=t, e=e, current=cur, baseline=base, sign=sign, scale=scale, hold_from=hold_from
+                    t=t, e=e, current=cur, baseline=sweep_base, sign=sign, scale=scale, hold_from=hold_from
                 ):
                     peaks.append(PeakLabel(cycle=int(cycle[first]), segment=int(s), species=k, **fields))
     peaks.sort(key=lambda p: (p.segment, p.species, p.potential_V))

@@ -170,6 +170,22 @@ def test_dying_current_of_an_irreversible_wave_is_not_a_return_peak():
     _assert_all_found_within(res, label)
 
 
+@pytest.mark.parametrize("seed", range(2))
+def test_irreversible_return_wave_is_measured_from_the_valley(seed):
+    # the return wave lies ~0.8 V after the vertex, where the forward current has died: its truth
+    # baseline is the current held at the valley (≈ 0), not the vertex-held Cottrell tail
+    lam = 1e-4
+    sp = Irreversible(
+        e0_V=0.0, concentration_mol_m3=1.0, diffusion_m2_s=D, k0_m_s=lam * math.sqrt(D * F_ * 0.1)
+    )
+    wave = CVWaveform(start_V=-0.9, vertex_V=0.9, scan_rate_V_s=0.1, step_V=0.002, n_cycles=2)
+    v, label = _run([sp], wave, artifacts={"noise": {"rms_A": 0.003 * IP}}, seed=20 + seed)
+    assert any(p.segment == 1 and abs(p.baseline_A) < 0.02 * abs(p.current_A) for p in label.peaks)
+    res = analyze_curve(v)
+    _assert_all_found_within(res, label)
+    assert [c.reversibility for c in res.couples] == ["irreversible"] * len(res.couples) and res.couples
+
+
 def test_adsorbed_layer_return_peak_is_measured_from_zero():
     sp = Adsorbed(e0_V=0.0, coverage_mol_m2=1e-6)
     wave = CVWaveform(start_V=-0.3, vertex_V=0.3, scan_rate_V_s=0.1, step_V=0.001)

@@ -338,10 +338,11 @@ def _cross_validated(rows: np.ndarray, fold: np.ndarray, grams, cols: list[int])
     c = np.array([k + 1 for k in cols])
     idx = np.r_[0, c]
     total_g = sum(g for _m, g in grams)
+    rests = [total_g - g for _m, g in grams]
+    betas = _solve_sym_many([r[np.ix_(c, c)] for r in rests], [r[c, 0] for r in rests])
     out = 0.0
-    for _mask, g in grams:
-        rest = total_g - g
-        bt = np.r_[1.0, -_solve_sym(rest[np.ix_(c, c)], rest[c, 0])]
+    for (_mask, g), rest, beta in zip(grams, rests, betas, strict=True):
+        bt = np.r_[1.0, -beta]
         gf = g[np.ix_(idx, idx)]
         err = float(bt @ gf @ bt)
         own = [i + 1 for i, k in enumerate(c) if g[k, k] > 0 and rest[k, k] == 0]
@@ -361,6 +362,22 @@ def _solve_sym(g: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.linalg.solve(gs + 1e-12 * np.eye(gs.shape[0]), b / scale) / scale
     except np.linalg.LinAlgError:
         return (np.linalg.pinv(gs, rcond=1e-10) @ (b / scale)) / scale
+
+
+def _solve_sym_many(gs: list[np.ndarray], bs: list[np.ndarray]) -> list[np.ndarray]:
+    """:func:`_solve_sym` for several systems of one size at once (one batched solve)."""
+    if not gs:
+        return []
+    g = np.stack(gs)
+    d = np.abs(np.diagonal(g, axis1=1, axis2=2))
+    scale = np.where(d > 0, np.sqrt(d), 1.0)
+    gsc = g / (scale[:, :, None] * scale[:, None, :])
+    rhs = np.stack(bs) / scale
+    try:
+        x = np.linalg.solve(gsc + 1e-12 * np.eye(g.shape[1]), rhs[..., None])[..., 0] / scale
+    except np.linalg.LinAlgError:
+        return [_solve_sym(a, b) for a, b in zip(gs, bs, strict=True)]
+    return list(x)
 
 
 def _gram_solve(gram: np.ndarray, cols: list[int]) -> tuple[np.ndarray, float]:

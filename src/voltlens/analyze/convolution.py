@@ -65,6 +65,7 @@ class CoupleKinetics:
     nernst_rms_V: float = math.nan  # residual of the best purely Nernstian (+ iR) fit
     nernst_ru_ohm: float = math.nan  # its Ru
     nernst_n: float = math.nan  # its n
+    shape_free_rms_V: float = math.nan  # residual of E = cubic in ln(μ/(1−μ)), both sweeps, no iR
 
 
 def own_semi_integral(m: np.ndarray, windows: list[tuple[int, int]]) -> np.ndarray:
@@ -128,7 +129,7 @@ def couple_kinetics(
     rows = rows[:: max(1, rows.size // MAX_ROWS)]
     if not surface and EXACT:
         return _fit_exact(
-            e, m_own, i_own, total, rows, plateau, sign, min_points, dt, scan_rate, temperature_K
+            e, m_own, i_own, total, rows, plateau, sign, min_points, dt, scan_rate, temperature_K, b0
         )
     best = _fit(e, m_own, i_own, total, rows, plateau, sign, (True, True), min_points)
     free = (math.nan, math.nan) if best is None else (float(best[1][4]), float(best[1][5]))
@@ -161,12 +162,13 @@ EXACT = True  # solution couples: the exact α = ½ Butler–Volmer + iR fit (Fa
 BETA_GRID = np.concatenate([[0.0], np.geomspace(1e-3, 30.0, 36)])  # 1/κ′ grid, index-time units
 
 
-def _fit_exact(e, m_own, i_own, total, rows, plateau, sign, min_points, dt, scan_rate, temperature_K):
+def _fit_exact(e, m_own, i_own, total, rows, plateau, sign, min_points, dt, scan_rate, temperature_K, b0):
     """Butler–Volmer (α = ½) with iR drop, solved exactly for the potential at each converted
     fraction μ and current i:  E = E½ + (2/nf)·s·ln{[s·r + √(r² + 4μ(1−μ))] / (2(1−μ))} + Ru·i_total,
     r = β·i/M_lim (β = 1/κ′, κ′ = k0/√D in index time), s the forward sweep's sign.  β is found on
     a grid (β = 0 is the Nernstian couple), E½, 1/(nf) and Ru by linear least squares."""
     best = nernst = None
+    shape_free = math.inf
     for factor in ML_FACTORS:
         ml = factor * plateau
         mu = m_own[rows] / ml
@@ -175,6 +177,8 @@ def _fit_exact(e, m_own, i_own, total, rows, plateau, sign, min_points, dt, scan
         if count < min_points:
             continue
         r_idx, mk = rows[keep], mu[keep]
+        if min(np.count_nonzero(r_idx < b0), np.count_nonzero(r_idx >= b0)) >= min_points // 2:
+            shape_free = min(shape_free, _shape_free_rms(e[r_idx], mk))  # both sweeps in it
         q = 4.0 * mk * (1.0 - mk)
         rel = sign * i_own[r_idx] / abs(ml)
         y, tot = e[r_idx], total[r_idx]
@@ -204,7 +208,22 @@ def _fit_exact(e, m_own, i_own, total, rows, plateau, sign, min_points, dt, scan
         nernst_rms_V=math.sqrt(nernst[0] / nernst[2]),
         nernst_ru_ohm=max(float(nernst[1][2]), 0.0),
         nernst_n=1.0 / (f * nernst[1][1]) if nernst[1][1] > 0 else math.nan,
+        shape_free_rms_V=shape_free,
     )
+
+
+def _shape_free_rms(y: np.ndarray, mu: np.ndarray) -> float:
+    """Residual (V) of one smooth E(μ) — a cubic in ln(μ/(1−μ)) — through both sweeps, no iR term.
+
+    Nernstian steps, however many and however they overlap (an EE couple whose two waves merge into
+    one broad wave), fix the surface concentrations, hence μ, by the potential alone: the forward
+    and the return sweep trace the same E(μ), whatever ΔEp the overlap gives (the convolution test
+    of reversibility, Imbeaux & Savéant 1973).  Slow electron transfer or iR drop open a hysteresis
+    between them that no single E(μ) follows."""
+    x = np.log(mu / (1.0 - mu))
+    vand = np.column_stack([np.ones_like(x), x, x * x, x**3])
+    coef, *_ = np.linalg.lstsq(vand, y, rcond=None)
+    return float(np.sqrt(np.mean((y - vand @ coef) ** 2)))
 
 
 def _ls_const_g_tot(g: np.ndarray, tot: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -68,6 +68,8 @@ _X = np.array([x for _, x in NICHOLSON_TABLE])
 _LNPSI = np.log([p for p, _ in NICHOLSON_TABLE])
 _INTERP = PchipInterpolator(_X, _LNPSI)
 KINETIC_FIT_RMS_V = 0.003  # a semi-integral fit worse than this is not trusted
+SHAPE_FREE_RMS_V = 0.0015  # both sweeps on one E(μ) within this: no hysteresis, Nernstian
+NOISY_FIT_RMS_V = 0.006  # ... unless free Butler–Volmer kinetics found no slow electron transfer at all
 
 
 # reversible ΔEp against n(Eλ − Ep) (B&F table 6.2.1), mV
@@ -332,6 +334,18 @@ def describe_couple(
             cls = "reversible"
             reasons.append(ir_reason)
             lam, status = math.inf, "reversible"
+        elif (
+            kinetics is not None
+            and x < IRREVERSIBLE_DELTA_EP_V
+            and kinetics.shape_free_rms_V < SHAPE_FREE_RMS_V
+        ):
+            cls = "reversible"
+            reasons.append(
+                f"n·ΔEp = {x * 1e3:.0f} mV, yet both sweeps trace one potential against converted "
+                f"fraction (convolution test, residual {kinetics.shape_free_rms_V * 1e3:.1f} mV): "
+                "Nernstian steps whose waves overlap (e.g. an EE couple), not slow electron transfer"
+            )
+            lam, status = math.inf, "reversible"
         elif lam > limit:
             cls = "quasi-reversible"
             reasons.append(f"n·ΔEp = {x * 1e3:.0f} mV: Nicholson ψ = {psi_val:.3g}, Λ = {lam:.3g}")
@@ -426,12 +440,21 @@ NERNST_RMS_RATIO = 1.4  # slow kinetics must cut the Nernstian fit's residual by
 NERNST_RMS_FLOOR_V = 0.0003  # …and by more than the rms of a 1 mV potential step (1/√12 mV)
 
 
+def _nernst_rms_limit(kinetics: CoupleKinetics) -> float:
+    """The residual below which the Nernstian + iR fit is trusted: 3 mV, or 6 mV when the fit with
+    free Butler–Volmer kinetics found no kinetic hysteresis at all (Λ = ∞) — then nothing in the
+    data points to slow electron transfer, and the larger residual is noise (1/f noise, mains)
+    that no choice of k0 explains either."""
+    return NOISY_FIT_RMS_V if math.isinf(kinetics.lam) else KINETIC_FIT_RMS_V
+
+
 def _iR_explains(kinetics: CoupleKinetics | None, ir_delta_ep: float | None, excess: float, n: float):
     """A reason when iR drop rather than slow kinetics widens ΔEp (None otherwise).
 
     With the exact Butler–Volmer + iR fit (:func:`voltlens.analyze.convolution.couple_kinetics`):
-    the purely Nernstian fit with an apparent Ru leaves a residual below 3 mV with n near a whole
-    number, and adding slow kinetics lowers that residual by less than a factor ``NERNST_RMS_RATIO``
+    the purely Nernstian fit with an apparent Ru leaves a residual below 3 mV (6 mV when free kinetics
+    find none, :func:`_nernst_rms_limit`) with n near a whole number, and adding slow kinetics
+    lowers that residual by less than a factor ``NERNST_RMS_RATIO``
     (or by less than ``NERNST_RMS_FLOOR_V``, the rms of reading a potential to 1 mV)
     — the hysteresis between the sweeps at equal converted fraction grows with the current as an
     iR drop does, not with the current over the exchange current as an overpotential does; and the
@@ -447,7 +470,7 @@ def _iR_explains(kinetics: CoupleKinetics | None, ir_delta_ep: float | None, exc
         fits = (
             np.isfinite(nn)
             and abs(nn - whole) < 0.15 * whole
-            and kinetics.nernst_rms_V < KINETIC_FIT_RMS_V
+            and kinetics.nernst_rms_V < _nernst_rms_limit(kinetics)
             and kinetics.nernst_rms_V
             <= max(NERNST_RMS_RATIO * kinetics.rms_V, kinetics.rms_V + NERNST_RMS_FLOOR_V)
         )
@@ -473,7 +496,11 @@ def _apparent_ru(kinetics: CoupleKinetics | None, nernstian: bool = False) -> fl
     Nernstian fit when the couple was found Nernstian)."""
     if kinetics is None:
         return None
-    if nernstian and np.isfinite(kinetics.nernst_rms_V) and kinetics.nernst_rms_V < KINETIC_FIT_RMS_V:
+    if (
+        nernstian
+        and np.isfinite(kinetics.nernst_rms_V)
+        and kinetics.nernst_rms_V < _nernst_rms_limit(kinetics)
+    ):
         return float(kinetics.nernst_ru_ohm)
     if kinetics.rms_V >= KINETIC_FIT_RMS_V:
         return None

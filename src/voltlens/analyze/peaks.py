@@ -12,11 +12,15 @@ How a peak is measured mirrors how a peak is defined (see :mod:`voltlens.truth`)
   (:func:`~voltlens.analyze.semiintegral.continuation_from`), scaled at the start of a new cycle
   to the foot of that sweep (fouling and follow-up chemistry shrink it); a later peak on the same
   sweep from the continuation frozen at the valley after the last event before it — an earlier
-  peak, or another couple's current dying away (the held tail of what came before);
+  peak, or another couple's current dying away (the held tail of what came before); and where the
+  sweep's first wave comes after the previous wave's own current has died away (an irreversible
+  couple: the corrected current first rises, then falls to a valley), from the current held at
+  that valley, which stays where it is since that process is no longer driven (the truth's rule);
 * a peak is a local maximum of that corrected current rising and falling by 2 % of the largest
   faradaic current and by ``min_snr`` × the noise; a shoulder (a wave without a maximum) is not a
   peak; a return "peak" whose own current never turns over within 30 mV is only the earlier
-  current dying away and is not reported.
+  current dying away and is not reported (where that current is mostly the continued baseline,
+  the turn-over must fall back by 5 % of the height: 1/f noise on a dying current does not).
 
 Where a wave is active is read from the semi-derivative of the corrected current (the rate of
 change of its semi-integral, zero wherever the surface concentrations are pinned) and from each
@@ -46,6 +50,8 @@ _MAD = 1.4826
 ZONE_THRESHOLD = 0.05  # |semi-derivative| above this fraction of its largest value: a wave is active
 ZONE_MARGIN_V = 0.015  # widening of every active zone
 VISIBLE_WINDOW_V = 0.03  # the current itself must turn over within this of a peak
+BUMP_FRACTION = 0.01  # a dying-current bump before a return wave: its dip, of that wave's height
+TURN_FRACTION = 0.05  # a turn-over on a dying current must fall back by this fraction of the peak
 RC_SKIP_V = 0.004  # rows not fitted after a turning point (charging relaxes through Ru·Cdl)
 PASSES = 2  # background fits, each followed by a new search for waves
 _DYING = "dying"  # what _measure returns for a bump that is only an earlier current dying away
@@ -672,27 +678,51 @@ def _sweep_peaks(ctx, hist, m_hist, f_s, f_r, j, a, b, s, base, c, scale, bg_rms
     idx = [int(k) for k in idx if 2 <= k <= m - 3]
     out = []
     events: list[tuple[int, float | None]] = []  # (index, couple of a dying current or None)
-    for n_k, k in enumerate(idx):
-        own = _partner(forward, float(ctx.e[a + k]), s)
-        after = next((ev for ev in reversed(events) if ev[1] is None or ev[1] != own), None)
+
+    def attempt(k, n_k, after, stopped):
         lo, cand_base = 0, base
         if after is not None:
             v = after[0] + int(np.argmin(c[after[0] : k + 1]))
             cand_base = base.copy()
-            cand_base[v + 1 :] = continuation_from(hist, m_hist, a + v, b, ctx.w_diff)
+            if stopped:
+                # the forward process has stopped (its rate constant falls further as the sweep
+                # goes on): held at the valley its current stays where it is, not a diffusion tail
+                cand_base[v + 1 :] = f_s[a + v]
+            else:
+                cand_base[v + 1 :] = continuation_from(hist, m_hist, a + v, b, ctx.w_diff)
             lo = v + 1
         cc = c if after is None else s * (f_s[a:b] - cand_base)
         nxt = idx[n_k + 1] if n_k + 1 < len(idx) else m
         k2 = k if after is None else _nearest_max(cc, k, lo, nxt, thr)
         if k2 is None:
-            continue
+            return None, k, cand_base
         res = _measure(
             ctx, j, s, a, b, lo, k2, cc, s * (f_r[a:b] - cand_base), cand_base, base, f_s, thr, bg_rms
         )
+        return res, k2, cand_base
+
+    for n_k, k in enumerate(idx):
+        own = _partner(forward, float(ctx.e[a + k]), s)
+        after = next((ev for ev in reversed(events) if ev[1] is None or ev[1] != own), None)
+        res, k2, cand_base = attempt(k, n_k, after, False)
+        if after is None and j > 0 and isinstance(res, tuple):
+            # a peak of its own after this couple's forward current died away (a dying-current
+            # event, or a bump too small to be a candidate): a return wave measured from the
+            # current held at the valley after it (see _dying_bump); a bump that is only a dying
+            # current on that baseline is no peak
+            bump = (
+                events[-1]
+                if events
+                else _dying_bump(c, k, max(4.0 * ctx.noise_s, BUMP_FRACTION * float(c[k])))
+            )
+            if bump is not None:
+                res1, k1, base1 = attempt(k, n_k, bump, True)
+                if isinstance(res1, tuple) or res1 is _DYING:
+                    res, k2, cand_base = res1, k1, base1
+        if res is None:
+            continue
         if res is _DYING:
             events.append((k2, _partner(forward, float(ctx.e[a + k2]), -s, nearest=True)))
-            continue
-        if res is None:
             continue
         pk, det = res
         out.append((pk, det))
@@ -702,6 +732,26 @@ def _sweep_peaks(ctx, hist, m_hist, f_s, f_r, j, a, b, s, base, c, scale, bg_rms
             hist[det.start : det.stop] = cand_base[det.start - a : det.stop - a]
             m_hist = semi_integral(hist[:b], ctx.w_int)
     return out
+
+
+def _dying_bump(c: np.ndarray, k: int, tol: float) -> tuple[int, None] | None:
+    """The top of the previous sweep's dying current before the first peak ``k`` of a later sweep.
+
+    Measured against the current held at the vertex, a wave whose process stops as soon as the
+    potential turns back (an irreversible couple, its return wave hundreds of mV away) first
+    rises — the real current dies faster than the held tail — and then falls to a valley before
+    the return wave; the return wave is measured from the current held at that valley, as the
+    truth defines it (:mod:`voltlens.truth`).  A reversible couple's corrected current rises
+    monotonically from the vertex to its return peak: no bump, Nicholson's vertex baseline."""
+    if k < 4:
+        return None
+    head = c[: k + 1]
+    dip = np.maximum.accumulate(head) - head
+    v = int(np.argmax(dip))
+    if dip[v] <= tol:
+        return None
+    q = int(np.argmax(head[: v + 1]))
+    return (q, None) if head[q] > tol else None
 
 
 def _partner(forward: list[float], e: float, s: int, *, nearest: bool = False) -> float | None:
@@ -770,7 +820,12 @@ def _measure(ctx, j, s, a, b, lo, p, c, cr, base, sweep_base, f_s, thr, bg_rms):
     w = max(2, int(VISIBLE_WINDOW_V / ctx.step + 0.5))
     i0, i1 = max(0, p - 4 * w - 2), min(m, p + 4 * w + 3)
     own = s * (f_s[a + i0 : a + i1] - (base[i0:i1] - sweep_base[i0:i1]))
-    if not _turns_over(own, p - i0, w, max(2.5 * ctx.noise_s, 0.003 * ip_s)):
+    # where the current itself is mostly the continued baseline (the earlier wave dying away, its
+    # own value at the "peak" under a fifth of the corrected height) a noise wiggle must not pass for the
+    # turn-over: it must then fall back by TURN_FRACTION of the height on both sides
+    mostly_base = float(own[p - i0]) < 0.2 * ip_s
+    tol = max(2.5 * ctx.noise_s, (TURN_FRACTION if mostly_base else 0.003) * ip_s)
+    if not _turns_over(own, p - i0, w, tol):
         return _DYING
     hr = _half_rise(c, p, lo)
     if hr is None:
