@@ -88,8 +88,9 @@ def test_unknown_concentration_inverts_an_independent_calibration(labels):
     for label, qa in _all_qa(labels):
         if qa.template != "concentration.unknown":
             continue
+        # the calibration a reader builds: each curve's tallest peak (simulator truth) vs concentration
         s = label["series"]
-        pts = [(c, abs(i)) for c, i in zip(s["values"], s["peak_currents_A"], strict=True) if i is not None]
+        pts = [(c, _tallest(curve)) for c, curve in zip(s["values"], label["curves"], strict=True) if c > 0]
         slope, intercept = np.polyfit(*zip(*pts, strict=True), 1)
         value, prefix = re.search(r"([\d.]+) (µA|nA|mA|A)", qa.question).groups()
         current = float(value) * {"A": 1, "mA": 1e-3, "µA": 1e-6, "nA": 1e-9}[prefix]
@@ -146,3 +147,154 @@ def test_seed_ranges_do_not_overlap():
         check_training_seed(bench_seed(0))
     with pytest.raises(ParameterError):
         check_training_seed(-1)
+
+
+# ----------------------------------------------------------------------------------------------
+# definitions a reader of the figure can answer
+
+
+def _series(kind: str, n: int, artifacts: dict, seed: int = 5) -> list:
+    cfg = SynthConfig(
+        kinds={kind: 1.0},
+        techniques={"CV": 1.0},
+        degradation_probability=0.0,
+        series_length=(4, 5),
+        max_cycles=1,
+        artifacts=artifacts,
+    )
+    return [generate_sample(i, seed=seed, config=cfg) for i in range(n)]
+
+
+def _measured_noise_severity(sample) -> tuple[float, float]:
+    """Independent of the labels: the blank's measured noise RMS (its current is noise alone when
+    noise is the only artifact) over 0.1 × the largest |current| any trace of the figure reaches."""
+    blank = next(v for v, c in zip(sample.measured, sample.label["curves"], strict=True) if not c["peaks"])
+    scale = max(float(np.max(np.abs(v.current))) for v in sample.measured)
+    rms = float(np.std(blank.current))
+    return rms / (0.1 * scale), rms
+
+
+def test_blank_noise_is_judged_on_the_figures_scale():
+    """A concentration series' blank has no signal of its own: the simulator's own-scale severity is
+    1.0, but on the figure's scale (the series' largest peak) its noise is what the other traces carry."""
+    from voltlens.dataset.templates import figure_severities
+
+    checked = 0
+    for sample in _series("concentration_series", 6, {"noise": 1.0}):
+        label = sample.label
+        k = next((k for k, c in enumerate(label["curves"]) if not c["peaks"]), None)
+        if k is None:
+            continue
+        assert [a["kind"] for a in label["curves"][k]["artifacts"]] == ["white_noise"]
+        assert label["curves"][k]["artifacts"][0]["severity"] == 1.0  # the flaw being fixed
+        measured, _ = _measured_noise_severity(sample)
+        got = figure_severities(label)[k][0]
+        assert got == pytest.approx(min(1.0, measured), rel=0.25, abs=0.02)
+        qa = TEMPLATES["anomaly.trust"].generate(label, np.random.default_rng(0))
+        if abs(measured - 0.5) > 0.25:  # clear of the ambiguous band
+            assert qa is not None and qa.answer["trustworthy"] == (measured < 0.5)
+        checked += 1
+    assert checked >= 3
+
+
+def test_clean_blank_series_is_trustworthy_and_a_planted_noisy_curve_is_not():
+    label = _series("concentration_series", 1, {"noise": 1.0})[0].label
+    scale = max(abs(p["current_A"]) for c in label["curves"] for p in c["peaks"])
+    for c in label["curves"]:  # instrument noise at 1 % of the largest peak: invisible on the figure
+        for a in c["artifacts"]:
+            a["params"]["rms_A"] = 0.01 * scale
+            own = max((abs(p["current_A"]) for p in c["peaks"]), default=0.0)  # the simulator's scale
+            a["severity"] = 1.0 if own == 0 else min(1.0, 0.01 * scale / (0.1 * own))
+    qa = TEMPLATES["anomaly.trust"].generate(label, np.random.default_rng(0))
+    assert qa is not None and qa.answer == {"trustworthy": True, "reasons": []}
+    noisy = copy.deepcopy(label)
+    k = next(k for k, c in enumerate(noisy["curves"]) if c["peaks"])
+    noisy["curves"][k]["artifacts"][0]["params"]["rms_A"] = 0.09 * scale  # 0.9 of 0.1·S_fig
+    qa = TEMPLATES["anomaly.trust"].generate(noisy, np.random.default_rng(0))
+    assert qa is not None and qa.answer == {"trustworthy": False, "reasons": ["noise"]}
+
+
+def test_single_curve_severities_are_the_simulators():
+    from voltlens.dataset.templates import figure_severities
+
+    for sample in _series("single", 4, {"noise": 0.5, "drift": 0.5, "ru": 0.5}):
+        label = sample.label
+        assert figure_severities(label) == [[a["severity"] for a in c["artifacts"]] for c in label["curves"]]
+
+
+def _tallest(curve: dict) -> float:
+    return max(abs(p["current_A"]) for p in curve["peaks"] if p["cycle"] == 1)
+
+
+def test_overlay_comparisons_use_what_the_figure_shows(labels):
+    """Largest / ranking: each curve's tallest peak from its background, whichever sweep or species
+    it belongs to — the same answer when the species numbering or the series truth is removed."""
+    n = 0
+    for k, label in enumerate(labels):
+        if label["kind"] != "overlay":
+            continue
+        stripped = copy.deepcopy(label)
+        stripped["series"] = None
+        for c in stripped["curves"]:
+            for q in c["couples"]:
+                q["species"] = 7
+        for tid in ("compare.larger_peak", "compare.ranking", "compare.e_half", "compare.kinetics"):
+            qa = TEMPLATES[tid].generate(label, np.random.default_rng(k))
+            again = TEMPLATES[tid].generate(stripped, np.random.default_rng(k))
+            assert (qa is None) == (again is None) and (qa is None or qa.answer == again.answer)
+            if qa is None:
+                continue
+            assert "forward" not in qa.question.lower()
+            names = [c["legend"] for c in label["curves"]]
+            heights = [_tallest(c) for c in label["curves"]]
+            if tid == "compare.larger_peak":
+                assert qa.answer["curve"] == names[int(np.argmax(heights))]
+                assert qa.answer["current"]["value"] == pytest.approx(max(heights), rel=1e-3)
+            if tid == "compare.ranking":
+                assert qa.answer["ranking"] == [names[i] for i in np.argsort(heights)[::-1]]
+            if tid in ("compare.e_half", "compare.kinetics"):
+                assert all(len([q for q in c["couples"] if q["cycle"] == 1]) == 1 for c in label["curves"])
+            n += 1
+    assert n > 0
+
+
+def test_blank_background_is_sized_from_the_series_it_shares_the_cell_with():
+    """Background does not depend on the analyte: the blank's (unknown on its own scale) takes the
+    interval the other traces give, and the blank's measured current (background alone) lies in it."""
+    from voltlens.dataset.templates import severity_bounds
+
+    checked = 0
+    for sample in _series("concentration_series", 5, {"background": 1.0}, seed=9):
+        label = sample.label
+        bounds = severity_bounds(label)
+        k = next((k for k, c in enumerate(label["curves"]) if not c["peaks"]), None)
+        kinds = [a["kind"] for a in label["curves"][0]["artifacts"]]
+        if k is None or kinds != ["background"]:
+            continue
+        assert len({b[0] for b in bounds}) == 1  # one interval for the one background
+        lo, hi = bounds[k][0]
+        scale = max(abs(p["current_A"]) for c in label["curves"] for p in c["peaks"])
+        measured = float(np.max(np.abs(sample.measured[k].current))) / scale
+        assert lo * 0.8 - 0.02 <= min(measured, 1.0) <= hi * 1.2 + 0.02
+        checked += 1
+    assert checked >= 2
+
+
+def test_concentration_sensitivity_is_the_simulators_on_the_tallest_peaks(labels):
+    """The simulator fits the forward peak of species 0; the figure shows each curve's tallest peak.
+    Both scale with concentration, so the sensitivities differ exactly by their (constant) ratio."""
+    n = 0
+    for label, qa in _all_qa(labels):
+        if qa.template != "concentration.trend":
+            continue
+        s = label["series"]
+        ratios = {
+            round(abs(i) / _tallest(c), 6)
+            for v, i, c in zip(s["values"], s["peak_currents_A"], label["curves"], strict=True)
+            if v > 0
+        }
+        assert len(ratios) == 1
+        got = qa.answer["sensitivity"]["value"]
+        assert got * ratios.pop() == pytest.approx(s["sensitivity_A_per_mol_m3"], rel=2e-3)
+        n += 1
+    assert n > 0

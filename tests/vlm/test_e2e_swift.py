@@ -124,6 +124,14 @@ serve: {{host: 127.0.0.1, port: {port}, served_model_name: tiny}}
     assert local["vlm"]["status"] in {"ok", "invalid", "unparseable", "refusal"}, local["vlm"]
     AnalysisReport.model_validate(local)
 
+    bench = tmp_path / "bench"  # ECBench items the served model will be scored on (issue #6)
+    _run(
+        [*voltlens, "bench", "build", "--n", "6", "--out", str(bench), "--seed", "3"],
+        env,
+        tmp_path,
+        tmp_path / "b.log",
+    )
+
     log = tmp_path / "serve.log"
     with log.open("w") as fh:
         server = subprocess.Popen(
@@ -162,6 +170,30 @@ serve: {{host: 127.0.0.1, port: {port}, served_model_name: tiny}}
             timeout=300,
             env=env,
         )
+        bench_run = subprocess.run(
+            [
+                *voltlens,
+                "bench",
+                "run",
+                str(bench),
+                "--backend",
+                "openai",
+                "--base-url",
+                f"http://127.0.0.1:{port}/v1",
+                "--model",
+                "tiny",
+                "--limit",
+                "4",
+                "--concurrency",
+                "2",
+                "--out",
+                str(tmp_path / "bench-run"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env=env,
+        )
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
@@ -176,3 +208,15 @@ serve: {{host: 127.0.0.1, port: {port}, served_model_name: tiny}}
     # the same through `voltlens analyze --backend openai`: a parsed (or counted unparseable) answer, exit 0
     assert cli.returncode == 0, cli.stderr
     assert json.loads(cli.stdout)["vlm"]["status"] in {"ok", "invalid", "unparseable", "refusal"}
+
+    # ECBench through the served model: every item answered and scored; nonsense is a counted failure mode
+    assert bench_run.returncode == 0, bench_run.stderr
+    summary = json.loads((tmp_path / "bench-run" / "summary.json").read_text())
+    predictions = [
+        json.loads(line) for line in (tmp_path / "bench-run" / "predictions.jsonl").read_text().splitlines()
+    ]
+    assert summary["n_items"] == 4 and len(predictions) == 4
+    assert all(p["status"] != "error" and p["failure_mode"] != "backend_error" for p in predictions), (
+        predictions
+    )
+    assert sum(summary["failure_modes"].values()) == sum(not p["correct"] for p in predictions)

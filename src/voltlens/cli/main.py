@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "mcp_cmd",
     "dataset_cmd",
     "train_cmd",
+    "bench_cmd",
 )
 
 

@@ -29,8 +29,10 @@ __all__ = [
     "SKILLS",
     "TEMPLATES",
     "Template",
+    "figure_severities",
     "generate_qa",
     "quantity",
+    "severity_bounds",
     "templates_for",
 ]
 
@@ -74,6 +76,9 @@ TOL_SLOPE = {"abs": 0.1, "unit": "1"}
 TOL_CONCENTRATION = {"rel": 0.15}
 TOL_LOD = {"rel": 0.5}
 EXACT = {"match": "exact"}
+# a set of names that adds partial credit but does not decide correctness: for truths a figure
+# cannot always settle (mechanisms of overlapping species, artifacts near the edge of visibility)
+PARTIAL_SET = {"match": "set", "credit": "partial"}
 
 QUANTITY_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -113,6 +118,7 @@ class QA:
     answer_text: str
     answer_schema: dict[str, Any]
     tolerance: dict[str, Any]
+    fields: dict[str, str] = field(default_factory=dict)  # what the paraphrase was formatted with
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +148,16 @@ class Template:
         if found is None:
             return None
         question = self.paraphrases[int(rng.integers(len(self.paraphrases)))].format(**found.fields)
-        return QA(self.id, self.skill, question, found.json, found.text, self.answer_schema, self.tolerance)
+        return QA(
+            self.id,
+            self.skill,
+            question,
+            found.json,
+            found.text,
+            self.answer_schema,
+            self.tolerance,
+            dict(found.fields),
+        )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -185,14 +200,110 @@ def _amp(x: float) -> str:
     return f"{x / 1e-12:.3g} pA"
 
 
-def _visible_artifacts(curve: Mapping[str, Any]) -> list[dict[str, Any]] | None:
-    """Artifacts a reader can see, or ``None`` when one sits on the edge of visibility."""
+# Severity on the figure's scale.  The simulator sizes each artifact against the clean signal of
+# its own curve (``simulate.artifacts``: noise RMS over 0.1·S, spikes over S, …, S = that curve's
+# largest faradaic current, clipped to [0, 1]).  A reader judges a trace against the figure's
+# current axis: the blank of a concentration series (no faradaic current, S falls back to ~0)
+# gets noise severity 1.0 by construction, although its noise is the same few nA that sit
+# unnoticed on the 10 µA peaks beside it.  So in a figure of several curves the current-scale
+# artifacts are re-sized against the figure's signal scale S_fig — the largest |peak current| of
+# any of its curves — and each severity is known as an interval [lo, hi]:
+#   * noise, mains, spikes, quantisation: exact, from their absolute amplitude in ``params`` with
+#     the simulator's normalisations (RMS/(0.1·S_fig), amplitude/(0.1·S_fig), |spike|/S_fig,
+#     LSB/(0.05·S_fig));
+#   * background, drift, charging (no amplitude in ``params``): severity·S_k/S_fig, S_k the curve's
+#     own largest |peak current| (the same approximation on both sides, so the largest curve keeps
+#     its severity); a severity the simulator clipped at 1 only gives the lower bound S_k/S_fig,
+#     and a curve without peaks (a blank) gives no bound at all.  In a concentration series the
+#     curves share cell, waveform and instrument and these currents do not depend on the analyte,
+#     so every curve's interval of a kind is the intersection over the curves;
+#   * iR drop (V over 0.1 V), fouling (area fraction), reference drift (V over 50 mV) and clipping
+#     (fraction of the curve's own range cut) are not current-scale measures and are kept.
+# A single-curve figure keeps the simulator's severities (S_fig is its own scale).  Questions use
+# the bounds: an artifact is visible when lo ≥ VISIBLE_SEVERITY, hidden when hi < HIDDEN_SEVERITY,
+# the figure untrusted when some lo ≥ UNTRUSTED_SEVERITY + TRUST_MARGIN, trusted when every
+# hi < UNTRUSTED_SEVERITY − TRUST_MARGIN; anything else is skipped.
+_ABSOLUTE_SCALE = {  # kind → (params key, fraction of S_fig the severity is measured against)
+    "white_noise": ("rms_A", 0.1),
+    "pink_noise": ("rms_A", 0.1),
+    "mains": ("amplitude_A", 0.1),
+    "spikes": ("amplitude_A", 1.0),
+    "quantisation": ("lsb_A", 0.05),
+}
+_RELATIVE_SCALE = ("background", "drift", "double_layer_charging")
+_SATURATED = 1.0 - 1e-9
+
+
+def _signal_scale(curve: Mapping[str, Any]) -> float:
+    return max((abs(p["current_A"]) for p in curve["peaks"] if p.get("current_A") is not None), default=0.0)
+
+
+def _clip01(x: float) -> float:
+    return float(min(1.0, max(0.0, x)))
+
+
+def _bounds(a: Mapping[str, Any], s_k: float, s_fig: float) -> tuple[float, float]:
+    v = float(a["severity"])
+    absolute = _ABSOLUTE_SCALE.get(a["kind"])
+    amp = (a.get("params") or {}).get(absolute[0]) if absolute else None
+    if absolute and isinstance(amp, int | float) and not isinstance(amp, bool):
+        x = _clip01(abs(float(amp)) / (absolute[1] * s_fig))
+        return x, x
+    if a["kind"] not in _RELATIVE_SCALE and not absolute:
+        return v, v
+    if s_k <= 0:
+        return 0.0, 1.0
+    lo = _clip01(v * s_k / s_fig)
+    return (lo, 1.0) if v >= _SATURATED else (lo, lo)
+
+
+def severity_bounds(label: Mapping[str, Any]) -> list[list[tuple[float, float]]]:
+    """Every artifact's severity on the figure's signal scale as (lower, upper) bounds, per curve.
+
+    See the comment above: single-curve figures keep the label's severities (lower = upper); in a
+    figure of several curves the current-scale artifacts are measured against its largest peak.
+    """
+    curves = label["curves"]
+    scales = [_signal_scale(c) for c in curves]
+    s_fig = max(scales, default=0.0)
+    if len(curves) < 2 or s_fig <= 0:
+        return [[(float(a["severity"]),) * 2 for a in c["artifacts"]] for c in curves]
+    out = [[_bounds(a, s_k, s_fig) for a in c["artifacts"]] for c, s_k in zip(curves, scales, strict=True)]
+    if label.get("kind") == "concentration_series":
+        for kind in _RELATIVE_SCALE:
+            where = [
+                (k, i)
+                for k, c in enumerate(curves)
+                for i, a in enumerate(c["artifacts"])
+                if a["kind"] == kind
+            ]
+            if not where:
+                continue
+            lo = max(out[k][i][0] for k, i in where)
+            hi = max(lo, min(out[k][i][1] for k, i in where))
+            for k, i in where:
+                out[k][i] = (lo, hi)
+    return out
+
+
+def figure_severities(label: Mapping[str, Any]) -> list[list[float | None]]:
+    """Every artifact's severity on the figure's signal scale, per curve; ``None`` where only bounds
+    are known (:func:`severity_bounds`)."""
+    return [[lo if hi - lo < 1e-9 else None for lo, hi in row] for row in severity_bounds(label)]
+
+
+def _visible_artifacts(
+    curve: Mapping[str, Any], bounds: list[tuple[float, float]] | None = None
+) -> list[dict[str, Any]] | None:
+    """Artifacts a reader can see, or ``None`` when one sits on the edge of visibility (or its size is
+    not known well enough); ``bounds`` (from :func:`severity_bounds`) replace the label's severities."""
+    sev = bounds if bounds is not None else [(a["severity"], a["severity"]) for a in curve["artifacts"]]
     out = []
-    for a in curve["artifacts"]:
-        if HIDDEN_SEVERITY <= a["severity"] < VISIBLE_SEVERITY:
-            return None
-        if a["severity"] >= VISIBLE_SEVERITY:
+    for a, (lo, hi) in zip(curve["artifacts"], sev, strict=True):
+        if lo >= VISIBLE_SEVERITY:
             out.append(a)
+        elif hi >= HIDDEN_SEVERITY:
+            return None
     return out
 
 
@@ -319,13 +430,26 @@ E_HALF_MARGIN = 0.02
 DELTA_EP_MARGIN = 0.01
 
 
+def _tallest_peak(curve: Mapping[str, Any]) -> float | None:
+    """The height above its background of the curve's tallest first-cycle peak (A), if it has one."""
+    heights = [abs(p["current_A"]) for p in _first_cycle_peaks(curve) if p.get("current_A") is not None]
+    return max(heights) if heights else None
+
+
 def _overlay_currents(label: dict[str, Any]) -> tuple[list[str], list[float]] | None:
+    """Each curve's tallest peak, measured from its background.
+
+    A plot does not show where the sweep started, which trace is "species 0" or which peak was the
+    forward one, so the comparison is over what the figure shows: each curve's largest-magnitude
+    peak (anodic or cathodic) in the first cycle, and the questions say so.
+    """
     names = _legends(label)
-    series = label.get("series") or {}
-    ips = series.get("peak_currents_A") or []
-    if names is None or len(ips) != len(names) or any(i is None for i in ips):
+    if names is None:
         return None
-    return names, [abs(i) for i in ips]
+    ips = [_tallest_peak(c) for c in label["curves"]]
+    if any(i is None for i in ips):
+        return None
+    return names, [float(i) for i in ips if i is not None]
 
 
 def _larger_peak(label: dict[str, Any], rng: np.random.Generator) -> Answer | None:
@@ -337,7 +461,10 @@ def _larger_peak(label: dict[str, Any], rng: np.random.Generator) -> Answer | No
     if ips[order[1]] > LARGER_MARGIN * ips[order[0]]:
         return None
     best = names[order[0]]
-    text = f"{best}: its forward peak is {_amp(ips[order[0]])}, against {_amp(ips[order[1]])} for the next largest."
+    text = (
+        f"{best}: its tallest peak is {_amp(ips[order[0]])} above the background, against "
+        f"{_amp(ips[order[1]])} for the next curve."
+    )
     return Answer({"curve": best, "current": quantity(ips[order[0]], "A")}, text)
 
 
@@ -350,14 +477,21 @@ def _ranking(label: dict[str, Any], rng: np.random.Generator) -> Answer | None:
     if any(ips[b] > RANK_MARGIN * ips[a] for a, b in itertools.pairwise(order)):
         return None
     ranked = [names[k] for k in order]
-    text = "Largest to smallest forward peak: " + " > ".join(f"{names[k]} ({_amp(ips[k])})" for k in order)
+    text = "Largest to smallest tallest peak (from the background): " + " > ".join(
+        f"{names[k]} ({_amp(ips[k])})" for k in order
+    )
     return Answer({"ranking": ranked}, text + ".")
 
 
-def _species0_couples(label: dict[str, Any]) -> list[dict[str, Any]] | None:
+def _only_couples(label: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The one first-cycle couple of every curve, or ``None`` when a curve has none or several.
+
+    Which simulated species a couple belongs to is not in the figure; a curve with a single couple
+    leaves no doubt which one a comparison of E½ or ΔEp means.
+    """
     out = []
     for curve in label["curves"]:
-        found = [c for c in curve["couples"] if c["cycle"] == 1 and c["species"] == 0]
+        found = _first_cycle_couples(curve)
         if len(found) != 1:
             return None
         out.append(found[0])
@@ -365,7 +499,7 @@ def _species0_couples(label: dict[str, Any]) -> list[dict[str, Any]] | None:
 
 
 def _more_positive_e_half(label: dict[str, Any], rng: np.random.Generator) -> Answer | None:
-    names, couples = _legends(label), _species0_couples(label)
+    names, couples = _legends(label), _only_couples(label)
     if names is None or couples is None:
         return None
     e = [c["E_half_V"] for c in couples]
@@ -378,7 +512,7 @@ def _more_positive_e_half(label: dict[str, Any], rng: np.random.Generator) -> An
 
 
 def _faster_kinetics(label: dict[str, Any], rng: np.random.Generator) -> Answer | None:
-    names, couples = _legends(label), _species0_couples(label)
+    names, couples = _legends(label), _only_couples(label)
     if names is None or couples is None:
         return None
     d = [c["delta_Ep_V"] for c in couples]
@@ -398,11 +532,16 @@ def _faster_kinetics(label: dict[str, Any], rng: np.random.Generator) -> Answer 
 
 
 def _anomaly_kinds(label: dict[str, Any], rng: np.random.Generator) -> Answer | None:
+    """The artifacts visible anywhere in the figure (every curve of an overlay), sized on the figure's
+    scale (:func:`severity_bounds`); skipped when one is on the edge of visibility."""
     if label.get("degradation"):
         return None  # image damage can mimic or hide curve artifacts
-    visible = _visible_artifacts(_curve(label))
-    if visible is None:
-        return None
+    visible: list[dict[str, Any]] = []
+    for curve, bounds in zip(label["curves"], severity_bounds(label), strict=True):
+        found = _visible_artifacts(curve, bounds)
+        if found is None:
+            return None
+        visible += found
     kinds = sorted({ANOMALY_KIND.get(a["kind"], a["kind"]) for a in visible})
     text = (
         "Visible artifacts: " + ", ".join(kinds) + "."
@@ -413,19 +552,24 @@ def _anomaly_kinds(label: dict[str, Any], rng: np.random.Generator) -> Answer | 
 
 
 def _trustworthy(label: dict[str, Any], rng: np.random.Generator) -> Answer | None:
-    sev = [a["severity"] for c in label["curves"] for a in c["artifacts"]]
-    worst = max(sev, default=0.0)
-    if abs(worst - UNTRUSTED_SEVERITY) < TRUST_MARGIN:
+    """Untrusted when an artifact clearly reaches :data:`UNTRUSTED_SEVERITY` on the figure's scale
+    (:func:`severity_bounds`: a concentration series' blank is judged against the series' peaks, not
+    against its own ~zero signal), trusted when every artifact is clearly below; skipped within
+    :data:`TRUST_MARGIN` of the threshold or when the bounds do not decide."""
+    pairs = [
+        (a, lo, hi)
+        for c, row in zip(label["curves"], severity_bounds(label), strict=True)
+        for a, (lo, hi) in zip(c["artifacts"], row, strict=True)
+    ]
+    worst_lo = max((lo for _, lo, _ in pairs), default=0.0)
+    worst_hi = max((hi for _, _, hi in pairs), default=0.0)
+    if worst_lo >= UNTRUSTED_SEVERITY + TRUST_MARGIN:
+        ok = False
+    elif worst_hi < UNTRUSTED_SEVERITY - TRUST_MARGIN:
+        ok = True
+    else:
         return None
-    ok = worst < UNTRUSTED_SEVERITY
-    kinds = sorted(
-        {
-            ANOMALY_KIND.get(a["kind"], a["kind"])
-            for c in label["curves"]
-            for a in c["artifacts"]
-            if a["severity"] >= UNTRUSTED_SEVERITY
-        }
-    )
+    kinds = sorted({ANOMALY_KIND.get(a["kind"], a["kind"]) for a, lo, _ in pairs if lo >= UNTRUSTED_SEVERITY})
     text = (
         "Yes: no artifact is severe enough to distort peak positions or heights."
         if ok
@@ -439,13 +583,34 @@ def _trustworthy(label: dict[str, Any], rng: np.random.Generator) -> Answer | No
 
 
 def _calibration(label: dict[str, Any]) -> dict[str, Any] | None:
+    """The calibration a reader can build from the figure: each curve's tallest first-cycle peak
+    (from its background) against the concentration its legend states, fitted by least squares
+    over the curves with analyte (the simulator's own method, ``synth.sample``, which fits the
+    forward peak of species 0 — a peak a plot cannot single out: with two species or a smaller
+    forward peak the sensitivity would differ by a constant factor).  LOD = 3·s_blank/S with the
+    simulator's blank noise.  ``None`` when a curve has no peak or the fit is not increasing."""
     s = label.get("series") or {}
-    if s.get("kind") != "concentration" or s.get("sensitivity_A_per_mol_m3") is None:
+    if s.get("kind") != "concentration":
         return None
-    measured = [i for v, i in zip(s["values"], s["peak_currents_A"], strict=True) if v > 0]
-    if any(i is None for i in measured) or s["sensitivity_A_per_mol_m3"] <= 0:
+    values = [float(v) for v in s["values"]]
+    heights = [_tallest_peak(c) for c in label["curves"]]
+    pts = [(v, h) for v, h in zip(values, heights, strict=True) if v > 0]
+    if len(pts) < 2 or any(h is None for _, h in pts):
         return None
-    return s
+    x = np.array([v for v, _ in pts])
+    y = np.array([float(h) for _, h in pts if h is not None])
+    sens, icpt = (float(c) for c in np.polyfit(x, y, 1))
+    if sens <= 0:
+        return None
+    noise = s.get("blank_noise_A")
+    return {
+        "values": values,
+        "peak_currents_A": [None if h is None else float(h) for h in heights],
+        "sensitivity_A_per_mol_m3": sens,
+        "intercept_A": icpt,
+        "blank_noise_A": noise,
+        "lod_mol_m3": 3.0 * noise / sens if noise else None,
+    }
 
 
 def _trend(label: dict[str, Any], rng: np.random.Generator) -> Answer | None:
@@ -552,10 +717,17 @@ def _mechanism(label: dict[str, Any], rng: np.random.Generator) -> Answer | None
 
 
 def _regime(label: dict[str, Any], rng: np.random.Generator) -> Answer | None:
+    """log|ip| vs log v over each curve's tallest peak (what the figure shows; the simulator's slope
+    uses the forward peak of species 0); skipped when it strays over 0.15 from the theory."""
     s = label.get("series") or {}
-    if s.get("kind") != "scan_rate" or s.get("log_log_slope") is None:
+    if s.get("kind") != "scan_rate" or s.get("theoretical_log_log_slope") is None:
         return None
-    slope, theory = s["log_log_slope"], s["theoretical_log_log_slope"]
+    heights = [_tallest_peak(c) for c in label["curves"]]
+    pts = [(float(v), h) for v, h in zip(s["values"], heights, strict=True) if v > 0 and h]
+    if len(pts) < 2 or len(pts) != len(heights):
+        return None
+    slope = float(np.polyfit(np.log10([v for v, _ in pts]), np.log10([float(h) for _, h in pts]), 1)[0])
+    theory = s["theoretical_log_log_slope"]
     if abs(slope - theory) > 0.15:
         return None
     regime = "adsorption" if theory == 1.0 else "diffusion"
@@ -569,6 +741,9 @@ def _regime(label: dict[str, Any], rng: np.random.Generator) -> Answer | None:
 
 
 def _report(label: dict[str, Any], rng: np.random.Generator) -> Answer | None:
+    """The analysis contract of the figure, scored field by field (``match: report``,
+    :func:`voltlens.bench.scoring.evaluate_report`): curves paired, first-cycle peaks by potential
+    with |current|, couples by E½ with ΔEp, anomalies as a set (partial credit only)."""
     from .report import report_from_label
 
     report = report_from_label(label)
@@ -578,6 +753,10 @@ def _report(label: dict[str, Any], rng: np.random.Generator) -> Answer | None:
 
 
 def _summary(label: dict[str, Any], rng: np.random.Generator) -> Answer | None:
+    """Technique, first-cycle peak count and the E½ of every couple decide correctness (the scorer
+    pairs E½ by potential); mechanisms and artifact names give partial credit only
+    (:data:`PARTIAL_SET`): two species' mechanisms, or an artifact on the edge of visibility,
+    cannot always be told from a figure."""
     curve = _curve(label)
     peaks = _first_cycle_peaks(curve)
     couples = _first_cycle_couples(curve)
@@ -596,7 +775,7 @@ def _summary(label: dict[str, Any], rng: np.random.Generator) -> Answer | None:
     bits.append("mechanism " + " and ".join(mech))
     if answer["anomalies"]:
         bits.append("artifacts: " + ", ".join(answer["anomalies"]))
-    return Answer(answer, "; ".join(bits) + ".")
+    return Answer(answer, "; ".join(bits) + ".", {"cyc": _cycle_note(curve)})
 
 
 # ----------------------------------------------------------------------------------------------
@@ -738,9 +917,10 @@ TEMPLATES: dict[str, Template] = {
             "curve_comparison",
             OVERLAY,
             (
-                "Which curve has the largest forward peak current?",
-                "Which sample gives the biggest peak?",
-                "Of the overlaid curves, which shows the highest peak current?",
+                "Which curve has the tallest peak (peak current measured from its baseline)?",
+                "Which sample gives the biggest peak, anodic or cathodic, above its background?",
+                "Of the overlaid curves, which shows the highest peak current (largest |ip| from the "
+                "baseline, either direction)?",
             ),
             _object({"curve": {"type": "string"}, "current": Q}),
             {"curve": EXACT, "current": TOL_CURRENT},
@@ -751,9 +931,10 @@ TEMPLATES: dict[str, Template] = {
             "curve_comparison",
             OVERLAY,
             (
-                "Rank the curves by forward peak current, largest first.",
-                "Order the samples from the largest to the smallest peak.",
-                "Sort the overlaid voltammograms by peak height (descending).",
+                "Rank the curves by the height of their tallest peak above the baseline, largest first.",
+                "Order the samples from the largest to the smallest peak (each curve's biggest |ip|, "
+                "measured from its background).",
+                "Sort the overlaid voltammograms by the height of their largest peak (descending).",
             ),
             _object({"ranking": _array({"type": "string"})}),
             EXACT,
@@ -819,7 +1000,8 @@ TEMPLATES: dict[str, Template] = {
             (
                 "How does the peak current change with concentration?",
                 "What trend do the curves show as the analyte concentration rises?",
-                "Describe the dependence of the peak current on concentration and give the sensitivity.",
+                "Describe the dependence of the peak current on concentration and give the sensitivity "
+                "(tallest peak of each curve, from its baseline).",
             ),
             _object({"trend": _enum("increases", "decreases", "constant"), "sensitivity": Q}),
             {"trend": EXACT, "sensitivity": {"rel": 0.15}},
@@ -842,9 +1024,12 @@ TEMPLATES: dict[str, Template] = {
             "concentration",
             CONC,
             (
-                "An unknown sample measured the same way gives a peak current of {current}. What is its concentration?",
-                "Using this calibration, estimate the concentration of a sample whose peak is {current}.",
-                "A peak of {current} is measured for an unknown. Read its concentration off the calibration.",
+                "An unknown sample measured the same way gives a peak current of {current} (its tallest "
+                "peak, from the baseline). What is its concentration?",
+                "Using this calibration (tallest peak of each curve against concentration), estimate the "
+                "concentration of a sample whose tallest peak is {current}.",
+                "A peak of {current} (height of the tallest peak above the baseline) is measured for an "
+                "unknown. Read its concentration off the calibration.",
             ),
             _object({"concentration": Q}),
             {"concentration": TOL_CONCENTRATION},
@@ -910,9 +1095,10 @@ TEMPLATES: dict[str, Template] = {
             "interpretation",
             SINGLE,
             (
-                "Describe this voltammogram as an electrochemist would.",
-                "What does this figure show? Summarise technique, peaks, couples, mechanism and artifacts.",
-                "Interpret this voltammogram.",
+                "Describe this voltammogram as an electrochemist would (peaks counted{cyc}).",
+                "What does this figure show? Summarise technique, peaks{cyc}, couples, mechanism and artifacts.",
+                "Interpret this voltammogram: technique, number of peaks{cyc}, E½ of each couple, mechanism, "
+                "artifacts.",
             ),
             _object(
                 {
@@ -923,7 +1109,13 @@ TEMPLATES: dict[str, Template] = {
                     "anomalies": _array({"type": "string"}),
                 }
             ),
-            {"E_half": TOL_POTENTIAL, "n_peaks": EXACT, "technique": EXACT},
+            {
+                "technique": EXACT,
+                "n_peaks": EXACT,
+                "E_half": TOL_POTENTIAL,
+                "mechanisms": PARTIAL_SET,
+                "anomalies": PARTIAL_SET,
+            },
             _summary,
         ),
         Template(
@@ -935,7 +1127,13 @@ TEMPLATES: dict[str, Template] = {
                 "Return the full analysis of this figure as voltlens analysis-contract JSON.",
             ),
             {"$ref": "voltlens:analysis-schema"},
-            {"potential": TOL_POTENTIAL, "current": TOL_CURRENT, "match": "hungarian"},
+            {
+                "match": "report",
+                "potential": TOL_POTENTIAL,
+                "current": TOL_CURRENT,
+                "E_half": TOL_POTENTIAL,
+                "delta_Ep": TOL_DELTA_EP,
+            },
             _report,
         ),
     )

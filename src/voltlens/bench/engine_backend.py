@@ -1,0 +1,940 @@
+"""The ``engine`` benchmark backend: the built-in digitizer and analysis engine, answering by rules.
+
+For each bench item the figure is digitized and analysed once (cached per image path in-process:
+the items of one figure arrive together) and every template of
+:data:`voltlens.dataset.templates.TEMPLATES` is answered from that analysis report with the
+template's JSON shape and units.  Multi-curve figures are also analysed as a series: the legend
+text the digitizer read gives the scan rates ("50 mV/s") or the concentrations ("1.2 mM",
+"blank") and :mod:`voltlens.analyze.series` does the rest.  The item's truth is never looked at;
+a figure the digitizer refuses, or a question the report cannot settle, gets a refusal text.
+
+Every answer comes as :class:`~voltlens.bench.backends.BackendAnswer` with the JSON answer as
+text, a confidence from the report's own confidences, and evidence: the engine's peaks and couples
+in V and A and the digitization quality.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..dataset.templates import ANOMALY_KIND, TEMPLATES
+from ..errors import VoltlensError
+
+try:  # the core's registry; a stand-in keeps this module importable on its own
+    from .backends import BackendAnswer, register_backend
+except ImportError:  # pragma: no cover - only before voltlens.bench.backends exists
+
+    @dataclass(frozen=True, slots=True)
+    class BackendAnswer:  # type: ignore[no-redef]
+        raw: str
+        confidence: float | None = None
+        evidence: dict[str, Any] | None = None
+
+    def register_backend(name: str):  # type: ignore[no-redef]
+        return lambda factory: factory
+
+
+__all__ = [
+    "EngineBackend",
+    "FigureReading",
+    "answer_template",
+    "concentration_name",
+    "legend_value",
+    "read_figure",
+]
+
+CONFIDENT = 0.5  # peaks and anomalies below this confidence are not counted
+VISIBLE_SEVERITY = 0.15  # as the templates: an anomaly at or above this is named
+UNTRUSTED_SEVERITY = 0.5  # as the templates: any anomaly at or above makes numbers untrustworthy
+MAX_CACHE = 64  # figures kept in memory
+TEMPLATE_KINDS = set(ANOMALY_KIND.values())  # the anomaly vocabulary the templates use
+
+# ----------------------------------------------------------------------------------------------
+# legends: scan rates and concentrations
+
+_NUMBER = r"(\d+(?:[.,]\d*)?|[.,]\d+)(?:\s*[x×]\s*10\s*\^?\s*([-−]?\d+))?"
+_SCAN_RATE = re.compile(_NUMBER + r"\s*(m|µ|μ|u)?\s*V\s*(?:/|per)?\s*s(?:ec)?(?:\s*[-−]1|\s*⁻¹)?\b", re.I)
+_CONCENTRATION = re.compile(_NUMBER + r"\s*(m|µ|μ|u|n)?\s*(M|mol\s*/?\s*L)\b")
+_BLANK = re.compile(r"\b(blank|background|0\s*(m|µ|u|n)?M)\b", re.I)
+_PREFIX = {None: 1.0, "": 1.0, "m": 1e-3, "µ": 1e-6, "μ": 1e-6, "u": 1e-6, "n": 1e-9}
+
+
+def _number(text: str, exponent: str | None) -> float:
+    value = float(text.replace(",", "."))
+    if exponent:
+        value *= 10.0 ** int(exponent.replace("−", "-"))
+    return value
+
+
+def legend_value(text: str | None) -> tuple[str, float] | None:
+    """What a legend entry states: ``("scan_rate", V/s)`` or ``("concentration", mM)``, else None.
+
+    >>> legend_value("50 mV/s"), legend_value("0.25 mM"), legend_value("blank")
+    (('scan_rate', 0.05), ('concentration', 0.25), ('concentration', 0.0))
+    """
+    if not text:
+        return None
+    m = _SCAN_RATE.search(text)
+    if m:
+        prefix = (m.group(3) or "").lower() if m.group(3) in ("m", "M", "u", "U") else m.group(3)
+        return "scan_rate", _number(m.group(1), m.group(2)) * _PREFIX.get(prefix, 1.0)
+    if _BLANK.search(text):
+        return "concentration", 0.0
+    m = _CONCENTRATION.search(text)
+    if m:
+        molar = _number(m.group(1), m.group(2)) * _PREFIX.get(m.group(3), 1.0)
+        return "concentration", molar * 1e3  # mol/L → mM
+    return None
+
+
+_SAMPLE = re.compile(r"^\s*sample\s*([A-Za-z0-9])\s*$", re.I)
+
+
+def _legend_name(text: str | None) -> str | None:
+    """A legend as a name to answer with (OCR spacing and case tidied for the usual "sample A")."""
+    if not text:
+        return None
+    m = _SAMPLE.match(text)
+    if m:
+        return f"sample {m.group(1).upper()}"
+    return " ".join(text.split())
+
+
+def concentration_name(value: float | None) -> str | None:
+    """A concentration (mM) as a legend names it, whatever the OCR made of the unit ("0.232 m",
+    "3.16 mM,"): "blank" for zero, else the number in mM.
+
+    >>> concentration_name(0.232), concentration_name(0.0)
+    ('0.232 mM', 'blank')
+    """
+    if value is None or not math.isfinite(value) or value < 0:
+        return None
+    return "blank" if value == 0 else f"{float(f'{value:.4g}'):g} mM"
+
+
+# ----------------------------------------------------------------------------------------------
+# reading a figure
+
+
+@dataclass(slots=True)
+class FigureReading:
+    """One figure as the engine read it: the report (a contract dict), legends, the series."""
+
+    source: str
+    report: dict[str, Any] | None = None
+    legends: list[str | None] = field(default_factory=list)
+    digitization: dict[str, Any] | None = None
+    refused: str | None = None  # why the figure could not be read
+    curves: list[Any] = field(default_factory=list, repr=False)  # the digitized voltammograms
+    _studies: dict[str | None, Study] = field(default_factory=dict, repr=False)
+
+    def study(self, hint: str | None = None) -> Study:
+        """The series the legends state (``hint``: the kind a question is about) and its analysis."""
+        if hint not in self._studies:
+            kind, values = series_values(self.legends, hint) if len(self.curves) > 1 else (None, [])
+            series = _series_report(self.curves, kind, values) if kind is not None else None
+            self._studies[hint] = Study(kind, values, series)
+        return self._studies[hint]
+
+
+@dataclass(frozen=True, slots=True)
+class Study:
+    """A series read off a figure: ``kind`` ("scan_rate" | "concentration" | None), the value of
+    each curve from its legend (V/s or mM; None where unread) and the series block of the
+    analysis of those curves (None when fewer than two values)."""
+
+    kind: str | None
+    values: list[float | None]
+    series: dict[str, Any] | None
+
+
+_BARE = re.compile(r"^\s*" + _NUMBER + r"\s*([A-Za-zµμ/]{0,4})\s*[,;]?\s*$")
+_DEFAULT_SCALE = {"scan_rate": 1e-3, "concentration": 1.0}  # a bare number: mV/s, mM
+
+
+def series_values(
+    legends: list[str | None], hint: str | None = None
+) -> tuple[str | None, list[float | None]]:
+    """The series a figure's legends state: its kind and one value per curve (None where unread).
+
+    The kind is the one most entries state in full (``hint``, the kind the question is about,
+    when none does); entries whose unit was cut short by the OCR ("0.23 m", "120 mV", "15") are
+    read as numbers in that kind's usual unit (mV/s, mM).
+    """
+    values = [legend_value(t) for t in legends]
+    kinds = [v[0] for v in values if v is not None]
+    kind = max(sorted(set(kinds)), key=kinds.count) if kinds else hint
+    if kind is None:
+        return None, [None] * len(legends)
+    out: list[float | None] = []
+    for text, v in zip(legends, values, strict=True):
+        if v is not None:
+            out.append(v[1] if v[0] == kind else None)
+            continue
+        m = _BARE.match(text or "")
+        out.append(_number(m.group(1), m.group(2)) * _DEFAULT_SCALE[kind] if m else None)
+    if sum(x is not None for x in out) < 2:
+        return (kind if kinds else None), out
+    return kind, out
+
+
+def _series_report(curves: list[Any], kind: str, values: list[float | None]) -> dict[str, Any] | None:
+    """The series block of an analysis of the curves whose legend gave a value."""
+    from ..analyze.contract import report_of
+    from ..analyze.pipeline import AnalysisOptions, run_analysis
+
+    use = [k for k, v in enumerate(values) if v is not None and (kind == "concentration" or v > 0)]
+    if len(use) < 2 or len({values[k] for k in use}) < 2:
+        return None
+    vals = tuple(float(values[k]) for k in use)  # type: ignore[arg-type]
+    options = (
+        AnalysisOptions(scan_rates=vals) if kind == "scan_rate" else AnalysisOptions(concentrations=vals)
+    )
+    try:
+        report = report_of(run_analysis([curves[k] for k in use], options)).model_dump(mode="json")
+    except VoltlensError:
+        return None
+    series = report.get("series")
+    if series is None:
+        return None
+    series["curves"] = [use[k] for k in series.get("curves", [])]  # indices into the whole figure
+    return series
+
+
+REDUCTIVE_RATIO = 1.5  # a DPV whose downward excursion is this much larger than its upward one
+
+
+def _reductive_dpv(curve: Any) -> bool:
+    """Whether a DPV trace is a reduction sweep: its peaks point down.
+
+    The analysis looks for DPV peaks above the baseline; a reductive DPV (cathodic peaks, negative
+    current) is analysed upside down and its peaks turned back (:func:`_negate_peaks`).
+    """
+    import numpy as np
+
+    if str(getattr(curve.technique, "value", curve.technique)) != "DPV":
+        return False
+    i = np.asarray(curve.current, dtype=float)
+    i = i[np.isfinite(i)]
+    if i.size < 5:
+        return False
+    base = float(np.median(i))
+    up, down = float(i.max()) - base, base - float(i.min())
+    return down > REDUCTIVE_RATIO * max(up, 0.0)
+
+
+def _negated(curve: Any) -> Any:
+    import dataclasses
+
+    return dataclasses.replace(curve, current=-curve.current)
+
+
+def _negate_peaks(curve: dict[str, Any]) -> None:
+    """Turn the peaks of a curve analysed upside down back: cathodic, negative currents."""
+    flip = {"anodic": "cathodic", "cathodic": "anodic"}
+    for p in curve.get("peaks", []):
+        p["direction"] = flip[p["direction"]]
+        for key in ("current", "baseline_current", "charge"):
+            q = p.get(key)
+            if isinstance(q, dict) and isinstance(q.get("value"), int | float):
+                q["value"] = -q["value"]
+
+
+def read_figure(paths: list[Path]) -> FigureReading:
+    """Digitize and analyse a figure (several images: their curves together)."""
+    from ..analyze.contract import report_of
+    from ..analyze.pipeline import as_voltammograms, find_digitizer, run_analysis
+
+    source = ", ".join(str(p) for p in paths)
+    digitize = find_digitizer()
+    if digitize is None:
+        return FigureReading(source, refused="no digitizer is installed (the [image] extra)")
+    curves, legends, digit = [], [], None
+    try:
+        for p in paths:
+            fig = digitize(Path(p))
+            curves += as_voltammograms(fig, str(p))
+            legends += list(getattr(fig, "legend_labels", ()) or ())
+            if digit is None and hasattr(fig, "digitization"):
+                rep = fig.digitization
+                digit = {
+                    "confidence": rep.confidence,
+                    "ocr_confidence": rep.ocr_confidence,
+                    "warnings": list(rep.warnings)[:8],
+                    "x_unit": rep.x_axis.unit,
+                    "y_unit": rep.y_axis.unit,
+                    "x_residual_percent": rep.x_axis.residual_pct,
+                    "y_residual_percent": rep.y_axis.residual_pct,
+                }
+        flipped = [_reductive_dpv(c) for c in curves]
+        upright = [_negated(c) if f else c for c, f in zip(curves, flipped, strict=True)]
+        report = report_of(run_analysis(upright)).model_dump(mode="json")
+    except VoltlensError as exc:
+        return FigureReading(source, refused=str(exc)[:300])
+    for curve, f in zip(report.get("curves") or [], flipped, strict=False):
+        if f:
+            _negate_peaks(curve)
+    curves = upright
+    legends = (legends + [None] * len(curves))[: len(curves)]
+    return FigureReading(source, report=report, legends=legends, digitization=digit, curves=curves)
+
+
+# ----------------------------------------------------------------------------------------------
+# report helpers
+
+
+def _q(value: float | None, unit: str, uncertainty: float | None = None) -> dict[str, Any]:
+    v = None if value is None or not math.isfinite(value) else float(f"{value:.4g}")
+    u = None if uncertainty is None or not math.isfinite(uncertainty) else float(f"{uncertainty:.2g}")
+    return {"value": v, "unit": unit, "uncertainty": u}
+
+
+def _val(q: dict[str, Any] | None) -> float | None:
+    if not q:
+        return None
+    v = q.get("value")
+    return float(v) if isinstance(v, int | float) and math.isfinite(v) else None
+
+
+def _main_curve(report: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
+    """The curve a single-curve question is about: the one with the most points."""
+    curves = report.get("curves") or []
+    if not curves:
+        return None
+    k = max(range(len(curves)), key=lambda i: curves[i].get("n_points", 0))
+    return k, curves[k]
+
+
+def _first_cycle(curve: dict[str, Any]) -> int:
+    return min((p["cycle"] for p in curve.get("peaks", [])), default=1)
+
+
+def _peaks(curve: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
+    """The confident, non-shoulder peaks of the first cycle, by potential (with their indices)."""
+    cyc = _first_cycle(curve)
+    found = [
+        (k, p)
+        for k, p in enumerate(curve.get("peaks", []))
+        if p["cycle"] == cyc and p["confidence"] >= CONFIDENT and not p.get("shoulder")
+    ]
+    return sorted(found, key=lambda kp: _val(kp[1]["potential"]) or 0.0)
+
+
+def _couples(curve: dict[str, Any]) -> list[dict[str, Any]]:
+    """The first-cycle couples (both peaks in the first cycle), by E½."""
+    peaks = curve.get("peaks", [])
+    cyc = _first_cycle(curve)
+    out = [
+        c
+        for c in curve.get("couples", [])
+        if c["anodic_peak"] < len(peaks) and peaks[c["anodic_peak"]]["cycle"] == cyc
+    ]
+    return sorted(out, key=lambda c: _val(c["E_half"]) or 0.0)
+
+
+def _main_couple(curve: dict[str, Any]) -> dict[str, Any] | None:
+    """The couple a single-couple question is about: the most confident, then the largest."""
+    couples = _couples(curve)
+    if not couples:
+        return None
+    peaks = curve["peaks"]
+    return max(
+        couples,
+        key=lambda c: (c["confidence"] >= CONFIDENT, abs(_val(peaks[c["anodic_peak"]]["current"]) or 0.0)),
+    )
+
+
+def _forward_peak(curve: dict[str, Any]) -> dict[str, Any] | None:
+    """The peak that stands for a curve's size: its largest confident first-cycle peak.
+
+    A plot does not say where the sweep started, so the forward peak cannot be told from the
+    return peak; the larger of the two is the one least upset by the baseline under it.
+    """
+    cands = _peaks(curve) or [
+        (k, p) for k, p in enumerate(curve.get("peaks", [])) if p["cycle"] == _first_cycle(curve)
+    ]
+    if not cands:
+        return None
+    return max((p for _, p in cands), key=lambda p: abs(_val(p["current"]) or 0.0))
+
+
+def _anomaly_kinds(curve: dict[str, Any], severity: float) -> list[str]:
+    return sorted(
+        {
+            a["kind"]
+            for a in curve.get("anomalies", [])
+            if a["kind"] in TEMPLATE_KINDS
+            and a["confidence"] >= CONFIDENT
+            and (a.get("severity") or 0) >= severity
+        }
+    )
+
+
+def _mean(values: list[float], default: float) -> float:
+    return sum(values) / len(values) if values else default
+
+
+# ----------------------------------------------------------------------------------------------
+# answers: each returns (answer JSON, confidence) or a refusal string
+
+
+class Unanswerable(Exception):
+    """The report cannot settle the question; the message says why."""
+
+
+Rule = Callable[[FigureReading, dict[str, Any]], tuple[dict[str, Any], float]]
+
+
+def _curve_or_refuse(reading: FigureReading) -> dict[str, Any]:
+    found = _main_curve(reading.report or {})
+    if found is None:
+        raise Unanswerable("no curve was read from the figure")
+    return found[1]
+
+
+def _peak_count(reading: FigureReading, item: dict[str, Any]) -> tuple[dict[str, Any], float]:
+    curve = _curve_or_refuse(reading)
+    peaks = [p for _, p in _peaks(curve)]
+    n_a = sum(p["direction"] == "anodic" for p in peaks)
+    conf = _mean([p["confidence"] for p in peaks], 0.6)
+    return {"n_peaks": len(peaks), "anodic": n_a, "cathodic": len(peaks) - n_a}, conf
+
+
+def _peak_list(with_current: bool) -> Rule:
+    def rule(reading: FigureReading, item: dict[str, Any]) -> tuple[dict[str, Any], float]:
+        curve = _curve_or_refuse(reading)
+        out, confs = [], []
+        for _, p in _peaks(curve):
+            row: dict[str, Any] = {
+                "direction": p["direction"],
+                "potential": _q(_val(p["potential"]), "V", p["potential"].get("uncertainty")),
+            }
+            if with_current:
+                row["current"] = _q(_val(p["current"]), "A", p["current"].get("uncertainty"))
+            out.append(row)
+            confs.append(p["confidence"])
+        return {"peaks": out}, _mean(confs, 0.5)
+
+    return rule
+
+
+def _couple_value(name: str) -> Rule:
+    def rule(reading: FigureReading, item: dict[str, Any]) -> tuple[dict[str, Any], float]:
+        curve = _curve_or_refuse(reading)
+        c = _main_couple(curve)
+        if c is None:
+            raise Unanswerable("no redox couple (a matched anodic and cathodic peak) was found")
+        q = c[name]
+        return {name: _q(_val(q), q["unit"], q.get("uncertainty"))}, c["confidence"]
+
+    return rule
+
+
+def _all_couples(reading: FigureReading, item: dict[str, Any]) -> tuple[dict[str, Any], float]:
+    curve = _curve_or_refuse(reading)
+    couples = _couples(curve)
+    out = [
+        {
+            "E_half": _q(_val(c["E_half"]), "V"),
+            "delta_Ep": _q(_val(c["delta_Ep"]), "V"),
+            "current_ratio": _q(_val(c["current_ratio"]), "1"),
+            "reversibility": c["reversibility"],
+        }
+        for c in couples
+    ]
+    return {"couples": out}, _mean([c["confidence"] for c in couples], 0.5)
+
+
+# --- curve comparison
+
+
+def _named_curves(reading: FigureReading) -> list[tuple[str, dict[str, Any]]]:
+    report = reading.report or {}
+    out = []
+    for k, curve in enumerate(report.get("curves") or []):
+        name = _legend_name(reading.legends[k] if k < len(reading.legends) else None)
+        if name:
+            out.append((name, curve))
+    if len(out) < 2:
+        raise Unanswerable("fewer than two curves with a readable legend were found")
+    return out
+
+
+def _larger_peak(reading: FigureReading, item: dict[str, Any]) -> tuple[dict[str, Any], float]:
+    rows = [(name, _forward_peak(c)) for name, c in _named_curves(reading)]
+    rows = [(n, p) for n, p in rows if p is not None]
+    if not rows:
+        raise Unanswerable("no peak was found in the curves")
+    name, p = max(rows, key=lambda r: abs(_val(r[1]["current"]) or 0.0))
+    return {"curve": name, "current": _q(abs(_val(p["current"]) or 0.0), "A")}, p["confidence"]
+
+
+def _ranking(reading: FigureReading, item: dict[str, Any]) -> tuple[dict[str, Any], float]:
+    rows = [(name, _forward_peak(c)) for name, c in _named_curves(reading)]
+    ranked = sorted(rows, key=lambda r: -abs(_val(r[1]["current"]) or 0.0) if r[1] else 0.0)
+    conf = _mean([p["confidence"] for _, p in rows if p], 0.3) * (1.0 if all(p for _, p in rows) else 0.5)
+    return {"ranking": [n for n, _ in ranked]}, conf
+
+
+def _per_curve_couple(field_name: str, pick: Callable[[list[float]], int]) -> Rule:
+    def rule(reading: FigureReading, item: dict[str, Any]) -> tuple[dict[str, Any], float]:
+        rows = [(name, _main_couple(c)) for name, c in _named_curves(reading)]
+        rows = [(n, c) for n, c in rows if c is not None and _val(c[field_name]) is not None]
+        if len(rows) < 2:
+            raise Unanswerable("fewer than two curves with a redox couple were found")
+        k = pick([_val(c[field_name]) for _, c in rows])  # type: ignore[misc]
+        name, c = rows[k]
+        return {"curve": name, field_name: _q(_val(c[field_name]), "V")}, c["confidence"]
+
+    return rule
+
+
+# --- anomalies
+
+
+def _anomalies(reading: FigureReading, item: dict[str, Any]) -> tuple[dict[str, Any], float]:
+    curve = _curve_or_refuse(reading)
+    kinds = _anomaly_kinds(curve, VISIBLE_SEVERITY)
+    confs = [a["confidence"] for a in curve.get("anomalies", []) if a["kind"] in kinds]
+    return {"anomalies": kinds}, _mean(confs, 0.5)
+
+
+NOISE_SCALE = 0.1  # noise is judged against a tenth of the signal, as the artifact severities are
+
+
+def noise_severity(curve: dict[str, Any], current_A: Any = None) -> float | None:
+    """The RMS noise of a curve over a tenth of its signal: its largest confident peak, or for a
+    curve without one (a blank) its largest current; None when the engine measured no noise."""
+    noise = _val(curve.get("noise"))
+    if noise is None:
+        return None
+    heights = [abs(_val(p["current"]) or 0.0) for _, p in _peaks(curve)]
+    scale = max(heights, default=0.0)
+    if scale <= 0 and current_A is not None and len(current_A):
+        scale = float(max(abs(float(x)) for x in current_A))
+    return noise / (NOISE_SCALE * scale) if scale > 0 else None
+
+
+def _untrusted(reading: FigureReading) -> list[str]:
+    curves = (reading.report or {}).get("curves") or []
+    bad = {k for c in curves for k in _anomaly_kinds(c, UNTRUSTED_SEVERITY)}
+    for k, c in enumerate(curves):
+        raw = reading.curves[k].current if k < len(reading.curves) else None
+        sev = noise_severity(c, raw)
+        if sev is not None and sev >= UNTRUSTED_SEVERITY:
+            bad.add("noise")
+    return sorted(bad)
+
+
+def _trust(reading: FigureReading, item: dict[str, Any]) -> tuple[dict[str, Any], float]:
+    curves = (reading.report or {}).get("curves") or []
+    if not curves:
+        raise Unanswerable("no curve was read from the figure")
+    bad = _untrusted(reading)
+    digit = reading.digitization or {}
+    return {"trustworthy": not bad, "reasons": bad}, float(digit.get("confidence") or 0.5)
+
+
+# --- concentration series
+
+
+def _calibration(reading: FigureReading) -> dict[str, Any]:
+    st = reading.study("concentration")
+    s = st.series
+    if st.kind != "concentration" or s is None or s.get("kind") != "concentration":
+        raise Unanswerable(
+            "no calibration: the legends did not give the concentrations of two or more curves"
+        )
+    return s
+
+
+def _r2_confidence(s: dict[str, Any]) -> float:
+    r2 = _val(s.get("r_squared")) or 0.0
+    return max(0.0, min(1.0, (r2 - 0.9) * 10))
+
+
+def _sensitivity_A_per_mM(s: dict[str, Any]) -> float | None:
+    slope = _val(s.get("slope"))
+    return None if slope is None else slope  # the series was fitted in mM
+
+
+def _trend(reading: FigureReading, item: dict[str, Any]) -> tuple[dict[str, Any], float]:
+    s = _calibration(reading)
+    slope = _sensitivity_A_per_mM(s)
+    lo, hi = s.get("slope_ci", {}).get("low"), s.get("slope_ci", {}).get("high")
+    if slope is None:
+        raise Unanswerable("the calibration has no slope")
+    trend = "increases" if slope > 0 else "decreases"
+    if lo is not None and hi is not None and lo <= 0 <= hi:
+        trend = "constant"
+    return {"trend": trend, "sensitivity": _q(abs(slope), "A/mM")}, _r2_confidence(s)
+
+
+def _highest(reading: FigureReading, item: dict[str, Any]) -> tuple[dict[str, Any], float]:
+    st = reading.study("concentration")
+    values = st.values
+    names = [_legend_name(t) for t in reading.legends]
+    known = [k for k, v in enumerate(values) if v is not None and names[k]]
+    if st.kind != "concentration" or not known:
+        raise Unanswerable("the legends did not give the concentrations")
+    k = max(known, key=lambda i: values[i])  # type: ignore[arg-type, return-value]
+    return {
+        "curve": concentration_name(values[k]) or names[k],
+        "concentration": _q(values[k], "mM"),
+    }, 0.9 if len(known) == len(values) else 0.6
+
+
+_CURRENT = re.compile(r"([-+−]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)\s*(p|n|µ|μ|u|m)?A\b")
+_CURRENT_PREFIX = {None: 1.0, "p": 1e-12, "n": 1e-9, "µ": 1e-6, "μ": 1e-6, "u": 1e-6, "m": 1e-3}
+
+
+def _stated_current(item: dict[str, Any]) -> float | None:
+    for text in (str((item.get("fields") or {}).get("current") or ""), str(item.get("question") or "")):
+        m = _CURRENT.search(text)
+        if m:
+            return float(m.group(1).replace("−", "-")) * _CURRENT_PREFIX[m.group(2)]
+    return None
+
+
+def _unknown(reading: FigureReading, item: dict[str, Any]) -> tuple[dict[str, Any], float]:
+    s = _calibration(reading)
+    current = _stated_current(item)
+    slope, intercept = _val(s.get("slope")), _val(s.get("intercept"))
+    if current is None:
+        raise Unanswerable("the question states no peak current")
+    if not slope or intercept is None:
+        raise Unanswerable("the calibration has no slope")
+    return {"concentration": _q((abs(current) - intercept) / slope, "mM")}, _r2_confidence(s)
+
+
+def _lod(reading: FigureReading, item: dict[str, Any]) -> tuple[dict[str, Any], float]:
+    s = _calibration(reading)
+    limits = s.get("detection_limits") or []
+    if not limits:
+        raise Unanswerable("the calibration gave no detection limit (no blank was read)")
+    head = next((d for d in limits if d["name"] == s.get("headline_lod")), limits[0])
+    return {"lod": _q(_val(head["lod"]), "mM")}, _r2_confidence(s)
+
+
+# --- reversibility and mechanism
+
+
+def _reversibility(reading: FigureReading, item: dict[str, Any]) -> tuple[dict[str, Any], float]:
+    curve = _curve_or_refuse(reading)
+    c = _main_couple(curve)
+    if c is not None:
+        return {"reversibility": c["reversibility"], "delta_Ep": _q(_val(c["delta_Ep"]), "V")}, c[
+            "confidence"
+        ]
+    peaks = [p for _, p in _peaks(curve)]
+    if peaks:
+        conf = _mean([p["confidence"] for p in peaks], 0.5)
+        return {"reversibility": "irreversible", "delta_Ep": _q(None, "V")}, conf * 0.8
+    raise Unanswerable("no peak was found")
+
+
+EE_MAX_SPACING_V = 0.35  # two couples closer than this: successive waves of one species
+
+
+def _mechanism_of(curve: dict[str, Any]) -> tuple[str, float]:
+    couples = _couples(curve)
+    peaks = [p for _, p in _peaks(curve)]
+    if not couples:
+        if not peaks:
+            raise Unanswerable("no peak was found")
+        return "irreversible", 0.6
+    if len(couples) >= 2:
+        e = [_val(c["E_half"]) or 0.0 for c in couples]
+        if max(e) - min(e) < EE_MAX_SPACING_V:
+            return "EE", 0.6
+    c = _main_couple(curve) or couples[0]
+    dep = _val(c["delta_Ep"]) or 0.0
+    ratio = _val(c["current_ratio"]) or 1.0
+    if dep < 0.025:
+        return "adsorbed", 0.6
+    if c["reversibility"] == "irreversible":
+        return "irreversible", 0.5
+    if ratio > 1.25 or ratio < 0.75:
+        return "EC", 0.5
+    return ("reversible", 0.6) if c["reversibility"] == "reversible" else ("quasi-reversible", 0.5)
+
+
+def _mechanism(reading: FigureReading, item: dict[str, Any]) -> tuple[dict[str, Any], float]:
+    mech, conf = _mechanism_of(_curve_or_refuse(reading))
+    return {"mechanism": mech}, conf
+
+
+# --- scan rate
+
+
+def _size_fits(values: list[float | None], curves: list[Any]) -> list[tuple[float, float, int]]:
+    """log|ip|–log v fits of a scan-rate study, one per measure of a curve's size, as
+    (residual RMS, slope, n points): the largest |current| of the trace, its largest anodic and its
+    largest cathodic current.
+
+    Raw extremes, not baseline-corrected peaks: at a fixed potential window the baseline under a
+    CV peak (charging, the diffusion tail of the previous sweep) scales with the same power of v
+    in both regimes, and an extreme is read off a plot far more reliably than a baseline.  One
+    branch of a traced curve can be lost near its peak (markers, crossings), which the fit's
+    residual shows; the two branches are kept as alternatives.
+    """
+    import numpy as np
+
+    measures = (
+        lambda i: float(np.max(np.abs(i))),
+        lambda i: float(np.max(i)),
+        lambda i: float(-np.min(i)),
+    )
+    out = []
+    for size in measures:
+        pts = []
+        for v, c in zip(values, curves, strict=False):
+            i = np.asarray(c.current, dtype=float)
+            i = i[np.isfinite(i)]
+            if v is None or v <= 0 or i.size == 0:
+                continue
+            ip = size(i)
+            if ip > 0:
+                pts.append((math.log10(v), math.log10(ip)))
+        if len(pts) < 2 or len({x for x, _ in pts}) < 2:
+            out.append((math.inf, math.nan, len(pts)))
+            continue
+        x, y = np.array(pts).T
+        slope, intercept = np.polyfit(x, y, 1)
+        resid = y - (slope * x + intercept)
+        rms = float(np.sqrt(np.sum(resid**2) / max(len(x) - 2, 1))) if len(x) > 2 else 0.0
+        out.append((rms, float(slope), len(pts)))
+    return out
+
+
+BRANCH_BETTER = 0.5  # a single branch replaces |i|max when its fit residual is below this fraction
+
+
+def _regime(reading: FigureReading, item: dict[str, Any]) -> tuple[dict[str, Any], float]:
+    """log|ip| vs log v over the curves whose legend gave a scan rate (:func:`_size_fits`):
+    slope near 0.5 → diffusion (Randles–Ševčík), near 1 → adsorption."""
+    st = reading.study("scan_rate")
+    if st.kind != "scan_rate":
+        raise Unanswerable(
+            "no scan-rate study: the legends did not give the scan rates of two or more curves"
+        )
+    fits = _size_fits(st.values, reading.curves)
+    best = fits[0]
+    for f in fits[1:]:
+        if f[0] < BRANCH_BETTER * best[0]:
+            best = min(best, f)
+    rms, slope, n = best
+    if n < 2 or not math.isfinite(slope):
+        raise Unanswerable("fewer than two curves with a scan rate and a peak")
+    regime = "adsorption" if abs(slope - 1.0) < abs(slope - 0.5) else "diffusion"
+    margin = min(1.0, abs(abs(slope - 1.0) - abs(slope - 0.5)) / 0.25)  # 1 at the ideal slopes
+    fit_quality = 1.0 / (1.0 + 10.0 * rms) if math.isfinite(rms) else 0.5
+    conf = margin * fit_quality * (1.0 if n >= 3 else 0.6)
+    return {"regime": regime, "log_log_slope": _q(slope, "1")}, conf
+
+
+# --- interpretation
+
+
+def _summary(reading: FigureReading, item: dict[str, Any]) -> tuple[dict[str, Any], float]:
+    curve = _curve_or_refuse(reading)
+    peaks = [p for _, p in _peaks(curve)]
+    try:
+        mech = [_mechanism_of(curve)[0]]
+    except Unanswerable:
+        mech = []
+    answer = {
+        "technique": curve["technique"],
+        "n_peaks": len(peaks),
+        "E_half": [_q(_val(c["E_half"]), "V") for c in _couples(curve)],
+        "mechanisms": mech,
+        "anomalies": _anomaly_kinds(curve, VISIBLE_SEVERITY),
+    }
+    return answer, _mean([p["confidence"] for p in peaks], 0.5)
+
+
+_DROP = ("digitization", "notes", "evidence", "generator", "skipped")
+
+
+def _confident_curve(curve: dict[str, Any]) -> dict[str, Any]:
+    """A curve with its doubtful peaks (low confidence, shoulders) left out and couples re-indexed."""
+    keep = [
+        k
+        for k, p in enumerate(curve.get("peaks", []))
+        if p["confidence"] >= CONFIDENT and not p.get("shoulder")
+    ]
+    index = {k: j for j, k in enumerate(keep)}
+    couples = [
+        {**c, "anodic_peak": index[c["anodic_peak"]], "cathodic_peak": index[c["cathodic_peak"]]}
+        for c in curve.get("couples", [])
+        if c["anodic_peak"] in index and c["cathodic_peak"] in index
+    ]
+    anomalies = [a for a in curve.get("anomalies", []) if a["confidence"] >= CONFIDENT]
+    return {**curve, "peaks": [curve["peaks"][k] for k in keep], "couples": couples, "anomalies": anomalies}
+
+
+def _report(reading: FigureReading, item: dict[str, Any]) -> tuple[dict[str, Any], float]:
+    from ..analyze.contract import AnalysisReport
+
+    data = dict(reading.report or {})
+    data["curves"] = [_confident_curve(c) for c in data.get("curves", [])]
+    report = AnalysisReport.model_validate(data).model_dump(mode="json", exclude_defaults=True)
+    report["schema_version"] = "1"
+    for key in _DROP:
+        report.pop(key, None)
+    for k, curve in enumerate(report.get("curves", [])):
+        for key in _DROP:
+            curve.pop(key, None)
+        name = _legend_name(reading.legends[k] if k < len(reading.legends) else None)
+        curve["source"] = name or f"curve {k + 1}"
+    confs = [p["confidence"] for c in data["curves"] for p in c.get("peaks", [])]
+    return report, _mean(confs, 0.5)
+
+
+RULES: dict[str, Rule] = {
+    "peaks.count": _peak_count,
+    "peaks.potentials": _peak_list(False),
+    "peaks.currents": _peak_list(True),
+    "values.e_half": _couple_value("E_half"),
+    "values.delta_ep": _couple_value("delta_Ep"),
+    "values.current_ratio": _couple_value("current_ratio"),
+    "values.couples": _all_couples,
+    "compare.larger_peak": _larger_peak,
+    "compare.ranking": _ranking,
+    "compare.e_half": _per_curve_couple("E_half", lambda xs: max(range(len(xs)), key=lambda i: xs[i])),
+    "compare.kinetics": _per_curve_couple("delta_Ep", lambda xs: min(range(len(xs)), key=lambda i: xs[i])),
+    "anomaly.kinds": _anomalies,
+    "anomaly.trust": _trust,
+    "concentration.trend": _trend,
+    "concentration.highest": _highest,
+    "concentration.unknown": _unknown,
+    "concentration.lod": _lod,
+    "reversibility.class": _reversibility,
+    "mechanism.identify": _mechanism,
+    "scan_rate.regime": _regime,
+    "interpretation.summary": _summary,
+    "interpretation.report": _report,
+}
+assert set(RULES) == set(TEMPLATES), sorted(set(TEMPLATES) ^ set(RULES))
+
+
+def _evidence(reading: FigureReading) -> dict[str, Any]:
+    curves = []
+    for k, c in enumerate((reading.report or {}).get("curves") or []):
+        curves.append(
+            {
+                "curve": k,
+                "legend": reading.legends[k] if k < len(reading.legends) else None,
+                "technique": c["technique"],
+                "peaks": [
+                    {
+                        "direction": p["direction"],
+                        "cycle": p["cycle"],
+                        "potential_V": _val(p["potential"]),
+                        "current_A": _val(p["current"]),
+                        "confidence": p["confidence"],
+                    }
+                    for p in c.get("peaks", [])
+                ],
+                "couples": [
+                    {
+                        "E_half_V": _val(q["E_half"]),
+                        "delta_Ep_V": _val(q["delta_Ep"]),
+                        "current_ratio": _val(q["current_ratio"]),
+                        "reversibility": q["reversibility"],
+                        "confidence": q["confidence"],
+                    }
+                    for q in c.get("couples", [])
+                ],
+                "anomalies": [
+                    {"kind": a["kind"], "confidence": a["confidence"], "severity": a.get("severity")}
+                    for a in c.get("anomalies", [])
+                ],
+            }
+        )
+    out: dict[str, Any] = {"curves": curves, "digitization": reading.digitization}
+    for st in reading._studies.values():
+        if st.kind is None:
+            continue
+        out["series"] = {"kind": st.kind, "values": st.values}
+        s = st.series or {}
+        for key in ("log_log_slope", "slope", "intercept", "r_squared"):
+            if s.get(key) is not None:
+                out["series"][key] = s[key]
+    if reading.refused:
+        out["refused"] = reading.refused
+    return out
+
+
+def _free_question(reading: FigureReading, item: dict[str, Any]) -> BackendAnswer:
+    """A question of no registry template (a real split's own): the REST API's question answering
+    over the same report (:func:`voltlens.api.ask.answer`), in its plain-language form."""
+    from ..analyze.contract import AnalysisReport
+    from ..api.ask import answer
+
+    found = answer(AnalysisReport.model_validate(reading.report), str(item.get("question") or ""))
+    if not found.answered:
+        why = (
+            found.answer
+            if found.answer.lower().startswith("i cannot")
+            else f"I cannot answer: {found.answer}"
+        )
+        return BackendAnswer(why, 0.0, _evidence(reading))
+    digit = (reading.digitization or {}).get("confidence")
+    conf = found.confidence * (float(digit) if isinstance(digit, int | float) else 1.0)
+    return BackendAnswer(found.answer, max(0.0, min(1.0, conf)), _evidence(reading))
+
+
+def answer_template(reading: FigureReading, item: dict[str, Any]) -> BackendAnswer:
+    """The engine's answer to one item about an already-read figure."""
+    if reading.refused is not None or reading.report is None:
+        why = reading.refused or "the figure could not be read"
+        return BackendAnswer(f"I cannot answer: {why}", 0.0, _evidence(reading))
+    rule = RULES.get(str(item.get("template")))
+    if rule is None:
+        return _free_question(reading, item)
+    try:
+        answer, confidence = rule(reading, item)
+    except Unanswerable as exc:
+        return BackendAnswer(f"I cannot answer: {exc}.", 0.0, _evidence(reading))
+    digit = (reading.digitization or {}).get("confidence")
+    conf = float(confidence) * (float(digit) if isinstance(digit, int | float) else 1.0)
+    raw = json.dumps(answer, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return BackendAnswer(raw, max(0.0, min(1.0, conf)), _evidence(reading))
+
+
+@register_backend("engine")
+class EngineBackend:
+    """The built-in engine (digitizer + analysis + rules) as a benchmark backend.
+
+    Figures are read once per image path and kept (up to :data:`MAX_CACHE`) for the items that
+    follow.  Local and CPU-bound: the runner spreads it over worker processes.
+    """
+
+    name = "engine"
+    parallel = "process"
+    cacheable = True
+
+    def __init__(self, model: str | None = None) -> None:
+        self.model = model
+        self._cache: dict[tuple[str, ...], FigureReading] = {}
+
+    def reading(self, paths: list[Path]) -> FigureReading:
+        key = tuple(str(Path(p).resolve()) for p in paths)
+        if key not in self._cache:
+            if len(self._cache) >= MAX_CACHE:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[key] = read_figure(paths)
+        return self._cache[key]
+
+    def answer(self, item: dict[str, Any], bench_dir: Path) -> BackendAnswer:
+        paths = [Path(bench_dir) / p for p in item.get("images") or []]
+        if not paths:
+            return BackendAnswer("I cannot answer: the item has no image.", 0.0, None)
+        return answer_template(self.reading(paths), item)
