@@ -246,7 +246,8 @@ def report(rows: list[dict], *, verbose: bool = False) -> None:
     cv = [r["seconds"] for r in rows if r["technique"] == "CV"]
     big = [r["seconds"] for r in rows if r["technique"] == "CV" and r["n_points"] >= 1500]
     print(
-        f"median analysis CPU time: CV {np.median(cv) * 1e3:.1f} ms"
+        "median analysis CPU time: "
+        + (f"CV {np.median(cv) * 1e3:.1f} ms" if cv else "no CV")
         + (f" (≥ 1,500 points: {np.median(big) * 1e3:.1f} ms)" if big else "")
         + f", all {np.median([r['seconds'] for r in rows]) * 1e3:.1f} ms"
     )

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .preprocess import Sweeps
-from .semiintegral import causal_convolve, semi_integral, semi_weights
+from .semiintegral import Weights, causal_convolve, semi_integral, semi_weights
 
 __all__ = ["Basis", "Region", "background_basis", "curve_basis", "fit_background"]
 
@@ -106,7 +106,7 @@ def _turns(e: np.ndarray, sweeps: Sweeps) -> list[tuple[int, float]]:
     return out
 
 
-def _rows(x: np.ndarray, m: np.ndarray, region: Region, w_diff: np.ndarray) -> np.ndarray:
+def _rows(x: np.ndarray, m: np.ndarray, region: Region, w_diff: Weights) -> np.ndarray:
     """Design rows (K+1 × L) of one region: the signals themselves, or their departure from the
     frozen continuation (semi-derivative of the semi-integral's increment since the freeze)."""
     a, b = region.start, region.stop
@@ -157,15 +157,20 @@ class Basis:
     values: np.ndarray  # K×N
     names: tuple[str, ...]
     semi_integrals: np.ndarray  # K×N
-    w_int: np.ndarray  # semi-integration and -differentiation weights, N of each
-    w_diff: np.ndarray
+    w_int: Weights  # semi-integration and -differentiation weights, N of each (spectra kept)
+    w_diff: Weights
 
 
-def curve_basis(e: np.ndarray, sweeps: Sweeps) -> Basis:
-    """:func:`background_basis` with the semi-integral of every term."""
+def curve_basis(
+    e: np.ndarray, sweeps: Sweeps, *, w_int: Weights | None = None, w_diff: Weights | None = None
+) -> Basis:
+    """:func:`background_basis` with the semi-integral of every term.  ``w_int``, ``w_diff``: the
+    curve's semi-integration and -differentiation weights (order ½ and −½, as long as ``e``), to
+    share with the caller (and their spectra with them)."""
     values, names = background_basis(e, sweeps)
-    w_int = semi_weights(e.size, 0.5)
-    return Basis(values, names, semi_integral(values, w_int), w_int, semi_weights(e.size, -0.5))
+    w_int = Weights(semi_weights(e.size, 0.5)) if w_int is None else w_int
+    w_diff = Weights(semi_weights(e.size, -0.5)) if w_diff is None else w_diff
+    return Basis(values, names, semi_integral(values, w_int), w_int, w_diff)
 
 
 def _design(y, e, sweeps, regions, exclude, pinned_weight, basis: Basis):

@@ -169,22 +169,31 @@ def _fit_exact(e, m_own, i_own, total, rows, plateau, sign, min_points, dt, scan
     a grid (β = 0 is the Nernstian couple), E½, 1/(nf) and Ru by linear least squares."""
     best = nernst = None
     shape_free = math.inf
-    for factor in ML_FACTORS:
-        ml = factor * plateau
-        mu = m_own[rows] / ml
-        keep = (mu > MU_RANGE[0]) & (mu < MU_RANGE[1])
-        count = int(keep.sum())
-        if count < min_points:
-            continue
-        r_idx, mk = rows[keep], mu[keep]
-        if min(np.count_nonzero(r_idx < b0), np.count_nonzero(r_idx >= b0)) >= min_points // 2:
-            shape_free = min(shape_free, _shape_free_rms(e[r_idx], mk))  # both sweeps in it
-        q = 4.0 * mk * (1.0 - mk)
-        rel = sign * i_own[r_idx] / abs(ml)
-        y, tot = e[r_idx], total[r_idx]
-        r = BETA_GRID[:, None] * rel[None, :]
-        g = sign * 2.0 * np.log((r + np.sqrt(r * r + q)) / (2.0 * (1.0 - mk)))  # one row per β
-        rss, sol = _ls_const_g_tot(g, tot, y)
+    # every M_lim factor at once: row f of ``keep`` marks the points factor f fits
+    ml_all = ML_FACTORS * plateau
+    mu_all = m_own[rows][None, :] / ml_all[:, None]
+    keep = (mu_all > MU_RANGE[0]) & (mu_all < MU_RANGE[1])
+    counts = keep.sum(axis=1)
+    use = np.flatnonzero(counts >= min_points)
+    if use.size == 0:
+        return None
+    cols = np.flatnonzero(keep[use].any(axis=0))
+    w = keep[np.ix_(use, cols)].astype(float)
+    mk = np.where(w > 0, mu_all[np.ix_(use, cols)], 0.5)  # 0.5 where not fitted (weight 0)
+    q = 4.0 * mk * (1.0 - mk)
+    rel = sign * i_own[rows[cols]][None, :] / np.abs(ml_all[use])[:, None]
+    y, tot = e[rows[cols]], total[rows[cols]]
+    r = BETA_GRID[None, :, None] * rel[:, None, :]
+    g = sign * 2.0 * np.log((r + np.sqrt(r * r + q[:, None, :])) / (2.0 * (1.0 - mk))[:, None, :])
+    rss_all, sol_all = _ls_const_g_tot_masked(g, tot, y, w)
+    # the shape-free residual, from the point sets that hold both sweeps
+    fwd = rows[cols] < b0
+    both = np.minimum(w[:, fwd].sum(axis=1), w[:, ~fwd].sum(axis=1)) >= min_points // 2
+    if both.any():
+        shape_free = float(np.min(_shape_free_rms_masked(y, mk[both], w[both])))
+    for i, fi in enumerate(use):
+        count = int(counts[fi])
+        rss, sol = rss_all[i], sol_all[i]
         k = int(np.argmin(rss))
         if best is None or rss[k] / count < best[0] / best[2]:
             best = (float(rss[k]), sol[k], count, float(BETA_GRID[k]))
@@ -226,30 +235,71 @@ def _shape_free_rms(y: np.ndarray, mu: np.ndarray) -> float:
     return float(np.sqrt(np.mean((y - vand @ coef) ** 2)))
 
 
-def _ls_const_g_tot(g: np.ndarray, tot: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Least squares y ≈ c0 + c1·g[j] + Ru·tot for every row j of ``g`` at once (Ru ≥ 0: refitted
-    without it where negative).  Returns (rss per row, [c0, c1, Ru] per row)."""
-    n = float(y.size)
-    sg, sgg, sgt, sgy = g.sum(1), (g * g).sum(1), g @ tot, g @ y
-    st, stt, sty, sy, syy = tot.sum(), tot @ tot, tot @ y, y.sum(), y @ y
-    gram = np.empty((g.shape[0], 3, 3))
+def _shape_free_rms_masked(y: np.ndarray, mu: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """:func:`_shape_free_rms` of several point sets at once (``mu``, ``w``: F×N, ``w`` 1 where a
+    point belongs to the set), by normal equations with unit-scaled columns (|ln(μ/(1−μ))| ≤ ln 19
+    keeps the cubic well conditioned)."""
+    x = np.log(mu / (1.0 - mu))
+    vand = np.stack([np.ones_like(x), x, x * x, x**3], axis=1)  # F×4×N
+    vw = vand * w[:, None, :]
+    gram = vw @ vand.transpose(0, 2, 1)  # F×4×4
+    rhs = vw @ y
+    scale = np.sqrt(np.einsum("fii->fi", gram)) + 1e-300
+    normed = gram / (scale[:, :, None] * scale[:, None, :])
+    try:
+        coef = np.linalg.solve(normed, (rhs / scale)[..., None])[..., 0] / scale
+    except np.linalg.LinAlgError:
+        return np.array([_shape_free_rms(y[m > 0], mm[m > 0]) for mm, m in zip(mu, w, strict=True)])
+    res = (y[None, :] - np.einsum("fk,fkn->fn", coef, vand)) * w
+    return np.sqrt(np.einsum("fn,fn->f", res, res) / w.sum(axis=1))
+
+
+def _ls_const_g_tot_masked(
+    g: np.ndarray, tot: np.ndarray, y: np.ndarray, w: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Least squares y ≈ c0 + c1·g[f, j] + Ru·tot (Ru ≥ 0) for every row j and point set f at once:
+    ``g`` F×K×N, ``w`` F×N (1 where point n belongs to set f, else 0).  Returns (rss F×K,
+    [c0, c1, Ru] F×K×3)."""
+    f, k = g.shape[:2]
+    gw = g * w[:, None, :]
+    sums = (
+        np.repeat(w.sum(axis=1), k),
+        gw.sum(axis=2).ravel(),
+        (gw * g).sum(axis=2).ravel(),
+        (gw @ tot).ravel(),
+        (gw @ y).ravel(),
+        np.repeat(w @ tot, k),
+        np.repeat(w @ (tot * tot), k),
+        np.repeat(w @ (tot * y), k),
+        np.repeat(w @ y, k),
+        np.repeat(w @ (y * y), k),
+    )
+    rss, sol = _ls_from_sums(*sums)
+    return rss.reshape(f, k), sol.reshape(f, k, 3)
+
+
+def _ls_from_sums(n, sg, sgg, sgt, sgy, st, stt, sty, sy, syy) -> tuple[np.ndarray, np.ndarray]:
+    """Least squares y ≈ c0 + c1·g + Ru·tot from the sums of each system (arrays of one length:
+    point count, Σg, Σg², Σg·tot, Σg·y, Σtot, Σtot², Σtot·y, Σy, Σy²); Ru ≥ 0 (refitted without it
+    where negative).  Returns (rss, [c0, c1, Ru]) per system."""
+    gram = np.empty((sg.shape[0], 3, 3))
     gram[:, 0, 0], gram[:, 0, 1], gram[:, 0, 2] = n, sg, st
     gram[:, 1, 1], gram[:, 1, 2], gram[:, 2, 2] = sgg, sgt, stt
     gram[:, 1, 0], gram[:, 2, 0], gram[:, 2, 1] = sg, st, sgt
-    rhs = np.stack([np.full_like(sg, sy), sgy, np.full_like(sg, sty)], axis=1)
+    rhs = np.stack([sy, sgy, sty], axis=1)
     scale = np.sqrt(np.einsum("kii->ki", gram)) + 1e-300
     normed = gram / (scale[:, :, None] * scale[:, None, :])
-    sol = np.full((g.shape[0], 3), np.nan)
+    sol = np.full((sg.shape[0], 3), np.nan)
     det = np.linalg.det(normed)
     ok = np.abs(det) > 1e-12
     if ok.any():
         sol[ok] = np.linalg.solve(normed[ok], (rhs[ok] / scale[ok])[..., None])[..., 0] / scale[ok]
     neg = ~ok | (sol[:, 2] < 0)
     if neg.any():  # no negative resistance: y ≈ c0 + c1·g
-        det2 = n * sgg[neg] - sg[neg] ** 2
+        det2 = n[neg] * sgg[neg] - sg[neg] ** 2
         with np.errstate(divide="ignore", invalid="ignore"):
-            c1 = (n * sgy[neg] - sg[neg] * sy) / det2
-            c0 = (sy - c1 * sg[neg]) / n
+            c1 = (n[neg] * sgy[neg] - sg[neg] * sy[neg]) / det2
+            c0 = (sy[neg] - c1 * sg[neg]) / n[neg]
         sol[neg] = np.stack([c0, c1, np.zeros_like(c0)], axis=1)
     rss = syy - 2.0 * np.einsum("ki,ki->k", sol, rhs) + np.einsum("ki,kij,kj->k", sol, gram, sol)
     rss = np.where(np.isfinite(rss), np.maximum(rss, 0.0), np.inf)

@@ -115,6 +115,7 @@ class _Fit:
     lin: np.ndarray  # baseline correction c0 + c1·(E − Ē)
     cov: np.ndarray | None
     rss: float
+    inflation: float = 1.0  # variance inflation for correlated residuals, (1 + ρ)/(1 − ρ)
 
     @property
     def ns(self) -> np.ndarray:
@@ -135,6 +136,7 @@ class _Fit:
             self.lin,
             cov,
             self.rss,
+            self.inflation,
         )
 
     def params(self) -> np.ndarray:
@@ -180,7 +182,13 @@ def _fit(e, r, centers, heights, n_left, n_right, amp, f, noise, n_bounds):
 
     # a clean fit converges in ≲ 15 evaluations; a ragged curve must not run for minutes
     sol = least_squares(resid, p0, bounds=(lo, hi), x_scale=x_scale, method="trf", max_nfev=20 * (k + 1))
-    rss = float(np.sum((_model(sol.x, e, emid, k, amp, f) - r) ** 2))
+    res = _model(sol.x, e, emid, k, amp, f) - r
+    rss = float(np.sum(res**2))
+    # residuals that wander (1/f noise, mains, a baseline wiggle) pin the heights less than white
+    # noise of the same size: AR(1) variance inflation from their lag-one autocorrelation
+    den = float(res @ res)
+    rho = float(res[1:] @ res[:-1]) / den if den > 0 and res.size > 2 else 0.0
+    rho = min(max(rho, 0.0), 0.95)
     cov = None
     try:
         jtj = stride * (sol.jac.T @ sol.jac)
@@ -188,7 +196,16 @@ def _fit(e, r, centers, heights, n_left, n_right, amp, f, noise, n_bounds):
     except np.linalg.LinAlgError:
         cov = None
     p = sol.x
-    return _Fit(p[0 : P * k : P], p[1 : P * k : P], p[2 : P * k : P], p[3 : P * k : P], p[P * k :], cov, rss)
+    return _Fit(
+        p[0 : P * k : P],
+        p[1 : P * k : P],
+        p[2 : P * k : P],
+        p[3 : P * k : P],
+        p[P * k :],
+        cov,
+        rss,
+        (1.0 + rho) / (1.0 - rho),
+    )
 
 
 def _candidates(e, r, noise, step, min_snr):
@@ -312,10 +329,23 @@ def _fit_select(e, r_raw, cands, r_s, amp, f, noise, step, min_snr, max_peaks):
         noise,
         n_bounds,
     )
-    for _ in range(3):
+    pruning = True
+    for _ in range(3 + max_peaks):
         keep = (fit.heights >= min_snr * noise) & _merge_close(fit, amp, f)
         if not keep.any():
             return None
+        if keep.all() and pruning:
+            weak = _least_significant(fit, amp, f)
+            if weak is not None:
+                keep[weak] = False
+                pruned = _refit(e, r_raw, fit, keep, amp, f, noise, n_bounds)
+                # dropped only when the fit without it is about as good (BIC, as for adding one)
+                floor = SHAPE_ERROR * float(np.max(fit.heights))
+                if _bic(pruned, e.size, floor) < _bic(fit, e.size, floor) + 10:
+                    fit = pruned
+                    continue
+                pruning = False
+                keep[weak] = True
         if not keep.all():
             sub = fit.subset(list(np.flatnonzero(keep)))
             fit = _fit(
@@ -336,6 +366,48 @@ def _fit_select(e, r_raw, cands, r_s, amp, f, noise, step, min_snr, max_peaks):
             break
         fit = trial
     return fit
+
+
+def _refit(e, r_raw, fit: _Fit, keep: np.ndarray, amp, f, noise, n_bounds) -> _Fit:
+    """The fit again with only the ``keep`` components, started from their values."""
+    sub = fit.subset(list(np.flatnonzero(keep)))
+    return _fit(
+        e,
+        r_raw,
+        list(sub.centers),
+        list(sub.heights),
+        list(sub.n_left),
+        list(sub.n_right),
+        amp,
+        f,
+        noise,
+        n_bounds,
+    )
+
+
+MIN_Z = 3.0  # a component beside a taller one must stand this many standard errors above zero
+
+
+def _least_significant(fit: _Fit, amp: float, f: float) -> int | None:
+    """The least certain component beside a taller one, when its fitted height stands under
+    ``MIN_Z`` of its standard errors (the fit's covariance, inflated for correlated residuals): noise, a baseline wiggle or a peak's
+    own skew taken up by a broad extra component overlapping a real peak (within the wider of the
+    two widths), which then shares that peak's current.  A component with no taller neighbour is
+    judged by its signal-to-noise ratio alone."""
+    k = fit.centers.size
+    if fit.cov is None or k < 2:
+        return None
+    width = np.array([dpv_fwhm_split(fit.n_left[i], fit.n_right[i], amp, f) for i in range(k)])
+    var = np.array([fit.cov[P * i + 1, P * i + 1] for i in range(k)])
+    z = fit.heights / np.sqrt(np.maximum(var * fit.inflation, 1e-300))
+    for i in range(k):
+        beside = (fit.heights > fit.heights[i]) & (
+            np.abs(fit.centers - fit.centers[i]) < np.maximum(width, width[i])
+        )
+        if not beside.any():
+            z[i] = np.inf
+    worst = int(np.argmin(z))
+    return worst if z[worst] < MIN_Z else None
 
 
 def _with_one_more(e, r_raw, fit, amp, f, noise, step, min_snr, max_peaks, n_bounds):
@@ -368,8 +440,10 @@ def _with_one_more(e, r_raw, fit, amp, f, noise, step, min_snr, max_peaks, n_bou
         noise,
         n_bounds,
     )
-    if _bic(trial, e.size, floor) < _bic(fit, e.size, floor) - 10 and np.all(
-        trial.heights >= min_snr * noise
+    if (
+        _bic(trial, e.size, floor) < _bic(fit, e.size, floor) - 10
+        and np.all(trial.heights >= min_snr * noise)
+        and _least_significant(trial, amp, f) is None
     ):
         return trial
     return None

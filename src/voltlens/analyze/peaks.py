@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 import numpy as np
 from scipy.ndimage import convolve1d
@@ -42,7 +43,7 @@ from scipy.signal import find_peaks
 from .background import Region, curve_basis, fit_background
 from .preprocess import Preprocessed, savgol_nearest, savgol_weights
 from .result import FoundPeak, Quantity
-from .semiintegral import continuation_from, semi_derivative, semi_integral, semi_weights
+from .semiintegral import Weights, continuation_from, semi_derivative, semi_integral, semi_weights
 
 __all__ = ["SweepFit", "WaveDetail", "find_sweep_peaks", "fit_sweeps"]
 
@@ -90,15 +91,27 @@ def _robust_line(e: np.ndarray, y: np.ndarray, noise: float) -> _Line:
     if e.size < 4 or np.ptp(e) <= 0:
         return _Line(float(np.median(y)), 0.0)
     keep = np.ones(e.size, dtype=bool)
-    b, a = np.polyfit(e, y, 1)
+    a, b = _line_fit(e, y)
     for _ in range(2):
         res = y - (a + b * e)
         s = max(_MAD * float(np.median(np.abs(res - np.median(res)))), noise, 1e-300)
         keep = np.abs(res) <= 3.5 * s
-        if keep.sum() < 4:
+        if np.count_nonzero(keep) < 4:
             break
-        b, a = np.polyfit(e[keep], y[keep], 1)
-    return _Line(float(a), float(b))
+        a, b = _line_fit(e[keep], y[keep])
+    return _Line(a, b)
+
+
+def _line_fit(e: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """(intercept, slope) of the least-squares line through (e, y): ``np.polyfit(e, y, 1)`` to
+    rounding, from the centred sums (no SVD: these fits run many times per curve)."""
+    em, ym = float(np.mean(e)), float(np.mean(y))
+    de = e - em
+    sxx = float(de @ de)
+    if not sxx > 0:
+        return ym, 0.0
+    b = float(de @ (y - ym)) / sxx
+    return ym - b * em, b
 
 
 def _half_rise(r: np.ndarray, p: int, lo: int = 0) -> float | None:
@@ -172,6 +185,7 @@ def _first_sweep_background(
     k0 = max(5, n // 10)
     line = _robust_line(e[1:k0], y[1:k0], noise)
     p, hw = None, 0.0
+    first = None  # (p, hw, line) of the first pass, reused when the second finds the same wave
     for it in range(2):
         r = s * (y - line(e))
         thr = max(5.0 * noise, 0.02 * float(np.max(np.abs(r))) if r.size else 0.0)
@@ -184,6 +198,7 @@ def _first_sweep_background(
         hw = max(hw, 0.01)
         if it == 0:
             line = _foot_line(e, y, s, p, hw, noise, factors[0])
+            first = (p, hw, line)
     if p is None:
         # no peak: fit the part before the current departs from the initial trend (a wave cut
         # off by the turning point must not tilt the line)
@@ -193,9 +208,15 @@ def _first_sweep_background(
         stop = int(away[0]) if away.size else n
         stop = max(stop - max(2, stop // 10), min(k0, n))
         return [_robust_line(e[1:stop], y[1:stop], noise)] * len(factors)
-    return [_foot_line(e, y, s, p, hw, noise, f) for f in factors]
+    return [
+        first[2]
+        if first is not None and f == factors[0] and first[:2] == (p, hw)
+        else _foot_line(e, y, s, p, hw, noise, f)
+        for f in factors
+    ]
 
 
+@lru_cache(maxsize=128)
 def _noise_gain(window: int, window2: int) -> float:
     """RMS gain of white noise through Savitzky–Golay smoothing (cubic, ``window``), then
     semi-differentiation, then a second quadratic Savitzky–Golay smoothing (``window2``)."""
@@ -224,23 +245,25 @@ def _apex_fit(e: np.ndarray, r: np.ndarray, p: int, lo: int, hi: int, m: int, no
     except np.linalg.LinAlgError:
         return None
     coef = ginv @ (vand.T @ yy)
-    grid = np.linspace(xs.min(), xs.max(), 201)
+    lo_x, hi_x = float(xs.min()), float(xs.max())
+    grid = np.linspace(lo_x, hi_x, 201)
     vals = np.polynomial.polynomial.polyval(grid, coef)
     j = int(np.argmax(vals))
     if j == 0 or j == grid.size - 1:
         return None
-    x0 = grid[j]
-    # refine with Newton on the derivative
-    d1 = np.polynomial.polynomial.polyder(coef)
-    d2 = np.polynomial.polynomial.polyder(d1)
+    x0 = float(grid[j])
+    # refine with Newton on the derivative (scalar Horner: the same arithmetic as numpy's polyval)
+    c = [float(v) for v in coef]
+    d1 = [k * c[k] for k in range(1, len(c))]
+    d2 = [k * d1[k] for k in range(1, len(d1))]
     for _ in range(3):
-        g2 = np.polynomial.polynomial.polyval(x0, d2)
+        g2 = _horner(d2, x0)
         if g2 >= 0:
             break
-        x0 = x0 - np.polynomial.polynomial.polyval(x0, d1) / g2
-    x0 = float(np.clip(x0, xs.min(), xs.max()))
-    ip = float(np.polynomial.polynomial.polyval(x0, coef))
-    curv = float(np.polynomial.polynomial.polyval(x0, d2))
+        x0 = x0 - _horner(d1, x0) / g2
+    x0 = min(max(x0, lo_x), hi_x)
+    ip = _horner(c, x0)
+    curv = _horner(d2, x0)
     cov = ginv * noise**2
     basis = np.array([x0**i for i in range(deg + 1)])
     dbasis = np.array([i * x0 ** (i - 1) if i else 0.0 for i in range(deg + 1)])
@@ -248,6 +271,14 @@ def _apex_fit(e: np.ndarray, r: np.ndarray, p: int, lo: int, hi: int, m: int, no
     sig_slope = float(np.sqrt(max(dbasis @ cov @ dbasis, 0.0)))
     sig_x = sig_slope / abs(curv) if curv < 0 else math.inf
     return float(e[p] + x0 * scale), ip, float(sig_x * scale), sig_ip
+
+
+def _horner(c: list[float], x: float) -> float:
+    """Σ c[i]·x^i by Horner's rule (as ``numpy.polynomial.polynomial.polyval``, for one float)."""
+    out = c[-1]
+    for ci in reversed(c[:-1]):
+        out = ci + out * x
+    return out
 
 
 def _vertex_model(
@@ -332,8 +363,8 @@ class _Ctx:
     gain_e: float  # noise gain of the smoothed semi-derivative
     window2: int
     sg2: np.ndarray  # Savitzky–Golay smoothing coefficients (quadratic, window2 points)
-    w_int: np.ndarray  # semi-integration weights, as long as the curve
-    w_diff: np.ndarray  # semi-differentiation weights
+    w_int: Weights  # semi-integration weights, as long as the curve (their spectra kept)
+    w_diff: Weights  # semi-differentiation weights
     cycle: np.ndarray
     prep: Preprocessed
     light: bool = False  # an intermediate pass: peaks located only, not fitted or integrated
@@ -380,8 +411,8 @@ def _context(prep, time, scan_rate, min_snr, min_half_width_V, rel_prominence, u
         gain_e=_noise_gain(prep.window, w2),
         window2=w2,
         sg2=savgol_weights(w2, 2) if w2 >= 5 else np.ones(1),
-        w_int=semi_weights(e.size, 0.5),
-        w_diff=semi_weights(e.size, -0.5),
+        w_int=Weights(semi_weights(e.size, 0.5)),
+        w_diff=Weights(semi_weights(e.size, -0.5)),
         cycle=prep.cycle,
         prep=prep,
     )
@@ -448,7 +479,7 @@ def fit_sweeps(
     charging = np.zeros_like(nf)
     state = _analyse(light, nf, None, 0.0)
     rc = _rc_mask(ctx)
-    basis = curve_basis(ctx.e, prep.sweeps)
+    basis = curve_basis(ctx.e, prep.sweeps, w_int=ctx.w_int, w_diff=ctx.w_diff)
     bg_rms = 0.0
     for _ in range(PASSES):
         bg = fit_background(

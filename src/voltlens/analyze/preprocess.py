@@ -11,6 +11,7 @@ possible peak, so it cannot move a peak by more than a fraction of a millivolt.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy.ndimage import median_filter
@@ -257,12 +258,19 @@ def smooth(current: np.ndarray, *, window: int, sweeps: Sweeps, polyorder: int =
     return out
 
 
+@lru_cache(maxsize=128)
 def _savgol_fit(window: int, polyorder: int) -> tuple[np.ndarray, np.ndarray]:
-    """(Vandermonde matrix over the window, least-squares operator data → coefficients)."""
+    """(Vandermonde matrix over the window, least-squares operator data → coefficients).
+
+    A pure function of two small integers, asked for the same few windows many times per curve:
+    memoised, and the arrays are read-only so no caller can change the cached values."""
     half = window // 2
     x = np.arange(-half, half + 1, dtype=float) / max(half, 1)
     vander = x[:, None] ** np.arange(polyorder + 1)[None, :]
-    return vander, np.linalg.solve(vander.T @ vander, vander.T)
+    fit = np.linalg.solve(vander.T @ vander, vander.T)
+    vander.flags.writeable = False
+    fit.flags.writeable = False
+    return vander, fit
 
 
 def savgol_weights(window: int, polyorder: int) -> np.ndarray:
@@ -270,7 +278,7 @@ def savgol_weights(window: int, polyorder: int) -> np.ndarray:
     the fitted constant term at the window's centre."""
     if window % 2 == 0 or polyorder >= window:
         return savgol_coeffs(window, polyorder)
-    return np.ascontiguousarray(_savgol_fit(window, polyorder)[1][0])
+    return _savgol_fit(window, polyorder)[1][0].copy()
 
 
 def savgol_nearest(y: np.ndarray, window: int, polyorder: int) -> np.ndarray:

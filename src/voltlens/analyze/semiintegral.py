@@ -19,6 +19,7 @@ import numpy as np
 from scipy import fft as sp_fft
 
 __all__ = [
+    "Weights",
     "causal_convolve",
     "continuation_from",
     "frozen_continuation",
@@ -37,20 +38,46 @@ def semi_weights(n: int, order: float) -> np.ndarray:
     return w
 
 
-def causal_convolve(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+class Weights:
+    """Convolution weights with their zero-padded spectra kept: a curve's analysis convolves with the
+    same weights at the same few lengths many times (every sweep, every pass), and the spectrum of
+    the weights is the same each time.  Owned by one analysis; not shared between threads."""
+
+    __slots__ = ("_spectra", "values")
+
+    def __init__(self, values: np.ndarray) -> None:
+        self.values = np.asarray(values, dtype=float)
+        self._spectra: dict[tuple[int, int], np.ndarray] = {}
+
+    def __len__(self) -> int:
+        return self.values.size
+
+    def spectrum(self, n: int, size: int) -> np.ndarray:
+        """``rfft(values[:n], size)``, computed once."""
+        key = (n, size)
+        spec = self._spectra.get(key)
+        if spec is None:
+            spec = self._spectra[key] = sp_fft.rfft(self.values[:n], size)
+        return spec
+
+
+def causal_convolve(x: np.ndarray, w: np.ndarray | Weights) -> np.ndarray:
     """The first ``n`` terms of the convolution of ``x`` (…×n, along the last axis) with the
-    weights ``w`` (at least n of them): y[t] = Σ_{k≤t} w[k]·x[t−k]."""
+    weights ``w`` (at least n of them; a :class:`Weights` reuses their spectra):
+    y[t] = Σ_{k≤t} w[k]·x[t−k]."""
     n = x.shape[-1]
     if n == 0:
         return np.zeros_like(x, dtype=float)
+    values = w.values if isinstance(w, Weights) else w
     if n < 64 and x.ndim == 1:
-        return np.convolve(x, w[:n])[:n]
+        return np.convolve(x, values[:n])[:n]
     size = sp_fft.next_fast_len(2 * n - 1, real=True)
-    spec = sp_fft.rfft(x, size, axis=-1) * sp_fft.rfft(w[:n], size)
+    wspec = w.spectrum(n, size) if isinstance(w, Weights) else sp_fft.rfft(values[:n], size)
+    spec = sp_fft.rfft(x, size, axis=-1) * wspec
     return sp_fft.irfft(spec, size, axis=-1)[..., :n]
 
 
-def semi_integral(current: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+def semi_integral(current: np.ndarray, weights: np.ndarray | Weights | None = None) -> np.ndarray:
     """Discrete semi-integral (unit time step) of a current that starts at rest (along the last
     axis).  ``weights``: :func:`semi_weights` of order ½, at least as long, to reuse."""
     x = np.asarray(current, dtype=float)
@@ -58,7 +85,7 @@ def semi_integral(current: np.ndarray, weights: np.ndarray | None = None) -> np.
     return causal_convolve(x, w)
 
 
-def semi_derivative(signal: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+def semi_derivative(signal: np.ndarray, weights: np.ndarray | Weights | None = None) -> np.ndarray:
     """Discrete semi-derivative (unit time step), the inverse of :func:`semi_integral`.
     ``weights``: :func:`semi_weights` of order −½, at least as long, to reuse."""
     x = np.asarray(signal, dtype=float)
@@ -84,7 +111,7 @@ def frozen_continuation(current: np.ndarray, freeze: int, stop: int) -> np.ndarr
 
 
 def continuation_from(
-    current: np.ndarray, m: np.ndarray, freeze: int, stop: int, weights: np.ndarray | None = None
+    current: np.ndarray, m: np.ndarray, freeze: int, stop: int, weights: np.ndarray | Weights | None = None
 ) -> np.ndarray:
     """:func:`frozen_continuation` given ``m``, the semi-integral of ``current`` (at least up to
     ``stop``): the current less the semi-derivative of the semi-integral's rise since ``freeze``.
