@@ -84,6 +84,17 @@ def _match(true_c: list, mine_c: list, xr: float, yr: float) -> list[tuple[int, 
     return [(int(a), int(b), float(cost[a, b])) for a, b in zip(r, c, strict=True)]
 
 
+def _same_text(a: str | None, b: str | None) -> bool:
+    """Legend texts equal up to spacing, case and the µ/u spelling."""
+    if a is None or b is None:
+        return False
+
+    def norm(t: str) -> str:
+        return "".join(t.split()).lower().replace("μ", "u").replace("µ", "u").replace("$\\mu$", "u")
+
+    return norm(a) == norm(b)
+
+
 def evaluate(index: int, seed: int, verbose: bool) -> dict:
     from voltlens.digitize import digitize
     from voltlens.errors import DigitizeError
@@ -150,6 +161,13 @@ def evaluate(index: int, seed: int, verbose: bool) -> dict:
             ep_n += 1
             ep_ok += abs(te[f(ti)] - me[f(mi)]) <= 0.01 * xr
     row["ep_ok"], row["ep_n"] = ep_ok, ep_n
+    # legends: on multi-curve figures with a legend, every curve's legend text read right
+    labels_true = [c.get("label") for c in meta["curves"]]
+    if len(true_c) >= 2 and lab["style"].get("legend", "none") != "none" and all(labels_true):
+        got = {a: fig.legend_labels[b] for a, b, _ in matches}
+        right = [_same_text(labels_true[a], got.get(a)) for a in range(len(true_c))]
+        row["legend_ok"] = all(right)
+        row["legend_entries_ok"], row["legend_entries_n"] = sum(right), len(right)
     row["tech_ok"] = all(c.technique.value == lab["technique"] for c in fig.curves)
     row["confidence"] = fig.digitization.confidence
     if verbose:
@@ -267,6 +285,12 @@ def main() -> None:
         f"inverted potential axis right: {_pct(done, 'inverted_ok', bool)}; cathodic-up right: {_pct(done, 'cathodic_ok', bool)}"
     )
     print(f"technique right (all curves): {_pct(done, 'tech_ok', bool)}")
+    leg = [r for r in rows if "legend_ok" in r]
+    ent = sum(r["legend_entries_ok"] for r in leg), sum(r["legend_entries_n"] for r in leg)
+    print(
+        f"legends read right on multi-curve figures with a legend: {_pct(leg, 'legend_ok', bool)} "
+        f"(entries: {ent[0]} of {ent[1]})"
+    )
     secs = [r["seconds"] for r in rows]
     cpus = [r["cpu"] for r in rows]
     print(

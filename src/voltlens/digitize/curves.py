@@ -46,6 +46,7 @@ class Trace:
     thickness: float
     coverage: float
     x_extent: tuple[float, float]
+    jitter: float = 0.0  # vertical noise of the stroke (px, one sigma): centre-line wobble or ink band
 
 
 def plot_region(box: Box, shape: tuple[int, int]) -> tuple[int, int, int, int]:
@@ -687,7 +688,51 @@ def trace_series(series: Series, strength: np.ndarray) -> Trace | None:
     coverage = float(cols.size / (span + 1))
     if series.markers:
         coverage = 1.0
-    return Trace(branches, loop, thick, min(1.0, coverage), (x_lo, x_hi))
+    jitter = _marker_jitter(branches) if series.markers else _stroke_jitter(rx, top, bot, branches)
+    return Trace(branches, loop, thick, min(1.0, coverage), (x_lo, x_hi), jitter)
+
+
+def _stroke_jitter(
+    rx: np.ndarray, top: np.ndarray, bot: np.ndarray, branches: tuple[np.ndarray, ...]
+) -> float:
+    """One-sigma vertical noise (px) of a line series.  Two signs of noise: the centre line
+    wobbling about its running median (sparse noisy points joined by lines), and the ink of a
+    column spreading beyond the bare line width (dense noisy points fill a band about ±2σ wide).
+    Only shallow stretches count for the wobble, and the typical column for the band, so slopes
+    and crossings do not."""
+    xi = rx.astype(np.int64)
+    if xi.size < 20:
+        return 0.0
+    counts = np.bincount(xi)
+    ext = (bot - top + 1)[counts[xi] <= 2]
+    band = 0.0
+    if ext.size >= 20:
+        band = float(np.median(ext) - np.percentile(ext, 5)) / 4.0
+    return max(_marker_jitter(branches, size=15, shallow=True), band)
+
+
+def _marker_jitter(branches: tuple[np.ndarray, ...], *, size: int = 5, shallow: bool = False) -> float:
+    """One-sigma scatter (px) of branch points (marker centres, centre-line points) about their
+    running median; with ``shallow`` only where that median moves under a pixel per pixel."""
+    from scipy.ndimage import median_filter
+
+    out = []
+    for br in branches:
+        if br.shape[0] < 2 * size:
+            continue
+        o = np.argsort(br[:, 0], kind="stable")
+        x, y = br[o, 0], br[o, 1]
+        trend = median_filter(y, size=size, mode="nearest")
+        r = y - trend
+        if shallow:
+            dx = np.gradient(x)
+            ok = dx > 0
+            ok[ok] = np.abs(np.gradient(trend)[ok] / dx[ok]) < 1.0
+            if ok.sum() < size:
+                continue
+            r = r[ok]
+        out.append(1.4826 * float(np.median(np.abs(r - np.median(r)))))
+    return float(np.median(out)) if out else 0.0
 
 
 def _scatter_is_loop(x: np.ndarray, y: np.ndarray) -> bool:
@@ -730,10 +775,14 @@ def _split_loop(
     present = np.isfinite(ymin)
     sep = min(3.0 * thick + 2.0, thick + 8.0)
     gap = np.where(present, ymax - np.where(present, ymin, 0.0), 0.0)
-    two = present & (gap > sep)
+    # a steep stroke fills its bin: a hole between strokes tells two values from one steep one;
+    # where the spread alone says two values in most bins, that is a loop whatever the holes
+    hole = gap if markers else _inner_gaps(b, y, nb)
+    spread = (present & (gap > sep)).sum() / max(1, present.sum())
+    two = present & (gap > sep) & ((hole > sep) | (spread >= 0.6))
     frac = two.sum() / max(1, present.sum())
     # a loop: two values in many columns, or a clearly open stretch (a peak pair on a flat base)
-    wide = present & (gap > max(2.0 * sep, 8.0))
+    wide = present & (hole > max(2.0 * sep, 8.0))
     stretch = _longest_run(wide)
     if frac < 0.3 and not (stretch >= max(5, 0.05 * present.sum()) and not markers):
         return (x, y), (x, y), False
@@ -747,6 +796,17 @@ def _split_loop(
     up = (dist < 0) | both
     dn = (dist > 0) | both
     return (x[up], y[up]), (x[dn], y[dn]), True
+
+
+def _inner_gaps(b: np.ndarray, y: np.ndarray, nb: int) -> np.ndarray:
+    """Per bin, the largest empty vertical stretch between its points (0 for one stroke)."""
+    o = np.lexsort((y, b))
+    bs, ys = b[o], y[o]
+    gaps = np.zeros(nb)
+    if ys.size > 1:
+        same = bs[1:] == bs[:-1]
+        np.maximum.at(gaps, bs[1:][same], np.diff(ys)[same])
+    return gaps
 
 
 def _column_groups(x: np.ndarray, y: np.ndarray, thick: float) -> tuple[np.ndarray, list[list[np.ndarray]]]:

@@ -9,6 +9,7 @@ the curve of the nearest colour.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,7 +17,7 @@ import numpy as np
 from . import ocr
 from .text import Glyph, glyphs_in
 
-__all__ = ["Legend", "LegendEntry", "find_legend", "match_legend"]
+__all__ = ["Legend", "LegendEntry", "clean_label", "find_legend", "harmonise_units", "match_legend"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +71,8 @@ def find_legend(layout, region: tuple[int, int, int, int]) -> Legend | None:  # 
     img, ink = layout.image, layout.ink
     h, w = ink.mask.shape
     ch_axis = layout.char_h
-    glyphs = glyphs_in(ink.mask, (0, 0, w, h), max_h=2.5 * ch_axis + 4, max_w=0.25 * w)
+    mask = _without_long_lines(ink.mask, ch_axis)
+    glyphs = glyphs_in(mask, (0, 0, w, h), max_h=2.5 * ch_axis + 4, max_w=0.25 * w)
     if not glyphs:
         return None
     text_rgb = _text_colour(layout)
@@ -85,14 +87,15 @@ def find_legend(layout, region: tuple[int, int, int, int]) -> Legend | None:  # 
     gcy = 0.5 * (gy0 + gy1)
     gh = gy1 - gy0
     # small marks (decimal points, minus signs) are too blurred to judge: they follow their word
-    is_text = np.array(
-        [g.area <= 12 or float(np.abs(_colour(img, ink.strength, g) - text_rgb).max()) <= 70 for g in glyphs]
+    coloured_as_text = np.array(
+        [float(np.abs(_colour(img, ink.strength, g) - text_rgb).max()) <= 70 for g in glyphs]
     )
+    is_text = coloured_as_text | np.array([g.area <= 12 for g in glyphs])
     used = np.zeros(len(glyphs), dtype=bool)
     entries: list[tuple[Glyph, list[Glyph], float]] = []
     for s_idx in np.argsort(gx0, kind="stable"):
         seed = glyphs[s_idx]
-        if used[s_idx] or not is_text[s_idx] or seed.h < 3:
+        if used[s_idx] or not coloured_as_text[s_idx] or seed.h < 3:  # a line starts with a letter
             continue
         # the line of text starting at this glyph: text-coloured glyphs chained to the right
         same_line = (
@@ -128,25 +131,29 @@ def find_legend(layout, region: tuple[int, int, int, int]) -> Legend | None:  # 
             & (np.abs(gcy - wcy) <= 0.45 * ch)
             & (gh <= 1.8 * ch)
         )
-        if not left.any():
-            continue
-        right_end = gx1[left].max()
-        pieces = np.flatnonzero(
-            (gx1 <= right_end)
-            & (gx0 >= right_end - 4.5 * ch)
-            & (np.abs(gcy - wcy) <= 0.45 * ch)
-            & (gh <= 1.8 * ch)
-        )
-        pieces = np.union1d(pieces, np.flatnonzero(left & (gx1 == right_end)))
-        handle_g = [glyphs[k] for k in pieces]
-        hb = Glyph(
-            min(g.x0 for g in handle_g),
-            min(g.y0 for g in handle_g),
-            max(g.x1 for g in handle_g),
-            max(g.y1 for g in handle_g),
-            sum(g.area for g in handle_g),
-        )
-        if not _looks_like_handle(hb, handle_g, ch):
+        hb = None
+        if left.any():
+            right_end = gx1[left].max()
+            pieces = np.flatnonzero(
+                (gx1 <= right_end)
+                & (gx0 >= right_end - 4.5 * ch)
+                & (np.abs(gcy - wcy) <= 0.45 * ch)
+                & (gh <= 1.8 * ch)
+            )
+            pieces = np.union1d(pieces, np.flatnonzero(left & (gx1 == right_end)))
+            handle_g = [glyphs[k] for k in pieces]
+            hb = Glyph(
+                min(g.x0 for g in handle_g),
+                min(g.y0 for g in handle_g),
+                max(g.x1 for g in handle_g),
+                max(g.y1 for g in handle_g),
+                sum(g.area for g in handle_g),
+            )
+            if not _looks_like_handle(hb, handle_g, ch):
+                hb = None
+        if hb is None:  # a handle fused with a curve, a marker or the legend frame: a bar of pixels
+            hb = _bar_handle(ink.mask, img, ink.strength, wx0, wcy, ch, text_rgb)
+        if hb is None:
             continue
         entries.append((hb, word, ch))
     if not entries:
@@ -202,15 +209,29 @@ def find_legend(layout, region: tuple[int, int, int, int]) -> Legend | None:  # 
     rx0, ry0, rx1, ry1 = region
     cx, cy = 0.5 * (xs0 + xs1), 0.5 * (ys0 + ys1)
     inside = rx0 <= cx <= rx1 and ry0 <= cy <= ry1
-    crops = []
-    for _handle, text, _ in grp:
+    crops, longer, long_idx = [], [], []
+    ends = _column_ends(grp, ch)
+    for k, (_handle, text, _) in enumerate(grp):
         tx0, ty0 = min(g.x0 for g in text), min(g.y0 for g in text)
         tx1, ty1 = max(g.x1 for g in text), max(g.y1 for g in text)
         p = max(2, int(0.25 * ch))
         crops.append(img[max(0, ty0 - p) : ty1 + p, max(0, tx0 - p) : tx1 + p])
-    readings = ocr.read_crops(crops, dark=ink.dark)
+        if ends[k] > tx1 + 0.5 * ch:  # the text may go on where a curve crossing it hid it
+            longer.append(img[max(0, ty0 - p) : ty1 + p, max(0, tx0 - p) : ends[k] + p])
+            long_idx.append(k)
+    readings = ocr.read_crops(crops + longer, dark=ink.dark)
+    readings, extra = readings[: len(crops)], readings[len(crops) :]
+    for k, rd in zip(long_idx, extra, strict=True):
+        if _continues(readings[k].text, rd.text) and rd.score >= 0.7:
+            readings[k] = rd
+    keep = [k for k, rd in enumerate(readings) if _legible(rd.text, rd.score)]
+    if not keep:
+        return None  # curve fragments and markers taken for text: no legend
+    grp = [grp[k] for k in keep]
+    readings = [readings[k] for k in keep]
+    texts = harmonise_units([clean_label(rd.text) for rd in readings])
     out = []
-    for (handle, text, _), rd in zip(grp, readings, strict=True):
+    for (handle, text, _), rd, label in zip(grp, readings, texts, strict=True):
         col = _handle_colour(img, ink.strength, handle, text_rgb)
         tb = (
             min(g.x0 for g in text),
@@ -221,13 +242,146 @@ def find_legend(layout, region: tuple[int, int, int, int]) -> Legend | None:  # 
         out.append(
             LegendEntry(
                 tuple(int(v) for v in col),
-                rd.text,
+                label,
                 rd.score,
                 (handle.x0, handle.y0, handle.x1, handle.y1),
                 tb,
             )
         )
     return Legend(lbox, inside, tuple(out))
+
+
+_JUNK = "|,;:_-'\"`"
+_VALUE = re.compile(r"^([-+]?\d+(?:[.,]\d+)?)\s*(\S*(?:\s\S+)?)$")
+
+
+def clean_label(text: str) -> str:
+    """A legend text as read, less stray strokes at its ends (a curve crossing the crop read as
+    '|' or ','), with a space put back between a number and its unit ('4mV/s')."""
+    t = text.strip().strip(_JUNK).strip()
+    return re.sub(r"^([-+]?\d+(?:[.,]\d+)?)(?=[A-Za-zµμ])(?![eE][-+\d])", r"\1 ", t)
+
+
+def harmonise_units(labels: list[str]) -> list[str]:
+    """Labels of a series ("0.1 mM", "0.2 mM", …) share their unit: where the labels that are a
+    number and a unit agree on one unit more often than on any other, a label whose unit is
+    missing or within two edits of it (cut off or misread where a curve crosses the text: '8.92',
+    '2.97 mN', '120 mV') gets it."""
+    parsed = [_VALUE.match(t) for t in labels]
+    units = [m.group(2) for m in parsed if m is not None and m.group(2)]
+    if len(units) < 2:
+        return labels
+    counts = sorted(((units.count(u), u) for u in set(units)), reverse=True)
+    top = counts[0][1]
+    runner_up = counts[1][0] if len(counts) > 1 else 0
+    if counts[0][0] < 2 or counts[0][0] <= runner_up or not any(c.isalpha() for c in top):
+        return labels
+    out = []
+    for t, m in zip(labels, parsed, strict=True):
+        if m is not None and m.group(2) != top and (not m.group(2) or _edit_distance(m.group(2), top) <= 2):
+            t = f"{m.group(1)} {top}"
+        out.append(t)
+    return out
+
+
+def _edit_distance(a: str, b: str) -> int:
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def _column_ends(grp: list, ch: float) -> list[int]:  # type: ignore[type-arg]
+    """How far right each entry's text may run: to the right end of the longest text in its
+    column of entries, short of the next entry's handle on its line."""
+    boxes = [
+        (min(g.x0 for g in t), min(g.y0 for g in t), max(g.x1 for g in t), max(g.y1 for g in t))
+        for _h, t, _c in grp
+    ]
+    out = []
+    for k, (x0, y0, x1, y1) in enumerate(boxes):
+        col = [b[2] for b in boxes if abs(b[0] - x0) <= 0.6 * ch]
+        end = max([x1, *col])
+        for j, (h, _t, _c) in enumerate(grp):
+            if j != k and h.x0 > x1 and abs(h.cy - 0.5 * (y0 + y1)) <= 0.5 * ch:
+                end = min(end, h.x0 - round(0.5 * ch))
+        out.append(int(max(end, x1)))
+    return out
+
+
+def _continues(short: str, long: str) -> bool:
+    """Whether a reading of a longer crop extends the reading of the text's own crop."""
+    a, b = "".join(short.split()), "".join(long.split())
+    return len(b) > len(a) and b.startswith(a)
+
+
+def _legible(text: str, score: float) -> bool:
+    """OCR of a legend text worth keeping: confidently read, with a letter or a digit."""
+    return score >= 0.6 and any(c.isalnum() for c in text)
+
+
+def _without_long_lines(mask: np.ndarray, ch: float) -> np.ndarray:
+    """The ink mask less gridlines and spines: vertical strokes taller than two text lines and
+    horizontal ones longer than any legend handle, so text they cross splits back into glyphs."""
+    import cv2
+
+    m = mask.astype(np.uint8)
+    lv = max(5, round(2.2 * ch))
+    lh = max(9, round(7.0 * ch))
+    vert = cv2.morphologyEx(m, cv2.MORPH_OPEN, np.ones((lv, 1), np.uint8))
+    hor = cv2.morphologyEx(m, cv2.MORPH_OPEN, np.ones((1, lh), np.uint8))
+    return mask & (vert == 0) & (hor == 0)
+
+
+def _bar_handle(
+    mask: np.ndarray,
+    img: np.ndarray,
+    strength: np.ndarray,
+    wx0: int,
+    wcy: float,
+    ch: float,
+    text_rgb: np.ndarray,
+) -> Glyph | None:
+    """A legend line drawn just left of a text (its rows within a third of a character of the
+    text's centre): a horizontal run of series-coloured ink 1–5 character widths long ending
+    less than 1.5 characters before the text.  Found on pixels, so a handle touching a curve, a
+    marker or the frame still counts."""
+    h = mask.shape[0]
+    ya, yb = int(max(0, round(wcy - 0.35 * ch))), int(min(h, round(wcy + 0.35 * ch) + 1))
+    xa, xb = int(max(0, wx0 - round(6.0 * ch))), int(max(0, wx0 - round(0.15 * ch)))
+    if yb - ya < 1 or xb - xa < ch:
+        return None
+    best: tuple[int, int, int] | None = None
+    for y in range(ya, yb):
+        row = mask[y, xa:xb]
+        if not row.any():
+            continue
+        # the run of ink nearest the text
+        idx = np.flatnonzero(row)
+        end = int(idx[-1])
+        if xb - (xa + end) > 1.5 * ch:
+            continue
+        start = end
+        while start > 0 and row[start - 1]:
+            start -= 1
+        n = end - start + 1
+        if n < 1.0 * ch or start == 0:
+            continue  # too short, or running on past the window (a gridline, a flat curve)
+        if best is None or n > best[2] - best[1]:
+            best = (y, xa + start, xa + end + 1)
+    if best is None:
+        return None
+    y, x0, x1 = best
+    band = mask[ya:yb, x0:x1]
+    rows = np.flatnonzero(band.any(axis=1))
+    g = Glyph(x0, ya + int(rows[0]), x1, ya + int(rows[-1]) + 1, int(band.sum()))
+    col = _colour(img, strength, g)
+    if float(np.abs(col - text_rgb).max()) <= 40 and float(np.ptp(col)) < 30:
+        return None  # a text-coloured rule (an underline, a table line), not a series swatch
+    return g
 
 
 def _handle_colour(img: np.ndarray, strength: np.ndarray, g: Glyph, text_rgb: np.ndarray) -> np.ndarray:

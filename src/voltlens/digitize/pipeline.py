@@ -52,7 +52,7 @@ def _assemble(img: np.ndarray, layout: Layout, src: str, t0: float) -> Digitized
         raise DigitizeError(src, "the plot area is too small to hold a curve")
     warnings = list(layout.warnings)
     legend = find_legend(layout, region)
-    exclude = [_framed(legend.box, layout.char_h)] if legend is not None and legend.inside else []
+    exclude = _legend_exclusion(legend, ink.strength, layout.char_h) if legend is not None else []
     region = extend_region(ink.mask, region, box, avoid=exclude)
     x0, y0, x1, y1 = region
     tick_rows = [lb.pos for lb in layout.y.labels] + _zero(layout.y)
@@ -97,7 +97,7 @@ def _assemble(img: np.ndarray, layout: Layout, src: str, t0: float) -> Digitized
     if legend is not None and legend.entries:
         traces, labels, notes = match_legend(traces, legend)
         warnings += notes
-    curves, uncs, covs, conv, more = _to_data(traces, layout, region, src)
+    curves, uncs, covs, conv, more, noise = _to_data(traces, layout, region, src)
     warnings += more
     rep = _report(layout, region, curves, covs, conv, warnings, t0, legend)
     fmap = {
@@ -117,6 +117,7 @@ def _assemble(img: np.ndarray, layout: Layout, src: str, t0: float) -> Digitized
         src,
         (int(img.shape[1]), int(img.shape[0])),
         fmap,
+        tuple(noise),
     )
 
 
@@ -124,6 +125,34 @@ def _framed(box: tuple[int, int, int, int], char_h: float) -> tuple[int, int, in
     """A legend's entries' box grown by its usual padding, to take in the frame drawn round them."""
     pad = round(char_h)
     return box[0] - pad, box[1] - pad, box[2] + pad, box[3] + pad
+
+
+def _legend_exclusion(legend: Legend, strength: np.ndarray, char_h: float) -> list[tuple[int, int, int, int]]:
+    """What of a legend inside the axes to keep out of the curves: its whole (framed) box, or —
+    when curves run on through the box (a legend drawn without a fill over the data) — only its
+    handles and texts, so those curves are not cut."""
+    if not legend.inside:
+        return []
+    box = _framed(legend.box, char_h)
+    h, w = strength.shape
+    x0, y0, x1, y1 = max(0, box[0]), max(0, box[1]), min(w, box[2]), min(h, box[3])
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return [box]
+    s = strength[y0:y1, x0:x1]
+    level = 0.5 * float(np.percentile(strength, 99.9))
+    strong = s > max(level, 1.0)
+    parts = []
+    for e in legend.entries:
+        for a0, b0, a1, b1 in (e.handle, e.text):
+            p = max(2, round(0.2 * char_h))
+            parts.append((a0 - p, b0 - p, a1 + p, b1 + p))
+            strong[max(0, b0 - p - y0) : max(0, b1 + p - y0), max(0, a0 - p - x0) : max(0, a1 + p - x0)] = (
+                False
+            )
+    # curves crossing: strong ink outside the entries in most columns of the box
+    if float(strong.any(axis=0).mean()) >= 0.5 and int(strong.sum()) >= 2 * (x1 - x0):
+        return parts
+    return [box]
 
 
 def _zero(axis: Axis) -> list[float]:
@@ -175,7 +204,7 @@ def _refuse_filled(series: list[Series], src: str) -> None:
 
 def _to_data(
     traces: list[tuple[Series, Trace]], layout: Layout, region: tuple[int, int, int, int], src: str
-) -> tuple[list[Voltammogram], list[PointUncertainty], list[float], dict[str, Any], list[str]]:
+) -> tuple[list[Voltammogram], list[PointUncertainty], list[float], dict[str, Any], list[str], list[float]]:
     x0, y0 = region[0], region[1]
     xa, ya = layout.x, layout.y
     data = []
@@ -190,7 +219,7 @@ def _to_data(
     cathodic_up, basis = _cathodic_up(data, inverted)
     sign = -1.0 if cathodic_up else 1.0
     warnings: list[str] = []
-    curves, uncs, covs = [], [], []
+    curves, uncs, covs, noise = [], [], [], []
     px_e, px_i = xa.per_pixel_si, ya.per_pixel_si
     rms_e = _rms_si(xa)
     rms_i = _rms_si(ya)
@@ -225,8 +254,10 @@ def _to_data(
             technique = _single_technique(e, i)
         if e.size < 2:
             continue
+        sigma = float(tr.jitter * abs(px_i))
         meta = {
             "digitized": True,
+            "noise_sigma": sigma,
             "color": "#{:02x}{:02x}{:02x}".format(*s.color),
             "markers_only": s.markers,
             "coverage": tr.coverage,
@@ -258,6 +289,7 @@ def _to_data(
             )
         )
         covs.append(tr.coverage)
+        noise.append(sigma)
     if not curves:
         raise DigitizeError(src, "no curve with at least two points was traced")
     conv = {
@@ -266,7 +298,7 @@ def _to_data(
         "cathodic_up_basis": basis,
         "sweep_start": "unknown: loops start at the low-potential end with the anodic sweep",
     }
-    return curves, uncs, covs, conv, warnings
+    return curves, uncs, covs, conv, warnings, noise
 
 
 def _rms_si(axis: Axis) -> float:
@@ -327,9 +359,14 @@ def _single_technique(e: np.ndarray, i: np.ndarray) -> Technique:
         return Technique.LSV
     right = r[j:] * np.sign(peak)
     left = r[: j + 1] * np.sign(peak)
-    if right.min() < 0.3 * abs(peak) and left.min() < 0.3 * abs(peak):
-        return Technique.DPV
-    return Technique.LSV
+    if not (right.min() < 0.3 * abs(peak) and left.min() < 0.3 * abs(peak)):
+        return Technique.LSV
+    # a DPV peak rises from and falls back to one baseline; an LSV peak falls back only part way
+    # (the diffusion tail), so the peak stands much higher over one end than over the other
+    rise_l, rise_r = abs(i[j] - base_l), abs(i[j] - base_r)
+    if min(rise_l, rise_r) < 0.6 * max(rise_l, rise_r):
+        return Technique.LSV
+    return Technique.DPV
 
 
 def _axis_report(

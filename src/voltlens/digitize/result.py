@@ -96,8 +96,10 @@ class DigitizedFigure:
     ``curves`` are SI, IUPAC-signed :class:`Voltammogram` records (technique guessed: CV for a
     closed loop, DPV for a peak on a flat baseline, LSV otherwise); ``legend_labels`` the legend
     text of each curve (None where there is no legend); ``uncertainty`` the per-point one-sigma
-    error of each curve; ``digitization`` the report.  :meth:`pixel_to_data` and
-    :meth:`data_to_pixel` map between the original image and the data.
+    error of each curve; ``digitization`` the report; ``noise`` the one-sigma noise of each
+    curve's current as drawn (SI: A, or A/m² for densities), from the stroke's vertical jitter —
+    the wobble of its centre line or the band its ink fills — 0 for a clean line.
+    :meth:`pixel_to_data` and :meth:`data_to_pixel` map between the original image and the data.
     """
 
     curves: tuple[Voltammogram, ...]
@@ -107,6 +109,7 @@ class DigitizedFigure:
     source: str
     image_size: tuple[int, int]
     _map: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    noise: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_map", MappingProxyType(dict(self._map)))
