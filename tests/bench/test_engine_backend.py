@@ -4,6 +4,7 @@ against the simulator's truth, unreadable images refused."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -213,3 +214,220 @@ def test_the_backend_is_registered_as_engine() -> None:
 
     b = get_backend("engine")
     assert b.name == "engine" and isinstance(b, EngineBackend)
+
+
+# ----------------------------------------------------------------------------------------------
+# series and DPV rules on textbook curves (tests/analyze/conftest.py: a semi-integral simulator
+# independent of voltlens.simulate, checked against Randles–Ševčík and cvsim)
+
+
+def _textbook():
+    import importlib.util
+
+    path = Path(__file__).parent.parent / "analyze" / "conftest.py"
+    spec = importlib.util.spec_from_file_location("_textbook_curves", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+TB = _textbook()
+AREA = 7.07e-6  # m²
+D = 1e-9  # m²/s
+
+
+def _cv(conc: float = 1.0, v: float = 0.1, gamma: float = 0.0, slope: float = 0.0):
+    from voltlens.model import Voltammogram
+
+    couple = TB.Couple(e0=0.2, conc=conc, d=D, gamma=gamma)
+    sim = TB.simulate_cv([couple], e_start=-0.2, e_vertex=0.6, scan_rate=v, step=2e-3, slope=slope, area=AREA)
+    return Voltammogram(sim.potential, sim.current, scan_rate=v)
+
+
+def test_scan_rate_study_of_a_diffusing_couple_gives_the_randles_sevcik_slope() -> None:
+    from voltlens.bench.engine_backend import RULES, FigureReading
+
+    rates = [0.02, 0.05, 0.1, 0.2, 0.5]
+    reading = FigureReading(
+        "tb",
+        report={"curves": []},
+        legends=[f"{v * 1e3:g} mV/s" for v in rates],
+        curves=[_cv(v=v) for v in rates],
+    )
+    answer, conf = RULES["scan_rate.regime"](reading, {})
+    assert answer["regime"] == "diffusion"
+    assert answer["log_log_slope"]["value"] == pytest.approx(0.5, abs=0.03)  # ip ∝ v½
+    assert conf > 0.5
+
+
+def test_scan_rate_study_of_an_adsorbed_layer_gives_slope_one() -> None:
+    from voltlens.bench.engine_backend import RULES, FigureReading
+
+    rates = [0.05, 0.1, 0.2, 0.4]
+    curves = [_cv(conc=1e-6, v=v, gamma=2e-6) for v in rates]  # surface-confined: ip = n²F²AvΓ/4RT
+    reading = FigureReading(
+        "tb", report={"curves": []}, legends=[f"{v * 1e3:g} mV/s" for v in rates], curves=curves
+    )
+    answer, _ = RULES["scan_rate.regime"](reading, {})
+    assert answer["regime"] == "adsorption"
+    assert answer["log_log_slope"]["value"] == pytest.approx(1.0, abs=0.05)
+
+
+@pytest.mark.parametrize("shuffle_seed", [0, 1])
+def test_calibration_slope_is_the_randles_sevcik_sensitivity(shuffle_seed: int) -> None:
+    """Curves of 0…2 mM over a shared sloped background, the traces in a shuffled order and their
+    legends matched to the wrong traces: the sensitivity is still ip per mM from Randles–Ševčík,
+    and an unknown's concentration is its peak current over it."""
+    from voltlens.bench.engine_backend import RULES, FigureReading, raw_calibration
+
+    conc = [0.0, 0.5, 1.0, 1.5, 2.0]  # mol/m³ = mM
+    curves = [_cv(conc=c, slope=2e-6) for c in conc]
+    rng = np.random.default_rng(shuffle_seed)
+    order = rng.permutation(len(conc))
+    legends = ["blank" if c == 0 else f"{c:g} mM" for c in conc]
+    shuffled = [curves[k] for k in order]  # legends stay in their order: association broken
+    sensitivity = TB.randles_sevcik(1, AREA, 1.0, D, 0.1)  # A per mM
+    cal = raw_calibration([0.0, 0.5, 1.0, 1.5, 2.0], shuffled)
+    assert cal is not None and cal.slope == pytest.approx(sensitivity, rel=0.03)
+    reading = FigureReading("tb", report={"curves": []}, legends=legends, curves=shuffled)
+    trend, _ = RULES["concentration.trend"](reading, {})
+    assert trend["trend"] == "increases"
+    assert trend["sensitivity"]["value"] == pytest.approx(sensitivity, rel=0.03)
+    unknown, _ = RULES["concentration.unknown"](
+        reading, {"question": f"A peak of {1.3 * sensitivity * 1e6:.4g} µA is measured."}
+    )
+    assert unknown["concentration"]["value"] == pytest.approx(1.3, rel=0.03)
+    highest, _ = RULES["concentration.highest"](reading, {})
+    assert highest["curve"] == "2 mM"
+
+
+def test_a_reductive_dpv_read_left_to_right_is_analysed_as_a_reduction_sweep() -> None:
+    """A DPV of an oxidised species swept negative, its points in increasing potential as a plot
+    gives them: one cathodic peak at E½ − ΔE/2 (ΔE the signed pulse amplitude), current negative."""
+    from voltlens.analyze.contract import report_of
+    from voltlens.analyze.pipeline import run_analysis
+    from voltlens.bench.engine_backend import _as_reduction_sweep, _reductive_dpv
+    from voltlens.model import Technique, Voltammogram
+
+    amplitude = -0.05
+    sim = TB.simulate_dpv(
+        [TB.Couple(e0=0.1, reduced=False, d=D)], e_start=0.4, e_end=-0.2, amplitude=amplitude, area=AREA
+    )
+    plotted = Voltammogram(sim.potential[::-1], sim.current[::-1], technique=Technique.DPV)
+    assert _reductive_dpv(plotted)
+    swept = _as_reduction_sweep(plotted)
+    assert not _reductive_dpv(swept)
+    report = report_of(run_analysis([swept])).model_dump(mode="json")
+    peaks = [p for p in report["curves"][0]["peaks"] if p["confidence"] >= 0.5]
+    assert [p["direction"] for p in peaks] == ["cathodic"]
+    assert peaks[0]["potential"]["value"] == pytest.approx(0.1 - amplitude / 2, abs=0.005)
+    assert peaks[0]["current"]["value"] < 0
+
+
+def test_ocr_noise_in_concentration_legends_is_tidied() -> None:
+    from voltlens.bench.engine_backend import concentration_name, series_values
+
+    kind, values = series_values(["blank", "0.234mM1", "0.468 mMH", "0.702 m", "0.936 mM,"])
+    assert kind == "concentration"
+    assert values == pytest.approx([0.0, 0.234, 0.468, 0.702, 0.936])
+    assert [concentration_name(v) for v in values] == [
+        "blank",
+        "0.234 mM",
+        "0.468 mM",
+        "0.702 mM",
+        "0.936 mM",
+    ]
+
+
+def test_an_artifact_flagged_on_one_trace_of_a_series_does_not_make_it_untrusted() -> None:
+    from voltlens.bench.engine_backend import RULES, FigureReading
+
+    def curve(*kinds: str) -> dict:
+        anomalies = [{"kind": k, "confidence": 0.9, "severity": 0.8} for k in kinds]
+        return {"technique": "CV", "n_points": 100, "peaks": [], "couples": [], "anomalies": anomalies}
+
+    one = FigureReading("f", report={"curves": [curve("ir_distortion"), curve(), curve(), curve()]})
+    assert RULES["anomaly.trust"](one, {})[0] == {"trustworthy": True, "reasons": []}
+    most = FigureReading("f", report={"curves": [curve("ir_distortion")] * 3 + [curve()]})
+    assert RULES["anomaly.trust"](most, {})[0] == {"trustworthy": False, "reasons": ["ir_distortion"]}
+    single = FigureReading("f", report={"curves": [curve("spikes")]})
+    assert RULES["anomaly.trust"](single, {})[0]["trustworthy"] is False
+
+
+def test_noise_is_sized_on_the_figure_scale_from_the_digitizers_stroke_noise() -> None:
+    """σ over a tenth of the figure's largest peak: 0.6 µA on a 10 µA peak is severity 0.6
+    (untrusted, visible); on a blank beside it the same σ is judged against the 10 µA peak too."""
+    from voltlens.bench.engine_backend import RULES, FigureReading, noise_severities
+
+    def curve(ip: float) -> dict:
+        q = {"value": ip, "unit": "A", "uncertainty": None}
+        peak = {"direction": "anodic", "cycle": 1, "potential": {"value": 0.1, "unit": "V"}, "current": q}
+        peaks = [{**peak, "confidence": 0.9}] if ip else []
+        return {"technique": "CV", "n_points": 100, "peaks": peaks, "couples": [], "anomalies": []}
+
+    noisy = FigureReading("f", report={"curves": [curve(1e-5)]}, trace_noise=[6e-7])
+    assert noise_severities(noisy) == [pytest.approx(0.6)]
+    assert RULES["anomaly.trust"](noisy, {})[0] == {"trustworthy": False, "reasons": ["noise"]}
+    assert RULES["anomaly.kinds"](noisy, {})[0] == {"anomalies": ["noise"]}
+    series = FigureReading("f", report={"curves": [curve(0.0), curve(1e-5)]}, trace_noise=[6e-8, 6e-8])
+    assert noise_severities(series) == [pytest.approx(0.06), pytest.approx(0.06)]
+    assert RULES["anomaly.trust"](series, {})[0]["trustworthy"] is True
+
+
+def test_a_dpv_peak_cut_in_two_is_joined_at_the_traces_extreme() -> None:
+    """Two peaks reported either side of the top of one DPV peak (no valley between them) are one
+    peak, at E½ − ΔE/2; two real peaks 0.4 V apart stay two."""
+    from voltlens.bench.engine_backend import merge_split_peaks
+    from voltlens.model import Technique, Voltammogram
+
+    amplitude = 0.05
+    couples = [TB.Couple(e0=0.0, d=D), TB.Couple(e0=0.4, d=D)]
+    sim = TB.simulate_dpv(couples, e_start=-0.3, e_end=0.7, amplitude=amplitude, area=AREA)
+    trace = Voltammogram(sim.potential, sim.current, technique=Technique.DPV)
+
+    def peak(e: float) -> dict:
+        ip = float(np.interp(e, sim.potential, sim.current))
+        return {
+            "direction": "anodic",
+            "cycle": 1,
+            "confidence": 0.8,
+            "potential": {"value": e, "unit": "V"},
+            "current": {"value": ip, "unit": "A"},
+        }
+
+    top = -amplitude / 2
+    curve = {
+        "technique": "DPV",
+        "couples": [],
+        "peaks": [peak(top - 0.015), peak(top + 0.015), peak(0.4 + top)],
+    }
+    merge_split_peaks(curve, trace)
+    assert [p["potential"]["value"] for p in curve["peaks"]] == [
+        pytest.approx(top, abs=0.006),
+        pytest.approx(0.4 + top, abs=1e-9),
+    ]
+    # its height from the flat baseline: the textbook trace's own extreme under the first peak
+    first = sim.potential < 0.2
+    assert curve["peaks"][0]["current"]["value"] == pytest.approx(sim.current[first].max(), rel=0.02)
+
+
+def test_doubtful_text_on_a_figure_is_named_in_the_evidence() -> None:
+    from voltlens.bench.engine_backend import ocr_doubts
+
+    clean = {
+        "x_unit": "V",
+        "y_unit": "µA",
+        "x_residual_percent": 0.1,
+        "y_residual_percent": 0.0,
+        "warnings": [],
+    }
+    assert ocr_doubts(clean) == []
+    doubtful = {
+        **clean,
+        "y_unit": None,
+        "y_residual_percent": 4.0,
+        "warnings": ["current unit unreadable in 'Current luA)'; values left in displayed units (assumed A)"],
+    }
+    found = ocr_doubts(doubtful)
+    assert "current unit not read" in found and len(found) == 3

@@ -60,7 +60,7 @@ TEMPLATE_KINDS = set(ANOMALY_KIND.values())  # the anomaly vocabulary the templa
 
 _NUMBER = r"(\d+(?:[.,]\d*)?|[.,]\d+)(?:\s*[x×]\s*10\s*\^?\s*([-−]?\d+))?"
 _SCAN_RATE = re.compile(_NUMBER + r"\s*(m|µ|μ|u)?\s*V\s*(?:/|per)?\s*s(?:ec)?(?:\s*[-−]1|\s*⁻¹)?\b", re.I)
-_CONCENTRATION = re.compile(_NUMBER + r"\s*(m|µ|μ|u|n)?\s*(M|mol\s*/?\s*L)\b")
+_CONCENTRATION = re.compile(_NUMBER + r"\s*(m|µ|μ|u|n)?\s*(M|mol\s*/?\s*L)(?![a-z])")
 _BLANK = re.compile(r"\b(blank|background|0\s*(m|µ|u|n)?M)\b", re.I)
 _PREFIX = {None: 1.0, "": 1.0, "m": 1e-3, "µ": 1e-6, "μ": 1e-6, "u": 1e-6, "n": 1e-9}
 
@@ -132,6 +132,7 @@ class FigureReading:
     digitization: dict[str, Any] | None = None
     refused: str | None = None  # why the figure could not be read
     curves: list[Any] = field(default_factory=list, repr=False)  # the digitized voltammograms
+    trace_noise: list[float | None] = field(default_factory=list)  # the digitizer's σ of each trace, A
     _studies: dict[str | None, Study] = field(default_factory=dict, repr=False)
 
     def study(self, hint: str | None = None) -> Study:
@@ -211,39 +212,133 @@ REDUCTIVE_RATIO = 1.5  # a DPV whose downward excursion is this much larger than
 
 
 def _reductive_dpv(curve: Any) -> bool:
-    """Whether a DPV trace is a reduction sweep: its peaks point down.
+    """Whether a DPV trace read off a plot (points in increasing potential) is a reduction sweep:
+    its peaks point down.
 
-    The analysis looks for DPV peaks above the baseline; a reductive DPV (cathodic peaks, negative
-    current) is analysed upside down and its peaks turned back (:func:`_negate_peaks`).
+    A plot does not show the sweep direction and the digitizer returns the trace left to right,
+    so a reductive DPV arrives as a positive-going sweep with negative peaks, which the analysis
+    (rightly, for a real positive-going DPV) does not take for peaks.  Downward peaks are the mark
+    of a negative-going (reduction) sweep: :func:`_as_reduction_sweep` turns the trace round.
     """
     import numpy as np
 
     if str(getattr(curve.technique, "value", curve.technique)) != "DPV":
         return False
+    e = np.asarray(curve.potential, dtype=float)
     i = np.asarray(curve.current, dtype=float)
-    i = i[np.isfinite(i)]
-    if i.size < 5:
+    ok = np.isfinite(i) & np.isfinite(e)
+    if ok.sum() < 5 or e[ok][-1] <= e[ok][0]:
         return False
-    base = float(np.median(i))
-    up, down = float(i.max()) - base, base - float(i.min())
+    base = float(np.median(i[ok]))
+    up, down = float(i[ok].max()) - base, base - float(i[ok].min())
     return down > REDUCTIVE_RATIO * max(up, 0.0)
 
 
-def _negated(curve: Any) -> Any:
+def _as_reduction_sweep(curve: Any) -> Any:
+    """The trace in the order a negative-going sweep records it."""
     import dataclasses
 
-    return dataclasses.replace(curve, current=-curve.current)
+    reverse = {
+        name: getattr(curve, name)[::-1]
+        for name in ("potential", "current", "time", "cycle", "segment")
+        if getattr(curve, name, None) is not None
+    }
+    reverse.pop("time", None)  # times stay increasing; a plot gives none anyway
+    return dataclasses.replace(curve, **reverse)
 
 
-def _negate_peaks(curve: dict[str, Any]) -> None:
-    """Turn the peaks of a curve analysed upside down back: cathodic, negative currents."""
-    flip = {"anodic": "cathodic", "cathodic": "anodic"}
-    for p in curve.get("peaks", []):
-        p["direction"] = flip[p["direction"]]
-        for key in ("current", "baseline_current", "charge"):
-            q = p.get(key)
-            if isinstance(q, dict) and isinstance(q.get("value"), int | float):
-                q["value"] = -q["value"]
+SPLIT_VALLEY = 0.9  # a dip shallower than this fraction of the lower of two peaks: one peak
+
+
+def merge_split_peaks(curve: dict[str, Any], trace: Any) -> None:
+    """Join the peaks of one sweep (DPV, LSV) that the trace shows as one: two neighbouring
+    confident peaks (shoulders included) of the same direction and nearly the same height with no
+    real valley between them (the trace between them and the lower top stay above
+    :data:`SPLIT_VALLEY` of the higher).  A traced curve's flat or kinked top
+    can be cut in two by the peak finder; the joined peak sits at the trace's extreme between
+    them and keeps the larger height.  Couples are left alone (CVs are not touched)."""
+    import numpy as np
+
+    if curve.get("technique") not in ("DPV", "LSV") or curve.get("couples"):
+        return
+    e = np.asarray(trace.potential, dtype=float)
+    i = np.asarray(trace.current, dtype=float)
+    peaks = curve.get("peaks") or []
+    order = sorted(
+        (k for k, p in enumerate(peaks) if p["confidence"] >= CONFIDENT),
+        key=lambda k: _val(peaks[k]["potential"]) or 0.0,
+    )
+    drop: set[int] = set()
+    if not order:
+        return
+    a = order[0]
+    for b in order[1:]:
+        pa, pb = peaks[a], peaks[b]
+        keep = _joined(pa, pb, e, i)
+        if keep is None:
+            a = b
+            continue
+        lose = b if keep is pa else a
+        drop.add(lose)
+        a = a if lose == b else b
+    if drop:
+        curve["peaks"] = [p for k, p in enumerate(peaks) if k not in drop]
+
+
+def _joined(pa: dict[str, Any], pb: dict[str, Any], e: Any, i: Any) -> dict[str, Any] | None:
+    """The peak kept (moved to the trace's extreme) when ``pa`` and ``pb`` are one; else None."""
+    import numpy as np
+
+    if pa["direction"] != pb["direction"]:
+        return None
+    sign = 1.0 if pa["direction"] == "anodic" else -1.0
+    ea, eb = _val(pa["potential"]) or 0.0, _val(pb["potential"]) or 0.0
+    between = (e >= min(ea, eb)) & (e <= max(ea, eb))
+    if between.sum() < 2:
+        return None
+    y = sign * i[between]
+    tops = [float(sign * i[int(np.argmin(np.abs(e - x)))]) for x in (ea, eb)]
+    if min(tops) <= 0 or float(y.min()) < SPLIT_VALLEY * min(tops) or min(tops) < SPLIT_VALLEY * max(tops):
+        return None  # a valley between them, or a lower shoulder on the flank of a higher peak
+    keep = pa if abs(_val(pa["current"]) or 0.0) >= abs(_val(pb["current"]) or 0.0) else pb
+    e_top = float(e[between][int(np.argmax(y))])
+    keep["potential"]["value"] = float(f"{e_top:.4g}")
+    # its height from the straight line through the two ends of the sweep (the halves' own
+    # baselines were drawn under a shoulder)
+    n = max(3, e.size // 20)
+    (e0, i0), (e1, i1) = (
+        (float(np.median(e[s])), float(np.median(i[s]))) for s in (slice(0, n), slice(-n, None))
+    )
+    base = i0 + (i1 - i0) * (e_top - e0) / (e1 - e0) if e1 != e0 else i0
+    keep["current"]["value"] = float(f"{sign * float(y.max()) - base:.4g}")
+    keep["confidence"] = max(pa["confidence"], pb["confidence"])
+    keep["shoulder"] = False  # the two halves of one peak were each taken for the other's shoulder
+    return keep
+
+
+TICK_RESIDUAL_PCT = 1.0  # tick labels off their straight-line fit by more than this: a misread
+_OCR_WARNINGS = ("unit unreadable", "not evenly spaced", "misread", "assumed")
+
+
+def ocr_doubts(digit: dict[str, Any]) -> list[str]:
+    """Why the text read off a figure (axis units, tick labels) may be wrong: an unread current
+    unit, tick values off their calibration line, warnings of the digitizer about its reading.
+    A wrong answer about such a figure is an OCR misread more likely than an analysis error; the
+    evidence says so (``digitization.ocr_suspect``) and the confidence drops."""
+    out = []
+    if not digit.get("y_unit"):
+        out.append("current unit not read")
+    if not digit.get("x_unit"):
+        out.append("potential unit not read")
+    for axis in ("x", "y"):
+        r = digit.get(f"{axis}_residual_percent")
+        if isinstance(r, int | float) and r > TICK_RESIDUAL_PCT:
+            out.append(f"{axis} tick labels {r:.1f}% off their calibration line")
+    out += [w for w in digit.get("warnings") or [] if any(k in w for k in _OCR_WARNINGS)]
+    return out
+
+
+OCR_DOUBT_FACTOR = 0.5  # confidence kept when the figure's text is in doubt
 
 
 def read_figure(paths: list[Path]) -> FigureReading:
@@ -255,12 +350,16 @@ def read_figure(paths: list[Path]) -> FigureReading:
     digitize = find_digitizer()
     if digitize is None:
         return FigureReading(source, refused="no digitizer is installed (the [image] extra)")
-    curves, legends, digit = [], [], None
+    curves, legends, noise, digit = [], [], [], None
     try:
         for p in paths:
             fig = digitize(Path(p))
-            curves += as_voltammograms(fig, str(p))
-            legends += list(getattr(fig, "legend_labels", ()) or ())
+            found = as_voltammograms(fig, str(p))
+            curves += found
+            legends += (list(getattr(fig, "legend_labels", ()) or ()) + [None] * len(found))[: len(found)]
+            sigma = list(getattr(fig, "noise", ()) or ())
+            noise += [float(x) if isinstance(x, int | float) else None for x in sigma[: len(found)]]
+            noise += [None] * (len(found) - len(sigma))
             if digit is None and hasattr(fig, "digitization"):
                 rep = fig.digitization
                 digit = {
@@ -272,17 +371,17 @@ def read_figure(paths: list[Path]) -> FigureReading:
                     "x_residual_percent": rep.x_axis.residual_pct,
                     "y_residual_percent": rep.y_axis.residual_pct,
                 }
-        flipped = [_reductive_dpv(c) for c in curves]
-        upright = [_negated(c) if f else c for c, f in zip(curves, flipped, strict=True)]
-        report = report_of(run_analysis(upright)).model_dump(mode="json")
+                digit["ocr_suspect"] = ocr_doubts(digit)
+        curves = [_as_reduction_sweep(c) if _reductive_dpv(c) else c for c in curves]
+        report = report_of(run_analysis(curves)).model_dump(mode="json")
     except VoltlensError as exc:
         return FigureReading(source, refused=str(exc)[:300])
-    for curve, f in zip(report.get("curves") or [], flipped, strict=False):
-        if f:
-            _negate_peaks(curve)
-    curves = upright
+    for curve, v in zip(report.get("curves") or [], curves, strict=False):
+        merge_split_peaks(curve, v)
     legends = (legends + [None] * len(curves))[: len(curves)]
-    return FigureReading(source, report=report, legends=legends, digitization=digit, curves=curves)
+    return FigureReading(
+        source, report=report, legends=legends, digitization=digit, curves=curves, trace_noise=noise
+    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -389,6 +488,11 @@ class Unanswerable(Exception):
 
 
 Rule = Callable[[FigureReading, dict[str, Any]], tuple[dict[str, Any], float]]
+
+
+def _main_index(reading: FigureReading) -> int:
+    found = _main_curve(reading.report or {})
+    return 0 if found is None else found[0]
 
 
 def _curve_or_refuse(reading: FigureReading) -> dict[str, Any]:
@@ -500,7 +604,7 @@ def _per_curve_couple(field_name: str, pick: Callable[[list[float]], int]) -> Ru
 
 def _anomalies(reading: FigureReading, item: dict[str, Any]) -> tuple[dict[str, Any], float]:
     curve = _curve_or_refuse(reading)
-    kinds = _anomaly_kinds(curve, VISIBLE_SEVERITY)
+    kinds = _visible_kinds(reading, _main_index(reading))
     confs = [a["confidence"] for a in curve.get("anomalies", []) if a["kind"] in kinds]
     return {"anomalies": kinds}, _mean(confs, 0.5)
 
@@ -508,28 +612,59 @@ def _anomalies(reading: FigureReading, item: dict[str, Any]) -> tuple[dict[str, 
 NOISE_SCALE = 0.1  # noise is judged against a tenth of the signal, as the artifact severities are
 
 
-def noise_severity(curve: dict[str, Any], current_A: Any = None) -> float | None:
-    """The RMS noise of a curve over a tenth of its signal: its largest confident peak, or for a
-    curve without one (a blank) its largest current; None when the engine measured no noise."""
-    noise = _val(curve.get("noise"))
-    if noise is None:
-        return None
-    heights = [abs(_val(p["current"]) or 0.0) for _, p in _peaks(curve)]
-    scale = max(heights, default=0.0)
-    if scale <= 0 and current_A is not None and len(current_A):
-        scale = float(max(abs(float(x)) for x in current_A))
-    return noise / (NOISE_SCALE * scale) if scale > 0 else None
+def _figure_scale(curves: list[dict[str, Any]]) -> float:
+    """The figure's signal scale: the largest confident peak height of any of its curves (A)."""
+    return max((abs(_val(p["current"]) or 0.0) for c in curves for _, p in _peaks(c)), default=0.0)
+
+
+def noise_severities(reading: FigureReading) -> list[float | None]:
+    """Each curve's noise on the figure's scale, as the templates size it: σ over a tenth of the
+    figure's largest peak (a curve's own largest current where no peak was found).  σ is the larger
+    of the engine's estimate from the traced current and the digitizer's from the stroke's jitter
+    (a traced centre line smooths noise away; the ink band keeps it)."""
+    curves = (reading.report or {}).get("curves") or []
+    scale = _figure_scale(curves)
+    out: list[float | None] = []
+    for k, c in enumerate(curves):
+        sigmas = [_val(c.get("noise"))]
+        if k < len(reading.trace_noise):
+            sigmas.append(reading.trace_noise[k])
+        sigma = max((x for x in sigmas if x is not None and math.isfinite(x)), default=None)
+        s = scale
+        if s <= 0 and k < len(reading.curves):
+            i = [abs(float(x)) for x in reading.curves[k].current if math.isfinite(float(x))]
+            s = max(i, default=0.0)
+        out.append(sigma / (NOISE_SCALE * s) if sigma is not None and s > 0 else None)
+    return out
 
 
 def _untrusted(reading: FigureReading) -> list[str]:
+    """The anomaly kinds severe enough to distort the peak values.
+
+    In a figure of several curves a kind counts only when at least half of the curves show it: the
+    series of one cell and instrument (scan rates, concentrations) shares its uncompensated
+    resistance, background and noise, and a flag on one trace out of many is the trace's own
+    reading error more often than an artifact.  Noise is sized on the figure's scale
+    (:func:`noise_severities`), so a blank's small noise does not count.
+    """
     curves = (reading.report or {}).get("curves") or []
-    bad = {k for c in curves for k in _anomaly_kinds(c, UNTRUSTED_SEVERITY)}
-    for k, c in enumerate(curves):
-        raw = reading.curves[k].current if k < len(reading.curves) else None
-        sev = noise_severity(c, raw)
+    per_curve = [set(_anomaly_kinds(c, UNTRUSTED_SEVERITY)) for c in curves]
+    for k, sev in enumerate(noise_severities(reading)):
         if sev is not None and sev >= UNTRUSTED_SEVERITY:
-            bad.add("noise")
-    return sorted(bad)
+            per_curve[k].add("noise")
+    need = 1 if len(curves) < 2 else math.ceil(len(curves) / 2)
+    kinds = {kind for found in per_curve for kind in found}
+    return sorted(kind for kind in kinds if sum(kind in found for found in per_curve) >= need)
+
+
+def _visible_kinds(reading: FigureReading, k: int) -> list[str]:
+    """The artifacts of curve ``k`` at or above the visible severity, noise included."""
+    curves = (reading.report or {}).get("curves") or []
+    kinds = set(_anomaly_kinds(curves[k], VISIBLE_SEVERITY))
+    sev = noise_severities(reading)[k]
+    if sev is not None and sev >= VISIBLE_SEVERITY:
+        kinds.add("noise")
+    return sorted(kinds)
 
 
 def _trust(reading: FigureReading, item: dict[str, Any]) -> tuple[dict[str, Any], float]:
@@ -559,21 +694,107 @@ def _r2_confidence(s: dict[str, Any]) -> float:
     return max(0.0, min(1.0, (r2 - 0.9) * 10))
 
 
-def _sensitivity_A_per_mM(s: dict[str, Any]) -> float | None:
-    slope = _val(s.get("slope"))
-    return None if slope is None else slope  # the series was fitted in mM
+WINDOW_EDGE = 0.05  # the outer 5% of a curve's potential window holds no peak to calibrate on
+PEAK_WINDOW_V = 0.01  # each curve's current is read within this of the common peak potential
+FLAT_FRACTION = 0.1  # a change over the series below this fraction of the mean peak current: constant
+
+
+@dataclass(frozen=True, slots=True)
+class RawCalibration:
+    """Peak current against concentration read straight off the traces: every curve's current at
+    the potential where the highest-concentration curve peaks (upper branch for an anodic peak,
+    lower for a cathodic one), fitted by least squares.  The background under the peak does not
+    depend on the analyte, so it moves the intercept only and the slope is the sensitivity of the
+    peak height from the background."""
+
+    slope: float  # A/mM, positive for a current growing in magnitude
+    intercept: float  # A, the background at the peak potential
+    r_squared: float
+    n: int
+    spread: float  # |slope| × concentration range over the mean |current|
+
+
+def _branch_sizes(curves: list[Any], use: list[int], up: bool) -> list[float] | None:
+    import numpy as np
+
+    sign = 1.0 if up else -1.0
+
+    def inner(k: int) -> tuple[Any, Any]:
+        """The trace away from the ends of its window (where solvent, background and the switching
+        transient give extremes that are no peak)."""
+        e = np.asarray(curves[k].potential, dtype=float)
+        i = sign * np.asarray(curves[k].current, dtype=float)
+        lo, hi = np.nanmin(e), np.nanmax(e)
+        keep = (e > lo + WINDOW_EDGE * (hi - lo)) & (e < hi - WINDOW_EDGE * (hi - lo)) & np.isfinite(i)
+        return e[keep], i[keep]
+
+    parts = [inner(k) for k in use]
+    if any(i.size == 0 for _, i in parts):
+        return None
+    top = int(np.argmax([float(i.max()) for _, i in parts]))
+    e_star = float(parts[top][0][int(np.argmax(parts[top][1]))])
+    out = []
+    for k in use:
+        e = np.asarray(curves[k].potential, dtype=float)
+        i = sign * np.asarray(curves[k].current, dtype=float)
+        near = np.abs(e - e_star) <= PEAK_WINDOW_V
+        if not near.any():
+            near = np.abs(e - e_star) == np.nanmin(np.abs(e - e_star))
+        out.append(float(np.nanmax(i[near])))
+    return out
+
+
+def raw_calibration(values: list[float | None], curves: list[Any]) -> RawCalibration | None:
+    """The calibration of the curves whose concentration (mM) is known (:class:`RawCalibration`);
+    the peak direction is the one whose current grows fastest with concentration.  When every
+    curve's concentration is known the currents are paired with the concentrations in rank order.
+    None with fewer than two distinct concentrations."""
+    import numpy as np
+
+    use = [k for k, v in enumerate(values) if v is not None and k < len(curves)]
+    use.sort(key=lambda k: values[k])  # type: ignore[arg-type, return-value]
+    c = np.array([values[k] for k in use], dtype=float)
+    if len(use) < 2 or np.ptp(c) <= 0:
+        return None
+    # every curve's concentration read: the peak grows with concentration, so the sizes are paired
+    # with the concentrations in order (a legend entry matched to the wrong trace cannot upset it)
+    ordered = len(use) == len(curves)
+    best: RawCalibration | None = None
+    for up in (True, False):
+        sizes = _branch_sizes(curves, use, up)
+        if sizes is None:
+            continue
+        y = np.array(sorted(sizes) if ordered else sizes)
+        slope, intercept = np.polyfit(c, y, 1)
+        ss = float(np.sum((y - y.mean()) ** 2))
+        r2 = 1.0 - float(np.sum((y - (slope * c + intercept)) ** 2)) / ss if ss > 0 else 0.0
+        mean = float(np.mean(np.abs(y))) or 1e-300
+        cal = RawCalibration(float(slope), float(intercept), r2, len(use), abs(slope) * np.ptp(c) / mean)
+        if best is None or cal.slope > best.slope:
+            best = cal
+    return best
+
+
+def _raw_calibration(reading: FigureReading) -> RawCalibration:
+    st = reading.study("concentration")
+    cal = raw_calibration(st.values, reading.curves) if st.kind == "concentration" else None
+    if cal is None:
+        raise Unanswerable(
+            "no calibration: the legends did not give the concentrations of two or more curves"
+        )
+    return cal
+
+
+def _cal_confidence(cal: RawCalibration) -> float:
+    return max(0.0, min(1.0, (cal.r_squared - 0.8) * 5)) * (1.0 if cal.n >= 3 else 0.5)
 
 
 def _trend(reading: FigureReading, item: dict[str, Any]) -> tuple[dict[str, Any], float]:
-    s = _calibration(reading)
-    slope = _sensitivity_A_per_mM(s)
-    lo, hi = s.get("slope_ci", {}).get("low"), s.get("slope_ci", {}).get("high")
-    if slope is None:
-        raise Unanswerable("the calibration has no slope")
-    trend = "increases" if slope > 0 else "decreases"
-    if lo is not None and hi is not None and lo <= 0 <= hi:
+    cal = _raw_calibration(reading)
+    trend = "increases" if cal.slope > 0 else "decreases"
+    if cal.spread < FLAT_FRACTION:
         trend = "constant"
-    return {"trend": trend, "sensitivity": _q(abs(slope), "A/mM")}, _r2_confidence(s)
+    return {"trend": trend, "sensitivity": _q(abs(cal.slope), "A/mM")}, _cal_confidence(cal)
 
 
 def _highest(reading: FigureReading, item: dict[str, Any]) -> tuple[dict[str, Any], float]:
@@ -584,10 +805,8 @@ def _highest(reading: FigureReading, item: dict[str, Any]) -> tuple[dict[str, An
     if st.kind != "concentration" or not known:
         raise Unanswerable("the legends did not give the concentrations")
     k = max(known, key=lambda i: values[i])  # type: ignore[arg-type, return-value]
-    return {
-        "curve": concentration_name(values[k]) or names[k],
-        "concentration": _q(values[k], "mM"),
-    }, 0.9 if len(known) == len(values) else 0.6
+    conf = 0.9 if len(known) == len(values) else 0.6
+    return {"curve": concentration_name(values[k]) or names[k], "concentration": _q(values[k], "mM")}, conf
 
 
 _CURRENT = re.compile(r"([-+−]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)\s*(p|n|µ|μ|u|m)?A\b")
@@ -603,14 +822,15 @@ def _stated_current(item: dict[str, Any]) -> float | None:
 
 
 def _unknown(reading: FigureReading, item: dict[str, Any]) -> tuple[dict[str, Any], float]:
-    s = _calibration(reading)
+    """c = |ip| / sensitivity: a peak current measured from the background is proportional to the
+    concentration (the fitted intercept is the background under the peak, not part of ip)."""
+    cal = _raw_calibration(reading)
     current = _stated_current(item)
-    slope, intercept = _val(s.get("slope")), _val(s.get("intercept"))
     if current is None:
         raise Unanswerable("the question states no peak current")
-    if not slope or intercept is None:
-        raise Unanswerable("the calibration has no slope")
-    return {"concentration": _q((abs(current) - intercept) / slope, "mM")}, _r2_confidence(s)
+    if cal.slope <= 0:
+        raise Unanswerable("the peak current does not grow with concentration")
+    return {"concentration": _q(abs(current) / cal.slope, "mM")}, _cal_confidence(cal)
 
 
 def _lod(reading: FigureReading, item: dict[str, Any]) -> tuple[dict[str, Any], float]:
@@ -640,6 +860,10 @@ def _reversibility(reading: FigureReading, item: dict[str, Any]) -> tuple[dict[s
 
 
 EE_MAX_SPACING_V = 0.35  # two couples closer than this: successive waves of one species
+# |ipa/ipc| of a digitized quasi-reversible couple strays to ~1.25 (baseline of the return sweep
+# drawn by eye); a following chemical step that the ratio can show takes it further
+EC_RATIO = 1.35
+IRREVERSIBLE_DELTA_EP_V = 0.3  # a couple wider than this: slow electron transfer
 
 
 def _mechanism_of(curve: dict[str, Any]) -> tuple[str, float]:
@@ -660,7 +884,9 @@ def _mechanism_of(curve: dict[str, Any]) -> tuple[str, float]:
         return "adsorbed", 0.6
     if c["reversibility"] == "irreversible":
         return "irreversible", 0.5
-    if ratio > 1.25 or ratio < 0.75:
+    if dep > IRREVERSIBLE_DELTA_EP_V:
+        return "irreversible", 0.5
+    if ratio > EC_RATIO or ratio < 1.0 / EC_RATIO:
         return "EC", 0.5
     return ("reversible", 0.6) if c["reversibility"] == "reversible" else ("quasi-reversible", 0.5)
 
@@ -754,7 +980,7 @@ def _summary(reading: FigureReading, item: dict[str, Any]) -> tuple[dict[str, An
         "n_peaks": len(peaks),
         "E_half": [_q(_val(c["E_half"]), "V") for c in _couples(curve)],
         "mechanisms": mech,
-        "anomalies": _anomaly_kinds(curve, VISIBLE_SEVERITY),
+        "anomalies": _visible_kinds(reading, _main_index(reading)),
     }
     return answer, _mean([p["confidence"] for p in peaks], 0.5)
 
@@ -905,6 +1131,8 @@ def answer_template(reading: FigureReading, item: dict[str, Any]) -> BackendAnsw
         return BackendAnswer(f"I cannot answer: {exc}.", 0.0, _evidence(reading))
     digit = (reading.digitization or {}).get("confidence")
     conf = float(confidence) * (float(digit) if isinstance(digit, int | float) else 1.0)
+    if (reading.digitization or {}).get("ocr_suspect"):
+        conf *= OCR_DOUBT_FACTOR
     raw = json.dumps(answer, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     return BackendAnswer(raw, max(0.0, min(1.0, conf)), _evidence(reading))
 
