@@ -396,3 +396,18 @@ def test_summary_mechanisms_and_anomalies_are_partial_credit():
     assert not s.correct and s.score == pytest.approx(4 / 5)
     s = run(it, json.dumps({**truth, "E_half": [quantity(0.24, "V")]}))
     assert not s.correct
+
+
+def test_ocr_doubt_turns_a_plain_miss_into_ocr_misread_but_keeps_specific_modes():
+    from voltlens.bench.scoring import Score, attribute_to_ocr
+
+    doubt = {"digitization": {"ocr_suspect": ["current unit not read"]}}
+    miss = Score(False, 0.0, "wrong_value", None, "E½ 0.512 V vs 0.480 V")
+    assert attribute_to_ocr(miss, doubt).failure_mode == "ocr_misread"
+    assert "current unit not read" in attribute_to_ocr(miss, doubt).detail
+    assert attribute_to_ocr(miss, {"digitization": {"ocr_suspect": []}}).failure_mode == "wrong_value"
+    assert attribute_to_ocr(miss, None).failure_mode == "wrong_value"
+    scale = Score(False, 0.0, "unit_scale", None, "×1000")
+    assert attribute_to_ocr(scale, doubt).failure_mode == "unit_scale"
+    right = Score(True, 1.0, None, None, "")
+    assert attribute_to_ocr(right, doubt) == right

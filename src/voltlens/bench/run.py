@@ -40,7 +40,7 @@ from ..errors import DataError, ParameterError
 from .answers import ParsedAnswer, parse_response
 from .backends import Backend, get_backend
 from .build import read_items
-from .scoring import score, summarize
+from .scoring import attribute_to_ocr, score, summarize
 
 __all__ = [
     "BACKEND_FIELDS",
@@ -261,7 +261,7 @@ def score_answer(item: dict[str, Any], result: Result, backend: Backend) -> dict
         parsed = ParsedAnswer("error", None, (str(result["error"]),), "", {})
     else:
         parsed = parse_response(result.get("raw"), item["answer_schema"], choices=legends)
-    s = score(item, parsed)
+    s = attribute_to_ocr(score(item, parsed), result.get("evidence"))
     confidence = result.get("confidence")
     if confidence is None:
         confidence = parsed.extra.get("confidence")

@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -554,6 +554,25 @@ def _categorical(item: Mapping[str, Any], value: Any) -> dict[str, Any] | None:
             pred = value.get(name) if isinstance(value, Mapping) else None
             return {"field": name, "true": _as_text(truth[name]), "pred": _as_text(pred)}
     return None
+
+
+#: failure modes an unreliable reading of the figure's text can explain
+_OCR_EXPLAINS = frozenset({"wrong_value", "missed_peak", "spurious_peak", "wrong_category", "wrong_curve"})
+
+
+def attribute_to_ocr(s: Score, evidence: Mapping[str, Any] | None) -> Score:
+    """``s`` with its failure mode set to ``ocr_misread`` when the backend's own evidence says it doubted the
+    text it read (``evidence["digitization"]["ocr_suspect"]`` non-empty: an unread unit, poorly fitting tick
+    labels, a reading warning).  Unit-scale and sign errors keep their more specific mode."""
+    doubts = (
+        ((evidence or {}).get("digitization") or {}).get("ocr_suspect")
+        if isinstance(evidence, Mapping)
+        else None
+    )
+    if s.correct or s.failure_mode not in _OCR_EXPLAINS or not doubts:
+        return s
+    why = "; ".join(str(d) for d in doubts)[:200]
+    return replace(s, failure_mode="ocr_misread", detail=f"{s.detail} [text read in doubt: {why}]")
 
 
 def score(item: Mapping[str, Any], parsed: Any) -> Score:
