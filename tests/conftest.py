@@ -13,8 +13,11 @@ class FakeServer:
     def __init__(self) -> None:
         self.replies: list[tuple[int, str]] = []  # (status, content) served in order; last one repeats
         self.requests: list[dict] = []
+        self.responder = None  # optional: request body -> (status, content), instead of `replies`
 
-    def next_reply(self) -> tuple[int, str]:
+    def next_reply(self, body: dict) -> tuple[int, str]:
+        if self.responder is not None:
+            return self.responder(body)
         return self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
 
 
@@ -26,7 +29,7 @@ def fake_server():
         def do_POST(self):
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             state.requests.append({"path": self.path, "body": body})
-            status, content = state.next_reply()
+            status, content = state.next_reply(body)
             if status == 200:
                 payload = {"choices": [{"message": {"role": "assistant", "content": content}}]}
             else:

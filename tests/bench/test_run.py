@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -203,42 +201,23 @@ def test_cache_makes_reruns_free(small_bench, tmp_path):
 
 
 @pytest.fixture
-def stub_server(small_bench):
-    """A tiny OpenAI-compatible server answering each bench question with its truth."""
-    items = read_items(small_bench)
+def stub_server(small_bench, fake_server):
+    """The shared OpenAI-compatible fake server, answering each bench question with its truth."""
     truths = {}
-    for it in items:
+    for it in read_items(small_bench):
         image = base64.b64encode((small_bench / it["images"][0]).read_bytes()).decode()
         truths[(image, it["question"])] = it["truth"]
-    state = {"requests": [], "status": 200}
+    state = {"status": 200, "url": fake_server.url, "requests": []}
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            state["requests"].append(body)
-            content = body["messages"][-1]["content"]
-            image = content[0]["image_url"]["url"].split("base64,", 1)[1]
-            question = content[1]["text"].split("\n", 1)[0]
-            truth = truths.get((image, question))
-            payload = {"choices": [{"message": {"role": "assistant", "content": json.dumps(truth)}}]}
-            data = json.dumps(payload if state["status"] == 200 else {"error": "nope"}).encode()
-            self.send_response(state["status"])
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+    def respond(body):
+        state["requests"].append(body)
+        content = body["messages"][-1]["content"]
+        image = content[0]["image_url"]["url"].split("base64,", 1)[1]
+        question = content[1]["text"].split("\n", 1)[0]
+        return state["status"], json.dumps(truths.get((image, question)))
 
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    state["url"] = f"http://127.0.0.1:{server.server_address[1]}/v1"
-    yield state
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    fake_server.responder = respond
+    return state
 
 
 def test_openai_backend_against_a_local_stub(small_bench, stub_server, tmp_path):

@@ -96,7 +96,8 @@ def _wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]
     return (max(0.0, c - h), min(1.0, c + h))
 
 
-def _read_json(path: Path) -> dict[str, Any]:
+def read_json_object(path: Path) -> dict[str, Any]:
+    """A JSON object from ``path``; a DataError naming the file when it is missing or not one."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -177,9 +178,9 @@ def compare_runs(run_a: str | Path, run_b: str | Path) -> Comparison:
     for d in (a_dir, b_dir):
         if not d.is_dir():
             raise DataError(str(d), "is not a run directory (no such folder)")
-    sa, sb = _read_json(a_dir / "summary.json"), _read_json(b_dir / "summary.json")
-    ra = _read_json(a_dir / "run.json") if (a_dir / "run.json").is_file() else {}
-    rb = _read_json(b_dir / "run.json") if (b_dir / "run.json").is_file() else {}
+    sa, sb = read_json_object(a_dir / "summary.json"), read_json_object(b_dir / "summary.json")
+    ra = read_json_object(a_dir / "run.json") if (a_dir / "run.json").is_file() else {}
+    rb = read_json_object(b_dir / "run.json") if (b_dir / "run.json").is_file() else {}
     ia, ib = _bench_identity(sa, ra), _bench_identity(sb, rb)
     for k in _IDENTITY:
         if k in ia and k in ib and ia[k] != ib[k]:

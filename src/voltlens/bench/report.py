@@ -30,6 +30,7 @@ import numpy as np
 
 from ..atomic import atomic_write_bytes
 from ..errors import DataError, ParameterError, VoltlensError
+from .compare import read_json_object
 
 __all__ = [
     "GALLERY_CAP",
@@ -70,18 +71,6 @@ class RunData:
     bench_dir: Path | None = None
     items: dict[str, dict[str, Any]] = field(default_factory=dict)
     labels: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DataError(str(path), "not found") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DataError(str(path), f"is not readable JSON ({exc})") from None
-    if not isinstance(data, dict):
-        raise DataError(str(path), f"holds a {type(data).__name__}, expected a JSON object")
-    return data
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -126,12 +115,12 @@ def load_run(run_dir: str | Path, *, bench_dir: str | Path | None = None) -> Run
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise DataError(str(run_dir), "is not a run directory (no such folder)")
-    summary = _read_json(run_dir / "summary.json")
+    summary = read_json_object(run_dir / "summary.json")
     for key in ("accuracy", "n_items", "skills"):
         if key not in summary:
             raise DataError(str(run_dir / "summary.json"), f"has no {key!r}", field=key)
     predictions = _read_jsonl(run_dir / "predictions.jsonl")
-    run_info = _read_json(run_dir / "run.json") if (run_dir / "run.json").is_file() else {}
+    run_info = read_json_object(run_dir / "run.json") if (run_dir / "run.json").is_file() else {}
     bench = Path(bench_dir) if bench_dir is not None else _bench_dir_of(run_dir, run_info)
     if bench is None:
         return RunData(run_dir, summary, predictions, run_info)
