@@ -239,6 +239,12 @@ def main() -> None:
         "rss_mib_first_third": round(statistics.mean(r for _, r in rss[:third]) / 1024, 1) if rss else None,
         "rss_mib_last_third": round(statistics.mean(r for _, r in rss[-third:]) / 1024, 1) if rss else None,
         "rss_mib_max": round(max(r for _, r in rss) / 1024, 1) if rss else None,
+        # resident memory in tenths of the run: flat after warm-up means no leak
+        "rss_mib_by_tenth": [
+            round(statistics.mean(r for _, r in part) / 1024, 1)
+            for part in (rss[k * len(rss) // 10 : (k + 1) * len(rss) // 10] for k in range(10))
+            if part
+        ],
         "image_analysis": bool(images),
         # CPU per request is what the machine's load does not change much: capacity ≈ cores / (cpu per request)
         "server_cpu_ms_per_request": round(1e3 * server_cpu / max(1, len(allx)), 2),

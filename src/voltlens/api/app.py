@@ -9,10 +9,12 @@ problem; the analysis runs in a worker thread (bounded by ``max_concurrency``, a
 
 from __future__ import annotations
 
+import ctypes
 import hmac
 import json
 import logging
 import os
+import sys
 from collections.abc import Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
@@ -398,9 +400,26 @@ SCHEMA_NAMES: dict[str, Callable[[], dict[str, Any]]] = {
 }
 
 
+def _cap_malloc_arenas(n: int = 2) -> None:
+    """Cap glibc's malloc arenas in this worker process.
+
+    Analyses run on a pool of threads; glibc gives busy threads arenas of their own (up to 8 per core), and with
+    images each one grows: measured with two workers, resident memory crept from 810 to 836 MiB over 150 s with
+    the default and stayed at 730–750 MiB with two arenas.  ``MALLOC_ARENA_MAX`` set by the user wins.
+    """
+    if os.environ.get("MALLOC_ARENA_MAX") or not sys.platform.startswith("linux"):
+        return
+    try:
+        ctypes.CDLL("libc.so.6").mallopt(-8, n)  # M_ARENA_MAX
+    except (OSError, AttributeError):  # not glibc (musl, …): nothing to cap
+        pass
+
+
 def _warm_up() -> None:
     """Import and exercise the engine once, and load the digitizer's models, in this worker."""
     import numpy as np
+
+    _cap_malloc_arenas()
 
     from ..analyze.pipeline import run_analysis
     from ..model import Voltammogram
