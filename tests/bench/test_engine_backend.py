@@ -15,6 +15,7 @@ pytest.importorskip("rapidocr")
 
 from voltlens.bench.engine_backend import EngineBackend, legend_value
 from voltlens.dataset.templates import TEMPLATES
+from voltlens.model import Technique, Voltammogram
 from voltlens.synth.config import SynthConfig
 from voltlens.synth.sample import generate_sample
 from voltlens.vlm.schema import schema_problems
@@ -431,3 +432,46 @@ def test_doubtful_text_on_a_figure_is_named_in_the_evidence() -> None:
     }
     found = ocr_doubts(doubtful)
     assert "current unit not read" in found and len(found) == 3
+
+
+def _drawn_trace(rng: np.random.Generator, sigma: float) -> tuple[Voltammogram, float, float]:
+    """An LSV with two Gaussian oxidation waves (0.25 V, 15 µA; 0.60 V, 22 µA) on a sloping line,
+    recorded every 4 mV with white noise ``sigma`` and drawn as a polyline read back per pixel
+    column (1.5 mV, 0.06 µA pixels): what the digitizer hands the engine."""
+    e_data = np.arange(-0.05, 1.0, 0.004)
+    clean = 4e-6 + 1.5e-5 * e_data
+    clean = clean + 1.5e-5 * np.exp(-0.5 * ((e_data - 0.25) / 0.04) ** 2)
+    clean = clean + 2.2e-5 * np.exp(-0.5 * ((e_data - 0.60) / 0.04) ** 2)
+    i_data = clean + sigma * rng.standard_normal(e_data.size)
+    px_e, px_i = 0.0015, 6e-8
+    e_px = np.arange(e_data[0], e_data[-1], px_e)
+    i_px = np.round(np.interp(e_px, e_data, i_data) / px_i) * px_i
+    jitter = max(sigma, px_i / np.sqrt(12.0))  # the stroke noise the digitizer reports
+    v = Voltammogram(e_px, i_px, technique=Technique.LSV, metadata={"digitized": True, "noise_sigma": jitter})
+    return v, px_e, jitter
+
+
+@pytest.mark.parametrize("seed", [3, 11, 17, 23])
+def test_a_noisy_drawn_trace_is_resampled_coarse_enough_to_show_its_noise(seed: int) -> None:
+    from voltlens.analyze.pipeline import digitized_step, resample_sweeps, run_analysis
+    from voltlens.analyze.preprocess import estimate_noise
+
+    sigma = 1.5e-6
+    v, pixel, _ = _drawn_trace(np.random.default_rng(seed), sigma)
+    assert estimate_noise(resample_sweeps(v, step_V=pixel).current) < 0.3 * sigma  # the pixel grid hides it
+    step = digitized_step(v, pixel_V=pixel)
+    assert step is not None and step > pixel
+    grid = resample_sweeps(v, step_V=step)
+    assert 0.5 * sigma <= estimate_noise(grid.current) <= 2.0 * sigma
+    peaks = [p for p in run_analysis([grid]).curves[0].peaks if p.confidence >= 0.5 and not p.shoulder]
+    found = sorted(float(p.potential.value) for p in peaks)
+    assert len(found) == 2, found
+    assert np.allclose(found, [0.25, 0.60], atol=0.015)
+
+
+def test_a_clean_drawn_trace_keeps_the_pixel_grid() -> None:
+    from voltlens.analyze.pipeline import digitized_step
+
+    v, pixel, _ = _drawn_trace(np.random.default_rng(5), 0.0)
+    assert digitized_step(v, pixel_V=pixel) == pixel
+    assert digitized_step(v.replace(metadata={}), pixel_V=pixel) == pixel  # no stated noise: one pixel
