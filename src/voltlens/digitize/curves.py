@@ -21,7 +21,7 @@ import numpy as np
 
 from .frame import Box, find_lines
 
-__all__ = ["Series", "Trace", "curve_mask", "find_series", "trace_series"]
+__all__ = ["Series", "Trace", "curve_mask", "find_series", "split_stacked", "trace_series"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -920,3 +920,101 @@ def _single_valued(x: np.ndarray, y: np.ndarray, thick: float, *, markers: bool 
         prev = float(g[-1])
         prev_span = (float(g.min()), float(g.max()))
     return np.concatenate(out)
+
+
+def split_stacked(series: Series, trace: Trace, strength: np.ndarray, n: int) -> list[Trace] | None:
+    """``n`` curves of one colour (a monochrome concentration or scan-rate series) told apart by
+    their order from top to bottom: columns showing every stroke apart (``n`` for single-valued
+    curves, ``2n`` for nested loops) anchor each stroke, and where curves run together (a shared
+    flat baseline) or one hides under another, every curve follows the stroke nearest its
+    interpolated path — a hidden curve still lies there.  The curves come back in rising amplitude
+    (blank first).  None when too few columns show them apart."""
+    if n < 2 or series.markers:
+        return None
+    rx, top, bot, yc = _column_runs(series.mask, strength.astype(np.float64))
+    if rx.size == 0:
+        return None
+    xi = rx.astype(np.int64)
+    counts = np.bincount(xi)
+    span = float(np.ptp(rx)) + 1.0
+    need = max(8.0, 0.04 * span)
+    n2 = np.count_nonzero(counts == 2 * n)  # nested loops show an upper and a lower stroke each
+    m = 2 * n if n2 >= need and n2 > np.count_nonzero(counts == n) else n
+    full_cols = np.flatnonzero(counts == m)
+    # anchors must be dense where the strokes part: dashed strokes leave columns with n strokes by
+    # chance, far apart, and rank order there is no guide
+    if full_cols.size < need or full_cols.size < 0.5 * (full_cols[-1] - full_cols[0] + 1):
+        return None
+    order = np.lexsort((yc, xi))
+    xi, top, bot, yc = xi[order], top[order], bot[order], yc[order]
+    starts = np.searchsorted(xi, full_cols)
+    anchors = np.stack([yc[starts + k] for k in range(m)])  # (m, columns) top to bottom
+    in_full = np.isin(xi, full_cols)
+    thick = max(1.0, float(np.median(bot[in_full] - top[in_full] + 1)))
+    cols, first = np.unique(xi, return_index=True)
+    last = np.append(first[1:], xi.size)
+    inside = (cols >= full_cols[0]) & (cols <= full_cols[-1])
+    layers = [
+        _layer(np.interp(cols, full_cols, anchors[k]), inside, cols, first, last, top, bot, thick)
+        for k in range(m)
+    ]
+    if any(lay.shape[0] < 3 for lay in layers):
+        return None
+    if m == n:
+        groups = [(lay,) for lay in layers]
+    else:  # nested loops: the k-th upper stroke from the top pairs with the k-th lower from the bottom
+        groups = [(layers[k], layers[m - 1 - k]) for k in range(n)]
+    out = []
+    for br in groups:
+        xs = np.concatenate([b[:, 0] for b in br])
+        cover = float(np.unique(xs).size / span)
+        out.append(
+            Trace(br, m != n, thick, min(1.0, cover), (float(xs.min()), float(xs.max())), trace.jitter)
+        )
+    return sorted(out, key=_amplitude)
+
+
+def _layer(
+    path: np.ndarray,
+    inside: np.ndarray,
+    cols: np.ndarray,
+    first: np.ndarray,
+    last: np.ndarray,
+    top: np.ndarray,
+    bot: np.ndarray,
+    thick: float,
+) -> np.ndarray:
+    """Points of one stacked stroke: per column the run its path crosses (or passes within two
+    stroke widths of), at the path's height clipped into that run.  Between anchor columns
+    (``inside``) the path is interpolated; beyond them the stroke is followed column by column."""
+    y = np.full(cols.size, np.nan)
+    lo, hi = int(np.argmax(inside)), int(cols.size - 1 - np.argmax(inside[::-1]))
+
+    def pick(i: int, p: float, tol: float) -> float | None:
+        a, b = first[i], last[i]
+        gap = np.maximum(np.maximum(top[a:b] - p, p - bot[a:b]), 0.0)
+        j = int(np.argmin(gap))
+        if gap[j] > tol:
+            return None
+        t, u = top[a + j], bot[a + j]
+        return float((t + u) / 2) if u - t + 1 <= 1.5 * thick else float(np.clip(p, t, u))
+
+    for i in range(lo, hi + 1):
+        got = pick(i, float(path[i]), 2.0 * thick)
+        if got is not None:
+            y[i] = got
+    for rng_ in (range(hi + 1, cols.size), range(lo - 1, -1, -1)):
+        p = float(y[hi] if rng_.start > hi else y[lo])
+        if np.isnan(p):
+            p = float(path[hi] if rng_.start > hi else path[lo])
+        for i in rng_:
+            got = pick(i, p, 3.0 * thick)
+            if got is not None:
+                y[i] = p = got
+    ok = ~np.isnan(y)
+    return np.column_stack([cols[ok].astype(np.float64), y[ok]])
+
+
+def _amplitude(trace: Trace) -> float:
+    y = np.concatenate([b[:, 1] for b in trace.branches])
+    return float(np.ptp(y)) if trace.loop else float(np.max(np.abs(y - np.median(y))))

@@ -14,7 +14,16 @@ import numpy as np
 
 from ..errors import DigitizeError
 from ..model import SignConvention, Technique, Voltammogram
-from .curves import Series, Trace, curve_mask, extend_region, find_series, plot_region, trace_series
+from .curves import (
+    Series,
+    Trace,
+    curve_mask,
+    extend_region,
+    find_series,
+    plot_region,
+    split_stacked,
+    trace_series,
+)
 from .image import as_rgb, load_image
 from .layout import Axis, Layout, analyse_layout
 from .legend import Legend, find_legend, match_legend
@@ -93,6 +102,8 @@ def _assemble(img: np.ndarray, layout: Layout, src: str, t0: float) -> Digitized
             traces.append((s, tr))
     if not traces:
         raise DigitizeError(src, "no curve could be traced inside the plot area")
+    if legend is not None and len(legend.entries) > len(traces):
+        traces = _split_shared(traces, legend, ink.strength[sub])
     labels: list[str | None] = [None] * len(traces)
     if legend is not None and legend.entries:
         traces, labels, notes = match_legend(traces, legend)
@@ -119,6 +130,25 @@ def _assemble(img: np.ndarray, layout: Layout, src: str, t0: float) -> Digitized
         fmap,
         tuple(noise),
     )
+
+
+def _split_shared(traces: list[tuple[Series, Trace]], legend: Legend, strength: np.ndarray) -> list:
+    """Traces whose colour several legend entries share (a monochrome series, one shade for the
+    whole series) split into that many stacked curves, where their strokes run apart over enough
+    columns (solid strokes; dashed ones are left whole, see :func:`.curves.split_stacked`)."""
+    from .curves import _lab
+
+    tl = np.array([_lab(np.asarray(s.color, dtype=np.uint8).reshape(1, 3))[0] for s, _ in traces])
+    el = _lab(np.asarray([e.color for e in legend.entries], dtype=np.uint8).reshape(-1, 3))
+    d = np.linalg.norm(el[:, None, :] - tl[None, :, :], axis=2)
+    nearest = np.argmin(d, axis=1)
+    close = d[np.arange(d.shape[0]), nearest] <= 35.0
+    out: list[tuple[Series, Trace]] = []
+    for i, (s, tr) in enumerate(traces):
+        n = int(np.count_nonzero((nearest == i) & close))
+        parts = split_stacked(s, tr, strength, n) if n >= 2 else None
+        out += [(s, p) for p in parts] if parts else [(s, tr)]
+    return out
 
 
 def _framed(box: tuple[int, int, int, int], char_h: float) -> tuple[int, int, int, int]:
