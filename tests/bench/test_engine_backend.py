@@ -16,28 +16,12 @@ pytest.importorskip("rapidocr")
 from voltlens.bench.engine_backend import EngineBackend, legend_value
 from voltlens.dataset.templates import TEMPLATES
 from voltlens.model import Technique, Voltammogram
-from voltlens.synth.config import SynthConfig
+from voltlens.synth.config import ARTIFACTS, SynthConfig
 from voltlens.synth.sample import generate_sample
 from voltlens.vlm.schema import schema_problems
 
 SEED = 1_000_500_000 + 7_001  # far from the bench's own seeds (1e9 … 1e9 + 1e5)
-NO_ARTIFACTS = {
-    k: 0.0
-    for k in (
-        "noise",
-        "one_over_f",
-        "charging",
-        "background",
-        "ru",
-        "mains",
-        "spikes",
-        "drift",
-        "clipping",
-        "fouling",
-        "reference_drift",
-        "quantization",
-    )
-}
+NO_ARTIFACTS = dict.fromkeys(ARTIFACTS, 0.0)
 
 
 def _figure(tmp: Path, index: int, **config) -> tuple[dict, Path]:

@@ -11,13 +11,13 @@ with Wilson 95% intervals and whether the intervals overlap, the items right in 
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import DataError, VoltlensError
+from .scoring import wilson
 
 __all__ = [
     "BenchMismatchError",
@@ -86,16 +86,6 @@ class Comparison:
     improvements: tuple[ItemChange, ...]
 
 
-def _wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
-    if n <= 0:
-        return (0.0, 1.0)
-    p = k / n
-    d = 1 + z * z / n
-    c = (p + z * z / (2 * n)) / d
-    h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
-    return (max(0.0, c - h), min(1.0, c + h))
-
-
 def read_json_object(path: Path) -> dict[str, Any]:
     """A JSON object from ``path``; a DataError naming the file when it is missing or not one."""
     try:
@@ -151,7 +141,7 @@ def _label(run_dir: Path, summary: Mapping[str, Any]) -> str:
 def _delta(skill: str, a: list[bool], b: list[bool]) -> SkillDelta:
     n = len(a)
     ka, kb = sum(a), sum(b)
-    ci_a, ci_b = _wilson(ka, n), _wilson(kb, n)
+    ci_a, ci_b = wilson(ka, n), wilson(kb, n)
     acc_a, acc_b = (ka / n, kb / n) if n else (0.0, 0.0)
     overlap = ci_a[0] <= ci_b[1] and ci_b[0] <= ci_a[1]
     return SkillDelta(skill, n, acc_a, acc_b, ci_a, ci_b, acc_b - acc_a, overlap)

@@ -31,6 +31,7 @@ import numpy as np
 from ..atomic import atomic_write_bytes
 from ..errors import DataError, ParameterError, VoltlensError
 from .compare import read_json_object
+from .scoring import wilson
 
 __all__ = [
     "GALLERY_CAP",
@@ -149,16 +150,6 @@ def _label_for(run: RunData, item: Mapping[str, Any] | None) -> dict[str, Any] |
 # small statistics (Wilson score interval, as the scorer uses)
 
 
-def _wilson(k: float, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
-    if n <= 0:
-        return (0.0, 1.0)
-    p = k / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return (max(0.0, centre - half), min(1.0, centre + half))
-
-
 def _group_stats(rows: Iterable[Mapping[str, Any]], key: str) -> dict[str, dict[str, Any]]:
     groups: dict[str, list[bool]] = defaultdict(list)
     for r in rows:
@@ -166,7 +157,7 @@ def _group_stats(rows: Iterable[Mapping[str, Any]], key: str) -> dict[str, dict[
     out = {}
     for name, flags in groups.items():
         k, n = sum(flags), len(flags)
-        out[name] = {"accuracy": k / n, "ci95": list(_wilson(k, n)), "n": n}
+        out[name] = {"accuracy": k / n, "ci95": list(wilson(k, n)), "n": n}
     return out
 
 
@@ -765,7 +756,7 @@ def _stats_table(
     rows = []
     for name, s in stats.items():
         acc, n = float(s.get("accuracy", 0.0)), int(s.get("n", 0))
-        lo, hi = (s.get("ci95") or _wilson(acc * n, n))[:2]
+        lo, hi = (s.get("ci95") or wilson(acc * n, n))[:2]
         cells = "".join(f"<td>{_e(x)}</td>" for x in (extra or {}).get(name, ()))
         rows.append(
             f'<tr data-{key}="{_e(name)}"><td><b>{_e(name)}</b></td>{cells}<td class="n">{n}</td>'
@@ -981,7 +972,7 @@ def render_report(run: RunData, *, gallery_cap: int = GALLERY_CAP) -> str:
     """The report page as a string."""
     s = run.summary
     acc, n = float(s["accuracy"]), int(s["n_items"])
-    lo, hi = (s.get("ci95") or _wilson(round(acc * n), n))[:2]
+    lo, hi = (s.get("ci95") or wilson(round(acc * n), n))[:2]
     bench = s.get("bench") if isinstance(s.get("bench"), Mapping) else {}
     title = f"{bench.get('name', 'ECBench')} v{bench.get('version', '?')}"
     backend, model = s.get("backend", "?"), s.get("model")
