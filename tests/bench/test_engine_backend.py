@@ -291,8 +291,7 @@ def test_a_reductive_dpv_read_left_to_right_is_analysed_as_a_reduction_sweep() -
     """A DPV of an oxidised species swept negative, its points in increasing potential as a plot
     gives them: one cathodic peak at E½ − ΔE/2 (ΔE the signed pulse amplitude), current negative."""
     from voltlens.analyze.contract import report_of
-    from voltlens.analyze.pipeline import run_analysis
-    from voltlens.bench.engine_backend import _as_reduction_sweep, _reductive_dpv
+    from voltlens.analyze.pipeline import as_plotted_sweep, is_reductive_dpv, run_analysis
     from voltlens.model import Technique, Voltammogram
 
     amplitude = -0.05
@@ -300,9 +299,9 @@ def test_a_reductive_dpv_read_left_to_right_is_analysed_as_a_reduction_sweep() -
         [TB.Couple(e0=0.1, reduced=False, d=D)], e_start=0.4, e_end=-0.2, amplitude=amplitude, area=AREA
     )
     plotted = Voltammogram(sim.potential[::-1], sim.current[::-1], technique=Technique.DPV)
-    assert _reductive_dpv(plotted)
-    swept = _as_reduction_sweep(plotted)
-    assert not _reductive_dpv(swept)
+    assert is_reductive_dpv(plotted)
+    swept = as_plotted_sweep(plotted)
+    assert not is_reductive_dpv(swept)
     report = report_of(run_analysis([swept])).model_dump(mode="json")
     peaks = [p for p in report["curves"][0]["peaks"] if p["confidence"] >= 0.5]
     assert [p["direction"] for p in peaks] == ["cathodic"]

@@ -347,19 +347,7 @@ def _fit_select(e, r_raw, cands, r_s, amp, f, noise, step, min_snr, max_peaks):
                 pruning = False
                 keep[weak] = True
         if not keep.all():
-            sub = fit.subset(list(np.flatnonzero(keep)))
-            fit = _fit(
-                e,
-                r_raw,
-                list(sub.centers),
-                list(sub.heights),
-                list(sub.n_left),
-                list(sub.n_right),
-                amp,
-                f,
-                noise,
-                n_bounds,
-            )
+            fit = _refit(e, r_raw, fit, keep, amp, f, noise, n_bounds)
             continue
         trial = _with_one_more(e, r_raw, fit, amp, f, noise, step, min_snr, max_peaks, n_bounds)
         if trial is None:

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import DataError, ParameterError, VoltlensError
-from ..model import Voltammogram
+from ..model import Technique, Voltammogram
 from .result import Analysis
 
 __all__ = [
@@ -253,6 +253,34 @@ def digitized_step(v: Voltammogram, *, pixel_V: float | None) -> float | None:
     return pixel_V  # no grid shows it: the stated noise is doubtful, keep the finest
 
 
+REDUCTIVE_RATIO = 1.5  # a plotted DPV whose downward excursion is this much larger than its upward one
+
+
+def is_reductive_dpv(v: Voltammogram) -> bool:
+    """Whether a DPV read off a plot (points in increasing potential) is a reduction sweep: its peaks
+    point down.  A plot does not show the sweep direction and the digitizer returns the trace left to
+    right, so a reductive DPV arrives as a positive-going sweep with negative peaks, which the analysis
+    (rightly, for a real positive-going DPV) does not take for peaks."""
+    if v.technique is not Technique.DPV:
+        return False
+    e, i = np.asarray(v.potential, dtype=float), np.asarray(v.current, dtype=float)
+    ok = np.isfinite(i) & np.isfinite(e)
+    if ok.sum() < 5 or e[ok][-1] <= e[ok][0]:
+        return False
+    base = float(np.median(i[ok]))
+    up, down = float(i[ok].max()) - base, base - float(i[ok].min())
+    return down > REDUCTIVE_RATIO * max(up, 0.0)
+
+
+def as_plotted_sweep(v: Voltammogram) -> Voltammogram:
+    """A digitised curve in the order its sweep recorded it: a reductive DPV (downward peaks) is turned
+    round into the negative-going sweep that drew it; anything else is returned as it is."""
+    if not is_reductive_dpv(v):
+        return v
+    names = ("potential", "current", "cycle", "segment")  # times stay increasing; a plot gives none
+    return v.replace(**{n: getattr(v, n)[::-1] for n in names if getattr(v, n, None) is not None})
+
+
 def as_voltammograms(result: Any, source: str) -> list[Voltammogram]:
     """The voltammograms in what the digitizer returned: one record, a list of them, or a
     :class:`~voltlens.digitize.DigitizedFigure` (each curve then carries its ``digitization``
@@ -260,7 +288,7 @@ def as_voltammograms(result: Any, source: str) -> list[Voltammogram]:
     if hasattr(result, "digitization") and hasattr(result, "curves"):
         pixel = abs(result.digitization.x_axis.pixel_size) or None
         return [
-            resample_sweeps(v, step_V=digitized_step(v, pixel_V=pixel)).replace(
+            as_plotted_sweep(resample_sweeps(v, step_V=digitized_step(v, pixel_V=pixel))).replace(
                 metadata={**v.metadata, "digitization": digitization_block(result, k)}
             )
             for k, v in enumerate(result.curves)

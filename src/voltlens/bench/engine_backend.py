@@ -208,45 +208,6 @@ def _series_report(curves: list[Any], kind: str, values: list[float | None]) -> 
     return series
 
 
-REDUCTIVE_RATIO = 1.5  # a DPV whose downward excursion is this much larger than its upward one
-
-
-def _reductive_dpv(curve: Any) -> bool:
-    """Whether a DPV trace read off a plot (points in increasing potential) is a reduction sweep:
-    its peaks point down.
-
-    A plot does not show the sweep direction and the digitizer returns the trace left to right,
-    so a reductive DPV arrives as a positive-going sweep with negative peaks, which the analysis
-    (rightly, for a real positive-going DPV) does not take for peaks.  Downward peaks are the mark
-    of a negative-going (reduction) sweep: :func:`_as_reduction_sweep` turns the trace round.
-    """
-    import numpy as np
-
-    if str(getattr(curve.technique, "value", curve.technique)) != "DPV":
-        return False
-    e = np.asarray(curve.potential, dtype=float)
-    i = np.asarray(curve.current, dtype=float)
-    ok = np.isfinite(i) & np.isfinite(e)
-    if ok.sum() < 5 or e[ok][-1] <= e[ok][0]:
-        return False
-    base = float(np.median(i[ok]))
-    up, down = float(i[ok].max()) - base, base - float(i[ok].min())
-    return down > REDUCTIVE_RATIO * max(up, 0.0)
-
-
-def _as_reduction_sweep(curve: Any) -> Any:
-    """The trace in the order a negative-going sweep records it."""
-    import dataclasses
-
-    reverse = {
-        name: getattr(curve, name)[::-1]
-        for name in ("potential", "current", "time", "cycle", "segment")
-        if getattr(curve, name, None) is not None
-    }
-    reverse.pop("time", None)  # times stay increasing; a plot gives none anyway
-    return dataclasses.replace(curve, **reverse)
-
-
 SPLIT_VALLEY = 0.9  # a dip shallower than this fraction of the lower of two peaks: one peak
 
 
@@ -372,7 +333,6 @@ def read_figure(paths: list[Path]) -> FigureReading:
                     "y_residual_percent": rep.y_axis.residual_pct,
                 }
                 digit["ocr_suspect"] = ocr_doubts(digit)
-        curves = [_as_reduction_sweep(c) if _reductive_dpv(c) else c for c in curves]
         report = report_of(run_analysis(curves)).model_dump(mode="json")
     except VoltlensError as exc:
         return FigureReading(source, refused=str(exc)[:300])

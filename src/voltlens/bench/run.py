@@ -342,32 +342,28 @@ def run_bench(
     out.mkdir(parents=True, exist_ok=True)
     started = time.time()
     t0, c0 = time.perf_counter(), time.process_time()
-    if progress:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-        columns = (TextColumn(f"{backend.name}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-        with Progress(*columns, transient=False) as bar:
-            task = bar.add_task("items", total=len(items))
-            results = answer_items(
-                backend,
-                items,
-                bench_dir,
-                workers=workers,
-                concurrency=concurrency,
-                use_cache=use_cache,
-                on_done=lambda n: bar.advance(task, n),
-                item_timeout=item_timeout,
-            )
-    else:
-        results = answer_items(
+    def answer(on_done: Callable[[int], None] | None = None) -> list[Result]:
+        return answer_items(
             backend,
             items,
             bench_dir,
             workers=workers,
             concurrency=concurrency,
             use_cache=use_cache,
+            on_done=on_done,
             item_timeout=item_timeout,
         )
+
+    if progress:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        columns = (TextColumn(f"{backend.name}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        with Progress(*columns, transient=False) as bar:
+            task = bar.add_task("items", total=len(items))
+            results = answer(lambda n: bar.advance(task, n))
+    else:
+        results = answer()
     predictions = [score_answer(it, r, backend) for it, r in zip(items, results, strict=True)]
     elapsed = time.perf_counter() - t0
     summary = summarize(predictions)

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ..dataset.templates import SKILLS
 from ..errors import ConfigError
-from ..synth.config import SynthConfig, config_from_mapping
+from ..synth.config import SynthConfig, config_from_mapping, first_error
 
 __all__ = ["DEFAULT_SPEC", "BenchSpec", "load_spec"]
 
@@ -77,14 +77,7 @@ def spec_from_mapping(data: Any, *, source: str = "<spec>") -> BenchSpec:
     try:
         fields = _Fields.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = [str(p) for p in err.get("loc", ())]
-        field = ".".join(loc) or "<root>"
-        value: Any = data
-        for part in loc:
-            value = value.get(part) if isinstance(value, dict) else err.get("input")
-        message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
-        raise ConfigError(source, field, value, message) from None
+        raise first_error(source, exc, data) from None
     synth = config_from_mapping(dict(fields.synth), source=f"{source}: synth")
     return BenchSpec(
         fields.name,

@@ -28,7 +28,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..errors import ConfigError, ParameterError
-from ..synth.config import SynthConfig, config_from_mapping
+from ..synth.config import SynthConfig, config_from_mapping, first_error
 from ..synth.runner import atomic_write_bytes, check_or_write_manifest, run_synth
 from .seeds import check_training_seed
 from .templates import QA, SKILLS, generate_qa
@@ -119,10 +119,7 @@ def load_mix(path: str | Path | None) -> Mix:
     try:
         dataset = DatasetMix.model_validate(own)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err.get("loc", ())) or "<root>"
-        message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
-        raise ConfigError(source, field, own.get(field.split(".")[0]), message) from None
+        raise first_error(source, exc, own) from None
     return Mix(dataset, config_from_mapping(rest, source=source))
 
 

@@ -142,7 +142,8 @@ class SynthConfig(BaseModel):
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _first_error(source: str, exc: ValidationError, data: dict[str, Any]) -> ConfigError:
+def first_error(source: str, exc: ValidationError, data: dict[str, Any]) -> ConfigError:
+    """The first problem pydantic found, as a ConfigError naming the field and the value given."""
     err = exc.errors()[0]
     loc = [str(p) for p in err.get("loc", ())]
     field = ".".join(loc) or "<root>"
@@ -157,7 +158,7 @@ def config_from_mapping(data: dict[str, Any], *, source: str = "<config>") -> Sy
     try:
         return SynthConfig.model_validate(data)
     except ValidationError as exc:
-        raise _first_error(source, exc, data) from None
+        raise first_error(source, exc, data) from None
 
 
 def load_config(path: str | Path | None) -> SynthConfig:
