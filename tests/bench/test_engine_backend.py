@@ -4,6 +4,7 @@ against the simulator's truth, unreadable images refused."""
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -458,3 +459,41 @@ def test_a_clean_drawn_trace_keeps_the_pixel_grid() -> None:
     v, pixel, _ = _drawn_trace(np.random.default_rng(5), 0.0)
     assert digitized_step(v, pixel_V=pixel) == pixel
     assert digitized_step(v.replace(metadata={}), pixel_V=pixel) == pixel  # no stated noise: one pixel
+
+
+@pytest.mark.parametrize(
+    ("k0", "expected"),
+    [(math.inf, "reversible"), (1e-8, "irreversible")],  # Λ = ∞ and 1.6e-4 at 0.1 V/s
+)
+def test_a_linear_sweep_peak_names_its_kinetics_from_its_width(k0: float, expected: str) -> None:
+    """The forward sweep of a textbook CV alone (LSV): |Ep − Ep/2| = 56.5 mV when Nernstian,
+    47.7/α = 95 mV when irreversible; the summary names that, not a blanket "irreversible"."""
+    from voltlens.analyze.contract import report_of
+    from voltlens.analyze.pipeline import run_analysis
+    from voltlens.bench.engine_backend import RULES, FigureReading
+
+    sim = TB.simulate_cv(
+        [TB.Couple(e0=0.2, k0=k0, d=D)], e_start=-0.3, e_vertex=1.0 if k0 < 1 else 0.6, step=2e-3, area=AREA
+    )
+    forward = slice(0, int(np.argmax(sim.potential)) + 1)
+    lsv = Voltammogram(sim.potential[forward], sim.current[forward], technique=Technique.LSV, scan_rate=0.1)
+    report = report_of(run_analysis([lsv])).model_dump(mode="json")
+    reading = FigureReading("tb", report=report, legends=[None], curves=[lsv])
+    summary, _ = RULES["interpretation.summary"](reading, {})
+    assert summary["technique"] == "LSV"
+    assert summary["mechanisms"] == [expected]
+
+
+def test_a_dpv_peak_of_nernstian_width_is_reversible() -> None:
+    """A reversible one-electron DPV peak (W½ ≈ 90–100 mV at 25–50 mV amplitude) reads as
+    reversible, a single couple without a return sweep notwithstanding."""
+    from voltlens.analyze.contract import report_of
+    from voltlens.analyze.pipeline import run_analysis
+    from voltlens.bench.engine_backend import RULES, FigureReading
+
+    sim = TB.simulate_dpv([TB.Couple(e0=0.1, d=D)], e_start=-0.3, e_end=0.5, amplitude=0.05, area=AREA)
+    dpv = Voltammogram(sim.potential, sim.current, technique=Technique.DPV)
+    report = report_of(run_analysis([dpv])).model_dump(mode="json")
+    reading = FigureReading("tb", report=report, legends=[None], curves=[dpv])
+    answer, _ = RULES["mechanism.identify"](reading, {})
+    assert answer["mechanism"] == "reversible"

@@ -116,6 +116,12 @@ class PeakOut(_Model):
     segment: int = 0
     baseline_current: QuantityOut | None = None
     half_width: QuantityOut | None = Field(None, description="full width at half height, V")
+    half_peak_width: QuantityOut | None = Field(
+        None, description="|Ep − Ep/2| of a sweep peak, V (56.5/n mV for a Nernstian wave)"
+    )
+    reversibility: Literal["reversible", "quasi-reversible", "irreversible"] | None = Field(
+        None, description="what a peak without a partner says of its electron transfer, from its width"
+    )
     charge: QuantityOut | None = None
     shoulder: bool = False
 
@@ -314,6 +320,8 @@ def peak_out(peak: FoundPeak, scale: float, unit: str) -> PeakOut:
         baseline_current=_q(peak.baseline_at_peak * scale, unit),
         confidence=_confidence(peak.confidence),
         half_width=quantity_out(peak.half_width, unit="V"),
+        half_peak_width=quantity_out(peak.half_peak_width, unit="V"),
+        reversibility=peak.reversibility,
         charge=quantity_out(peak.charge, scale=scale, unit=charge_unit),
         shoulder=peak.shoulder,
     )

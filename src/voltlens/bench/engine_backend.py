@@ -826,13 +826,52 @@ EC_RATIO = 1.35
 IRREVERSIBLE_DELTA_EP_V = 0.3  # a couple wider than this: slow electron transfer
 
 
+# a lone peak's width (n = 1 assumed): DPV W½ is 90–125 mV when reversible (it widens with the
+# pulse amplitude) and broadens with slow electron transfer; a sweep's |Ep − Ep/2| is 56.5 mV
+# when Nernstian, 47.7/α mV when irreversible (≈ 95 mV at α = 0.5)
+DPV_REVERSIBLE_W_V = 0.125
+DPV_QUASI_W_V = 0.25
+SWEEP_REVERSIBLE_HW_V = 0.062
+SWEEP_QUASI_HW_V = 0.085
+
+
+def _lone_mechanism(curve: dict[str, Any], peak: dict[str, Any]) -> str:
+    """The mechanism a peak without a partner shows: from its width, or, on a CV whose return sweep
+    passed it, from the engine's own reading (narrow: fast electron transfer whose product is
+    consumed, EC; broad: irreversible)."""
+    if curve.get("technique") == "DPV":
+        w = _val(peak.get("half_width"))
+        if w is None:
+            return "reversible"
+        return (
+            "reversible"
+            if w <= DPV_REVERSIBLE_W_V
+            else "quasi-reversible"
+            if w <= DPV_QUASI_W_V
+            else "irreversible"
+        )
+    if curve.get("technique") == "CV" and peak.get("reversibility") is not None:
+        return "EC" if peak["reversibility"] == "reversible" else "irreversible"
+    hw = _val(peak.get("half_peak_width"))
+    if hw is None:
+        return "irreversible"
+    return (
+        "reversible"
+        if hw <= SWEEP_REVERSIBLE_HW_V
+        else "quasi-reversible"
+        if hw <= SWEEP_QUASI_HW_V
+        else "irreversible"
+    )
+
+
 def _mechanism_of(curve: dict[str, Any]) -> tuple[str, float]:
     couples = _couples(curve)
     peaks = [p for _, p in _peaks(curve)]
     if not couples:
         if not peaks:
             raise Unanswerable("no peak was found")
-        return "irreversible", 0.6
+        main = max(peaks, key=lambda p: abs(_val(p["current"]) or 0.0))
+        return _lone_mechanism(curve, main), 0.5
     if len(couples) >= 2:
         e = [_val(c["E_half"]) or 0.0 for c in couples]
         if max(e) - min(e) < EE_MAX_SPACING_V:
@@ -931,10 +970,13 @@ def _regime(reading: FigureReading, item: dict[str, Any]) -> tuple[dict[str, Any
 def _summary(reading: FigureReading, item: dict[str, Any]) -> tuple[dict[str, Any], float]:
     curve = _curve_or_refuse(reading)
     peaks = [p for _, p in _peaks(curve)]
-    try:
-        mech = [_mechanism_of(curve)[0]]
-    except Unanswerable:
-        mech = []
+    if _couples(curve) or not peaks:
+        try:
+            mech = [_mechanism_of(curve)[0]]
+        except Unanswerable:
+            mech = []
+    else:
+        mech = [_lone_mechanism(curve, p) for p in sorted(peaks, key=lambda p: _val(p["potential"]) or 0.0)]
     answer = {
         "technique": curve["technique"],
         "n_peaks": len(peaks),
