@@ -991,7 +991,8 @@ _DROP = ("digitization", "notes", "evidence", "generator", "skipped")
 
 
 def _confident_curve(curve: dict[str, Any]) -> dict[str, Any]:
-    """A curve with its doubtful peaks (low confidence, shoulders) left out and couples re-indexed."""
+    """A curve with its doubtful peaks (low confidence, shoulders) left out and couples re-indexed,
+    and only the anomalies a reader would name (confident, at or above the visible severity)."""
     keep = [
         k
         for k, p in enumerate(curve.get("peaks", []))
@@ -1003,7 +1004,11 @@ def _confident_curve(curve: dict[str, Any]) -> dict[str, Any]:
         for c in curve.get("couples", [])
         if c["anodic_peak"] in index and c["cathodic_peak"] in index
     ]
-    anomalies = [a for a in curve.get("anomalies", []) if a["confidence"] >= CONFIDENT]
+    anomalies = [
+        a
+        for a in curve.get("anomalies", [])
+        if a["confidence"] >= CONFIDENT and (a.get("severity") or 0.0) >= VISIBLE_SEVERITY
+    ]
     return {**curve, "peaks": [curve["peaks"][k] for k in keep], "couples": couples, "anomalies": anomalies}
 
 
