@@ -795,6 +795,17 @@ def _split_loop(
     both = ~two[b]
     up = (dist < 0) | both
     dn = (dist > 0) | both
+    for outside, edge in ((b < idx[0], idx[0]), (b > idx[-1], idx[-1])):
+        sel = both & outside
+        if not sel.any() or gap[edge] <= 2.0 * sep:
+            continue  # the branches converge there (a vertex): the single stroke is both
+        # one stroke beyond where the branches stand apart: the other branch is hidden (under a
+        # curve drawn later, as the shared foot of an overlay) — the stroke continues the branch
+        # it meets, not both
+        near = sel & (np.abs(b - edge) <= 3)
+        y_near = float(np.median(y[near])) if near.any() else float(np.median(y[sel]))
+        to_top = abs(y_near - ymin[edge]) < abs(y_near - ymax[edge])
+        up[sel], dn[sel] = to_top, not to_top
     return (x[up], y[up]), (x[dn], y[dn]), True
 
 
