@@ -797,7 +797,7 @@ def _split_loop(
     dn = (dist > 0) | both
     for outside, edge in ((b < idx[0], idx[0]), (b > idx[-1], idx[-1])):
         sel = both & outside
-        if not sel.any() or gap[edge] <= 2.0 * sep:
+        if not sel.any() or gap[edge] <= 1.5 * sep:
             continue  # the branches converge there (a vertex): the single stroke is both
         # one stroke beyond where the branches stand apart: the other branch is hidden (under a
         # curve drawn later, as the shared foot of an overlay) — the stroke continues the branch
