@@ -15,7 +15,7 @@ import dataclasses
 import math
 from collections import Counter
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -35,6 +35,9 @@ from .result import (
     SeriesAnalysis,
 )
 from .series import calibration_study, cycle_stability, scan_rate_study
+
+if TYPE_CHECKING:
+    from ..digitize.result import DigitizedFigure
 
 __all__ = [
     "DETECTORS",
@@ -60,13 +63,19 @@ BLANK_MIN_CONFIDENCE = 0.5
 
 
 def _as_list(voltammograms: Voltammogram | Sequence[Voltammogram]) -> list[Voltammogram]:
+    """The curves to analyse; a digitised figure gives its curves, and curves straight from the
+    digitizer are put on an even potential grid first, as the CLI does."""
+    from .pipeline import as_voltammograms, prepared_digitized
+
+    if hasattr(voltammograms, "digitization") and hasattr(voltammograms, "curves"):
+        return as_voltammograms(voltammograms, str(getattr(voltammograms, "source", "figure")))
     if isinstance(voltammograms, Voltammogram):
-        return [voltammograms]
+        return [prepared_digitized(voltammograms)]
     out = list(voltammograms)
     for k, v in enumerate(out):
         if not isinstance(v, Voltammogram):
             raise ParameterError(f"voltammograms[{k}]", type(v).__name__, "a voltlens.Voltammogram")
-    return out
+    return [prepared_digitized(v) for v in out]
 
 
 def _check_per_curve(name: str, values: Sequence[float] | None, n: int) -> list[float] | None:
@@ -81,7 +90,7 @@ def _check_per_curve(name: str, values: Sequence[float] | None, n: int) -> list[
 
 
 def analyze(
-    voltammograms: Voltammogram | Sequence[Voltammogram],
+    voltammograms: Voltammogram | Sequence[Voltammogram] | DigitizedFigure,
     *,
     concentrations: Sequence[float] | None = None,
     scan_rates: Sequence[float] | None = None,

@@ -28,6 +28,7 @@ __all__ = [
     "digitization_block",
     "digitized_step",
     "find_digitizer",
+    "prepared_digitized",
     "resample_sweeps",
     "run_analysis",
     "skipped_measurements",
@@ -279,6 +280,20 @@ def as_plotted_sweep(v: Voltammogram) -> Voltammogram:
         return v
     names = ("potential", "current", "cycle", "segment")  # times stay increasing; a plot gives none
     return v.replace(**{n: getattr(v, n)[::-1] for n in names if getattr(v, n, None) is not None})
+
+
+def prepared_digitized(v: Voltammogram) -> Voltammogram:
+    """A curve straight from the digitizer (``metadata['digitized']``, not yet prepared) as the
+    engine needs it: each sweep on an even potential grid (:func:`digitized_step`, the pixel taken
+    as the commonest step between the trace's columns) and a reductive DPV turned round
+    (:func:`as_plotted_sweep`).  Anything else, or a curve already prepared, comes back as it is."""
+    if not v.metadata.get("digitized") or "digitization" in v.metadata or "grid_step_V" in v.metadata:
+        return v
+    steps = np.diff(np.unique(np.round(np.asarray(v.potential, dtype=float), 12)))
+    pixel = float(np.median(steps)) if steps.size else None
+    step = digitized_step(v, pixel_V=pixel)
+    out = as_plotted_sweep(resample_sweeps(v, step_V=step))
+    return out.replace(metadata={**out.metadata, "grid_step_V": step})
 
 
 def as_voltammograms(result: Any, source: str) -> list[Voltammogram]:
