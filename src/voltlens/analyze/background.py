@@ -17,7 +17,9 @@ The background is fitted only where the faradaic current is known without knowin
   current is the frozen continuation of its own history (Oldham & Myland 2011): with m the
   semi-integral, y − Cont_f(y) = Σ θ_k (φ_k − Cont_f(φ_k)) on each such region after its freeze
   point f.  This is linear in θ, so one least-squares solve gives the whole background, the charging
-  step at every turning point and the drift included, from both sweeps at once.
+  step at every turning point and the drift included, from both sweeps at once;
+* where a wave's process has stopped (``Region.hold``: an irreversible couple's return sweep past
+  the valley after its dying forward current) the faradaic current has died away: zero again.
 
 Curvature, drift and onset terms carry a weak Gaussian prior (scale: the largest faradaic current)
 so that they stay near zero where the data cannot tell them apart.
@@ -37,6 +39,7 @@ __all__ = ["Basis", "Region", "background_basis", "curve_basis", "fit_background
 
 ONSET_WIDTHS_V = (0.015, 0.03, 0.06)
 MODEL_ERROR = 0.003  # how far a continued current may stray from pinned, relative to the peak
+EDGE_EFOLDS = 2.0  # a foot term needs a region at least this many of its e-folds long
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +51,7 @@ class Region:
     stop: int
     freeze: int | None = None
     edge_efold_V: float | None = None  # the foot of the next wave leaks in: exp rise (e-fold, V) at the end
+    hold: bool = False  # no process is driven: the faradaic current has died away (zero, as a foot)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +117,8 @@ def _rows(x: np.ndarray, m: np.ndarray, region: Region, w_diff: Weights) -> np.n
     if region.freeze is None:
         return x[:, a:b]
     f = region.freeze
+    if region.hold:
+        return x[:, a:b]
     dm = m[:, f + 1 : b] - m[:, f : f + 1]
     out = causal_convolve(dm, w_diff)
     return out[:, a - f - 1 :]
@@ -146,8 +152,12 @@ def _supported(
 
 
 def _edge_ok(e: np.ndarray, r: Region) -> bool:
-    """A foot term only where the region spans at least three e-folds of it."""
-    return bool(r.edge_efold_V) and abs(float(e[r.stop - 1] - e[r.start])) >= 3.0 * float(r.edge_efold_V)
+    """A foot term only where the region spans at least ``EDGE_EFOLDS`` e-folds of it (a broad
+    kinetic wave's foot reaches far back: fitted without its term, a short foot region tilts the
+    line drawn under the whole wave)."""
+    return bool(r.edge_efold_V) and abs(float(e[r.stop - 1] - e[r.start])) >= EDGE_EFOLDS * float(
+        r.edge_efold_V
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,11 @@ How a peak is measured mirrors how a peak is defined (see :mod:`voltlens.truth`)
   current dying away and is not reported (where that current is mostly the continued baseline,
   the turn-over must fall back by 5 % of the height: 1/f noise on a dying current does not).
 
+The background is fitted where the faradaic current is known (:func:`_regions`): before the first
+wave, on idle stretches as the frozen continuation, and — on a sweep whose previous wave's process
+has stopped (an irreversible couple's return sweep, its valley past the forward peak) — as zero
+between that valley and the next wave, not as a diffusion tail that is not there.
+
 Where a wave is active is read from the semi-derivative of the corrected current (the rate of
 change of its semi-integral, zero wherever the surface concentrations are pinned) and from each
 peak's width; waves and background are refined together (up to two background fits).  An
@@ -381,6 +386,7 @@ class _State:
     scale: float
     lambdas: dict[int, float]
     light: bool = False
+    stopped: dict[int, tuple[int, int]] = field(default_factory=dict)  # sweep → (valley, peak), global
 
 
 def _context(prep, time, scan_rate, min_snr, min_half_width_V, rel_prominence, unit) -> _Ctx:
@@ -486,7 +492,7 @@ def fit_sweeps(
             ctx.raw - state.surface,
             ctx.e,
             prep.sweeps,
-            _regions(ctx, state.active, state.peaks),
+            _regions(ctx, state.active, state.peaks, state.stopped),
             noise=max(ctx.noise, ctx.noise_s),
             scale=state.scale,
             exclude=rc,
@@ -545,12 +551,26 @@ def _cycle_starts(ctx: _Ctx) -> set[int]:
     return {j for j in range(1, len(dirs)) if dirs[j] == dirs[0]}
 
 
-def _regions(ctx: _Ctx, active: np.ndarray, peaks: list[FoundPeak]) -> list[Region]:
+def _regions(
+    ctx: _Ctx,
+    active: np.ndarray,
+    peaks: list[FoundPeak],
+    stopped: dict[int, tuple[int, int]] | None = None,
+) -> list[Region]:
     """Where the faradaic current is known: zero before the first active point, the frozen
     continuation of its history on every later stretch where no wave is active.  The foot of a
     sweep that starts a new cycle is left out (fouling and follow-up chemistry change the current
-    there)."""
+    there).  On a sweep whose first wave comes after the previous wave's process stopped (``stopped``:
+    sweep → (valley, peak) indices, see :func:`_dying_bump`) the current is neither: it dies away
+    faster than the frozen continuation until the valley (left out), and from the valley to the
+    next wave it has died away (no process is driven there: zero, as before the first wave, but
+    a stretch the fit may still drop when it disagrees)."""
     idle = ~active
+    holds: list[tuple[int, int]] = []
+    for valley, peak in (stopped or {}).values():
+        a0 = ctx.prep.sweeps.bounds[int(ctx.prep.sweeps.segment[valley])][0]
+        idle[a0 : valley + 1] = False
+        holds.append((valley, peak))
     for j in _cycle_starts(ctx):
         a, b = ctx.prep.sweeps.bounds[j]
         on = np.flatnonzero(active[a:b])
@@ -566,7 +586,8 @@ def _regions(ctx: _Ctx, active: np.ndarray, peaks: list[FoundPeak]) -> list[Regi
         if not out and 0 < a < first_peak and seg[a] == seg[0]:
             out.append(Region(a, b, None, _foot_efold(ctx, active, peaks, b)))
             continue
-        out.append(Region(a, b, None if a == 0 else a - 1, _foot_efold(ctx, active, peaks, b)))
+        held = any(v < a < k for v, k in holds)
+        out.append(Region(a, b, None if a == 0 else a - 1, _foot_efold(ctx, active, peaks, b), hold=held))
     return out
 
 
@@ -594,6 +615,7 @@ def _analyse(ctx: _Ctx, nf: np.ndarray, prev_active: np.ndarray | None, bg_rms: 
     details: list[WaveDetail] = []
     sds: list[tuple[int, int, np.ndarray]] = []
     lambdas: dict[int, float] = {}
+    stopped: dict[int, tuple[int, int]] = {}
     cycle_starts = _cycle_starts(ctx)
     for j, ((a, b), s) in enumerate(zip(prep.sweeps.bounds, prep.sweeps.direction, strict=True)):
         if b - a < 8:
@@ -609,12 +631,14 @@ def _analyse(ctx: _Ctx, nf: np.ndarray, prev_active: np.ndarray | None, bg_rms: 
         c = s * (f_s[a:b] - base)
         sds.append((a, b, _smoothed_sd(ctx, c)))
         forward = [p.potential.value for p in peaks if p.segment == j - 1]
-        found = _sweep_peaks(ctx, hist, m_hist, f_s, f_r, j, a, b, s, base, c, scale, bg_rms, forward)
+        found = _sweep_peaks(
+            ctx, hist, m_hist, f_s, f_r, j, a, b, s, base, c, scale, bg_rms, forward, stopped
+        )
         for pk, det in found:
             peaks.append(pk)
             details.append(det)
     active = _active(ctx, sds) | _wave_zones(ctx, peaks, details)
-    return _State(peaks, details, active, f_s - hist, scale, lambdas, ctx.light)
+    return _State(peaks, details, active, f_s - hist, scale, lambdas, ctx.light, stopped)
 
 
 def _continuation_scale(
@@ -699,7 +723,7 @@ def _wave_zones(ctx: _Ctx, peaks: list[FoundPeak], details: list[WaveDetail]) ->
     return active
 
 
-def _sweep_peaks(ctx, hist, m_hist, f_s, f_r, j, a, b, s, base, c, scale, bg_rms, forward):
+def _sweep_peaks(ctx, hist, m_hist, f_s, f_r, j, a, b, s, base, c, scale, bg_rms, forward, stopped):
     """Peaks of one sweep: local maxima of the corrected current, each later one re-measured on
     the continuation frozen at the valley after the last event before it — an accepted peak, or
     the dying current of another couple's wave (a bump whose own current never turns over)."""
@@ -710,12 +734,12 @@ def _sweep_peaks(ctx, hist, m_hist, f_s, f_r, j, a, b, s, base, c, scale, bg_rms
     out = []
     events: list[tuple[int, float | None]] = []  # (index, couple of a dying current or None)
 
-    def attempt(k, n_k, after, stopped):
+    def attempt(k, n_k, after, held):
         lo, cand_base = 0, base
         if after is not None:
             v = after[0] + int(np.argmin(c[after[0] : k + 1]))
             cand_base = base.copy()
-            if stopped:
+            if held:
                 # the forward process has stopped (its rate constant falls further as the sweep
                 # goes on): held at the valley its current stays where it is, not a diffusion tail
                 cand_base[v + 1 :] = f_s[a + v]
@@ -746,10 +770,15 @@ def _sweep_peaks(ctx, hist, m_hist, f_s, f_r, j, a, b, s, base, c, scale, bg_rms
                 if events
                 else _dying_bump(c, k, max(4.0 * ctx.noise_s, BUMP_FRACTION * float(c[k])))
             )
+            if bump is not None and not events and not _past_forward(ctx.e, a, c, bump[0], k, own, s):
+                bump = None  # a wiggle before the sweep has left the forward wave: no stopped process
             if bump is not None:
                 res1, k1, base1 = attempt(k, n_k, bump, True)
                 if isinstance(res1, tuple) or res1 is _DYING:
                     res, k2, cand_base = res1, k1, base1
+                    if isinstance(res1, tuple) and j not in stopped:
+                        valley = bump[0] + int(np.argmin(c[bump[0] : k + 1]))
+                        stopped[j] = (a + valley, a + k1)
         if res is None:
             continue
         if res is _DYING:
@@ -783,6 +812,17 @@ def _dying_bump(c: np.ndarray, k: int, tol: float) -> tuple[int, None] | None:
         return None
     q = int(np.argmax(head[: v + 1]))
     return (q, None) if head[q] > tol else None
+
+
+def _past_forward(e: np.ndarray, a: int, c: np.ndarray, q: int, k: int, own: float | None, s: int) -> bool:
+    """Does the valley between a dying bump at local index ``q`` and the peak ``k`` lie past the
+    forward peak ``own`` along the sweep (direction ``s``)?  A forward process can only have
+    stopped once the potential has moved back beyond its wave: a dip before that (drift, 1/f
+    noise, a neighbouring couple) is no sign of it."""
+    if own is None:
+        return False
+    valley = q + int(np.argmin(c[q : k + 1]))
+    return bool(s * (float(e[a + valley]) - own) > 0.0)
 
 
 def _partner(forward: list[float], e: float, s: int, *, nearest: bool = False) -> float | None:
