@@ -65,6 +65,8 @@ def test_multipliers(text: str, exponent: int) -> None:
         ("Current [uA]", "µA", 1e-6),
         ("j / mA cm⁻²", "mA/cm²", 10.0),  # 1 mA/cm² = 10 A/m²
         ("Current density (mA/cm2)", "mA/cm²", 10.0),
+        ("HuA)", "µA", 1e-6),  # "I (uA)" with the opening bracket merged into the I by OCR
+        ("jmA cm-2]", "mA/cm²", 10.0),
     ],
 )
 def test_current_titles(title: str, symbol: str, scale: float) -> None:

@@ -16,7 +16,7 @@ import numpy as np
 from .frame import Box
 from .text import Glyph, Word, glyphs_in, rows_of, words_of
 
-__all__ = ["AxisText", "find_x_text", "find_y_text", "tick_position"]
+__all__ = ["AxisText", "find_x_text", "find_y_text", "split_crowded", "tick_position"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,45 +35,124 @@ def _median_h(glyphs: list[Glyph]) -> float:
     return float(np.percentile(hs, 85)) if hs else 8.0
 
 
+def _extent(items: list[Glyph] | list[Word]) -> tuple[float, float, float, float]:
+    """The box (x0, y0, x1, y1) around glyphs or words."""
+    return (
+        min(it.x0 for it in items),
+        min(it.y0 for it in items),
+        max(it.x1 for it in items),
+        max(it.y1 for it in items),
+    )
+
+
 def _is_tick_row(row: list[Glyph], edge: float) -> bool:
-    return all(g.w <= 4 and g.h >= 2 * g.w for g in row) and abs(min(g.y0 for g in row) - edge) <= 4
+    """Tick marks, not text: narrow upright strokes only, next to the axis line or (without a
+    spine, below a plot area larger than its outer gridline) several of them evenly spaced."""
+    if not all(g.w <= 4 and g.h >= 2 * g.w for g in row):
+        return False
+    return abs(min(g.y0 for g in row) - edge) <= 4 or (len(row) >= 3 and _regular([g.cx for g in row]))
 
 
 def find_x_text(mask: np.ndarray, box: Box, *, below: bool = True) -> AxisText | None:
     """Tick labels under (or above) the box, the title row after them, and an offset text at the
     right end (matplotlib puts an x offset there)."""
     h, w = mask.shape
+    # an edge drawn by no line (inferred from where gridlines or ticks end) is only approximate:
+    # the labels may start right at it
+    lines = box.lines
+    inferred = lines.get("b" if below else "t") is None and (lines.get("l") or lines.get("r")) is not None
+    slack = -0.04 * h if inferred else 2
     if below:
-        region = (box.left - 0.08 * w, box.bottom + 2, box.right + 0.08 * w, min(h, box.bottom + 0.35 * h))
+        region = (
+            box.left - 0.08 * w,
+            box.bottom + slack,
+            box.right + 0.08 * w,
+            min(h, box.bottom + 0.35 * h),
+        )
     else:
-        region = (box.left - 0.08 * w, max(0, box.top - 0.25 * h), box.right + 0.08 * w, box.top - 2)
+        region = (box.left - 0.08 * w, max(0, box.top - 0.25 * h), box.right + 0.08 * w, box.top - slack)
     glyphs = glyphs_in(mask, tuple(round(v) for v in region), max_h=0.12 * h, max_w=0.45 * w)
     rows = rows_of(glyphs)
     if not below:
         rows = rows[::-1]
     edge = box.bottom if below else box.top
     rows = [r for r in rows if not _is_tick_row(r, edge)]
+    found: list[tuple[int, list[Word], float]] = []
     for k, row in enumerate(rows):
         ch = _median_h(row)
         words = words_of(row, gap=0.65 * ch)
         words = [wd for wd in words if wd.h <= 2.2 * ch]
         inside = [wd for wd in words if box.left - 0.06 * w <= wd.cx <= box.right + 0.06 * w]
-        if len(inside) >= 2:
-            title = None
-            if k + 1 < len(rows):
-                nxt = rows[k + 1]
-                tw = [wd for wd in words_of(nxt, gap=1.2 * _median_h(nxt))]
-                if tw:
-                    big = max(tw, key=lambda wd: wd.w)
-                    close = [wd for wd in tw if abs(wd.cx - big.cx) < 0.6 * (box.right - box.left)]
-                    title = (
-                        min(wd.x0 for wd in close),
-                        min(wd.y0 for wd in close),
-                        max(wd.x1 for wd in close),
-                        max(wd.y1 for wd in close),
-                    )
-            return AxisText(tuple(inside), title, None, ch)
-    return None
+        inside = [piece for wd in inside for piece in split_crowded(mask, wd, ch)]
+        if 2 <= len(inside) <= 30:  # more: the dashes of a gridline, not tick labels
+            found.append((k, inside, ch))
+    # the tick labels: the first row of text, unless bits of a curve running below the box (a
+    # plot area larger than its outer gridlines) come first — too small to be digits, and not
+    # the evenly spaced row that follows
+    readable = [f for f in found if f[2] >= 5] or found
+    first = readable[:1]
+    regular = [f for f in readable[:3] if len(f[1]) >= 3 and _regular([wd.cx for wd in f[1]])]
+    if first and regular and not (len(first[0][1]) >= 3 and _regular([wd.cx for wd in first[0][1]])):
+        first = regular[:1]
+    if not first:
+        return None
+    k, inside, ch = first[0]
+    title = None
+    if k + 1 < len(rows):
+        nxt = rows[k + 1]
+        tw = [wd for wd in words_of(nxt, gap=1.2 * _median_h(nxt))]
+        if tw:
+            big = max(tw, key=lambda wd: wd.w)
+            close = [wd for wd in tw if abs(wd.cx - big.cx) < 0.6 * (box.right - box.left)]
+            title = _extent(close)
+    return AxisText(tuple(inside), title, None, ch)
+
+
+def split_crowded(mask: np.ndarray, word: Word, ch: float) -> list[Word]:
+    """Tick labels run together (large type on a narrow axis: ``−600−500−400``) split before each
+    minus sign that follows a digit.  Only words far longer than one label are split, so the
+    minus of an exponent (``1.0e−05``) stays."""
+    if word.w < 8 * ch or word.h < 5:
+        return [word]
+    sub = mask[word.y0 : word.y1, word.x0 : word.x1]
+    hh = sub.shape[0]
+    rows = np.arange(hh)[:, None]
+    inked = sub.any(axis=0)
+    top = np.where(inked, np.argmax(sub, axis=0), hh)
+    bottom = np.where(inked, hh - 1 - np.argmax(sub[::-1], axis=0), -1)
+    extent = np.where(inked, bottom - top + 1, 0)
+    centre = np.where(inked, (sub * rows).sum(axis=0) / np.maximum(sub.sum(axis=0), 1), -1.0)
+    tall = extent >= 0.6 * hh
+    flat = inked & (extent <= 0.25 * hh) & (centre >= 0.3 * hh) & (centre <= 0.75 * hh)
+    cuts: list[int] = []
+    c, n = 0, sub.shape[1]
+    while c < n:
+        if not flat[c]:
+            c += 1
+            continue
+        e = c
+        while e < n and flat[e]:
+            e += 1
+        if e - c >= 0.25 * ch and tall[max(0, c - round(0.5 * ch)) : c].any():
+            cuts.append(c)
+        c = e
+    if not cuts:
+        return [word]
+    out: list[Word] = []
+    for a, b in zip([0, *cuts], [*cuts, n], strict=True):
+        piece = sub[:, a:b]
+        ys, xs = np.nonzero(piece)
+        if ys.size == 0:
+            continue
+        g = Glyph(
+            int(word.x0 + a + xs.min()),
+            int(word.y0 + ys.min()),
+            int(word.x0 + a + xs.max() + 1),
+            int(word.y0 + ys.max() + 1),
+            int(ys.size),
+        )
+        out.append(Word((g,)))
+    return out if len(out) >= 2 else [word]
 
 
 def find_y_text(mask: np.ndarray, box: Box, *, left: bool = True) -> AxisText | None:
@@ -85,10 +164,15 @@ def find_y_text(mask: np.ndarray, box: Box, *, left: bool = True) -> AxisText | 
     side with small gaps, is the label.
     """
     h, w = mask.shape
+    # an edge where gridlines start (no spine on this side, but lines elsewhere) may lie a pixel
+    # after the labels end; a spine, or the edge of a filled panel, has ticks just beyond it
+    lines = box.lines
+    inferred = lines.get("l" if left else "r") is None and (lines.get("t") or lines.get("b")) is not None
+    slack = 0 if inferred else 2
     if left:
-        region = (max(0, box.left - 0.45 * w), box.top - 0.06 * h, box.left - 2, box.bottom + 0.06 * h)
+        region = (max(0, box.left - 0.45 * w), box.top - 0.06 * h, box.left - slack, box.bottom + 0.06 * h)
     else:
-        region = (box.right + 2, box.top - 0.06 * h, min(w, box.right + 0.45 * w), box.bottom + 0.06 * h)
+        region = (box.right + slack, box.top - 0.06 * h, min(w, box.right + 0.45 * w), box.bottom + 0.06 * h)
     glyphs = glyphs_in(mask, tuple(round(v) for v in region), max_h=0.3 * h, max_w=0.3 * w)
     if len(glyphs) < 2:
         return None
@@ -102,7 +186,9 @@ def find_y_text(mask: np.ndarray, box: Box, *, left: bool = True) -> AxisText | 
     for c in glyphs:
         if c.h < 3:
             continue
-        same = [g for g in glyphs if abs(dist(g) - dist(c)) <= 2 and 0.7 * c.h <= g.h <= 1.4 * c.h]
+        # right-aligned text ends at the same advance, its ink a little apart ("1" vs "0")
+        slack = max(2.0, 0.12 * c.h)
+        same = [g for g in glyphs if abs(dist(g) - dist(c)) <= slack and 0.7 * c.h <= g.h <= 1.4 * c.h]
         if len(same) >= 2:
             ends = same
             break
@@ -111,7 +197,7 @@ def find_y_text(mask: np.ndarray, box: Box, *, left: bool = True) -> AxisText | 
     d0 = min(dist(g) for g in ends)
     ch = float(np.median([g.h for g in ends]))
     # tick marks drawn without a spine stand between the labels and the axis: not label text
-    glyphs = [g for g in glyphs if dist(g) >= d0 - 1]
+    glyphs = [g for g in glyphs if dist(g) >= d0 - max(1.0, 0.12 * ch)]
     spans = sorted((g.y0, g.y1) for g in ends)
 
     def in_row(g: Glyph) -> tuple[int, int] | None:
@@ -158,8 +244,8 @@ def find_y_text(mask: np.ndarray, box: Box, *, left: bool = True) -> AxisText | 
         edge = row[0].x0 if left else row[0].x1
         for g in row[1:]:
             gap = (edge - g.x1) if left else (g.x0 - edge)
-            if gap > 0.6 * ch:
-                break
+            if gap > 0.6 * ch or (g.w > 1.3 * ch and g.h < 0.8 * ch):
+                break  # a gap, or a letter of the rotated title lying on its side
             chain.append(g)
             edge = min(edge, g.x0) if left else max(edge, g.x1)
         labels.append(Word(tuple(chain)))
@@ -169,15 +255,7 @@ def find_y_text(mask: np.ndarray, box: Box, *, left: bool = True) -> AxisText | 
     labels.sort(key=lambda wd: wd.cy)
     title = _title_beyond(glyphs, labels, columns, title, box, left=left, ch=ch, dist=dist)
     ch = float(np.median([wd.h for wd in labels]))
-    tbox = None
-    if title:
-        tbox = (
-            min(g.x0 for g in title),
-            min(g.y0 for g in title),
-            max(g.x1 for g in title),
-            max(g.y1 for g in title),
-        )
-    return AxisText(tuple(labels), tbox, None, ch)
+    return AxisText(tuple(labels), _extent(title) if title else None, None, ch)
 
 
 def _title_beyond(
@@ -363,10 +441,14 @@ def tick_position(
             if a < 0 or b > w or lo < 0 or hi > h or b - a < 2:
                 continue
             band = strength[lo:hi, a:b].T.astype(np.float64)
-        on = (band >= threshold).mean(axis=0)
+        inked = band >= threshold
+        on = inked.mean(axis=0)
+        # a tick shorter than the gap to its label: a run of ink that starts at the axis line
+        from_line = inked if sign > 0 else inked[::-1]
+        run = np.argmin(np.vstack([from_line, np.zeros((1, from_line.shape[1]), dtype=bool)]), axis=0)
         prof = band.mean(axis=0)
         k = int(np.argmax(prof))
-        if on[k] < 0.7:
+        if on[k] < 0.7 and run[k] < max(3.0, 0.25 * band.shape[0]):
             continue
         # narrow: falls off within a few pixels on both sides
         left_ok = k >= 2 and prof[max(0, k - 5) : k - 1].min(initial=prof[k]) < 0.4 * prof[k]

@@ -137,10 +137,17 @@ def _crossing_extent(
 
 
 def _remove_straight_lines(
-    cand: np.ndarray, rgb: np.ndarray, tick_rows: list[float], tick_cols: list[float]
+    cand: np.ndarray,
+    rgb: np.ndarray,
+    tick_rows: list[float],
+    tick_cols: list[float],
+    keep: list[tuple[int, int, int]] | None = None,
 ) -> np.ndarray:
-    """Candidate pixels without full-width horizontal / full-height vertical straight lines."""
+    """Candidate pixels without full-width horizontal / full-height vertical straight lines,
+    except those drawn in a chromatic colour of ``keep`` (legend colours): a flat blank the
+    legend names is a curve, not a gridline."""
     h, w = cand.shape
+    named = [np.asarray(c, dtype=np.int16) for c in (keep or []) if int(np.ptp(np.asarray(c))) >= 40]
     out = cand.copy()
     for horizontal, extent, ticks in ((True, w, tick_rows), (False, h, tick_cols)):
         lines = find_lines(cand, horizontal=horizontal, min_length=0.5 * extent, angle=0.0)
@@ -159,6 +166,8 @@ def _remove_straight_lines(
             if sel.sum() < 10:
                 continue
             colour = np.median(pix[sel], axis=0)
+            if any(int(np.abs(colour.astype(np.int16) - c).max()) <= 30 for c in named):
+                continue
             close = np.abs(pix.astype(np.int16) - colour.astype(np.int16)).max(axis=-1) <= 40
             band &= ~close
     return out
@@ -192,8 +201,10 @@ def curve_mask(
     tick_cols: list[float],
     exclude: list[tuple[int, int, int, int]],
     char_h: float = 10.0,
+    legend_colors: list[tuple[int, int, int]] | None = None,
 ) -> np.ndarray:
-    """Curve candidate pixels in ``region`` (box coordinates: arrays are the region's crop)."""
+    """Curve candidate pixels in ``region`` (box coordinates: arrays are the region's crop);
+    straight lines in a chromatic ``legend_colors`` colour are kept (a flat blank)."""
     x0, y0, x1, y1 = region
     s = strength[y0:y1, x0:x1]
     cand = s > threshold
@@ -201,7 +212,9 @@ def curve_mask(
         a0, b0, a1, b1 = ex
         cand[max(0, b0 - y0) : max(0, b1 - y0), max(0, a0 - x0) : max(0, a1 - x0)] = False
     sub = rgb[y0:y1, x0:x1]
-    cand = _remove_straight_lines(cand, sub, [r - y0 for r in tick_rows], [c - x0 for c in tick_cols])
+    cand = _remove_straight_lines(
+        cand, sub, [r - y0 for r in tick_rows], [c - x0 for c in tick_cols], legend_colors
+    )
     max_len = max(6, int(0.04 * min(rgb.shape[:2])))
     cand = _remove_spine_ticks(cand, max_len)
     cand = _remove_edge_remnants(cand)
@@ -299,7 +312,8 @@ def find_series(
     keep = [k for k in keep if np.linalg.norm(cl[k] - bg_lab) >= 15.0]  # shading of the background
     keep = _merge_pale(keep, cl, cores, sizes, _rgb_of(bg_lab), legend_colors or [])
     keep = [k for k in keep if _wide_enough(cores[k])]
-    keep = [k for k in keep if not _is_shade(k, keep, cl, cores, sizes)]
+    named = _legend_names(cl, legend_colors or [])
+    keep = [k for k in keep if not _is_shade(k, keep, cl, cores, sizes, named)]
     if not keep:
         return []
     # every candidate pixel joins the nearest kept core (in colour along its mixing line with the
@@ -326,7 +340,7 @@ def find_series(
         sel = (best == j) & (best_r <= 60)
         m[cy[sel], cx[sel]] = True
         m |= cores[k]
-        if is_line_like(m):
+        if is_line_like(m) and not _named_colour(k, cl, named):
             continue
         out.append(Series(tuple(int(v) for v in _rgb_of(cl[k])), m, int(m.sum()), _markers_only(m)))
     out.sort(key=lambda sr: -sr.n_pixels)
@@ -361,6 +375,13 @@ def _legend_names(cl: np.ndarray, legend: list) -> dict[int, int]:
         if d[k] <= 10.0 and k not in out:
             out[k] = j
     return out
+
+
+def _named_colour(k: int, cl: np.ndarray, named: dict[int, int]) -> bool:
+    """Whether cluster ``k`` is a colour the legend names, and a chromatic one (gridlines and
+    zero lines are grey or black): a flat curve (a blank) of that colour is a curve, though it
+    lies along rows like a gridline."""
+    return k in named and float(np.hypot(cl[k][1], cl[k][2])) >= 20.0
 
 
 def _rgb_of(lab: np.ndarray) -> np.ndarray:
@@ -520,18 +541,32 @@ def _is_bg_blend(
     return False
 
 
-def _is_shade(k: int, keep: list[int], cl: np.ndarray, cores: list[np.ndarray], sizes: np.ndarray) -> bool:
+def _is_shade(
+    k: int,
+    keep: list[int],
+    cl: np.ndarray,
+    cores: list[np.ndarray],
+    sizes: np.ndarray,
+    named: dict[int, int] | None = None,
+) -> bool:
     """A slightly different shade hugging a bigger stroke of a similar colour (anti-aliasing,
-    JPEG ringing): part of that stroke, not a curve of its own."""
+    JPEG ringing): part of that stroke, not a curve of its own — unless the legend names both
+    colours (a navy curve next to a black one in a dark sequential palette)."""
     import cv2
 
+    named = named or {}
     for a in keep:
         if a == k or sizes[a] < sizes[k] or np.linalg.norm(cl[a] - cl[k]) > 30.0:
+            continue
+        if k in named and a in named:
             continue
         near = cv2.dilate(cores[a].astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
         if (near & cores[k]).sum() >= 0.7 * sizes[k]:
             return True
     return False
+
+
+LINE_MAX_PX = 8  # the thickest gridline or zero line (anti-aliased, high dpi), in rows or columns
 
 
 def is_line_like(mask: np.ndarray) -> bool:
@@ -545,6 +580,12 @@ def is_line_like(mask: np.ndarray) -> bool:
     cols = mask.sum(axis=0)
     line_rows = rows >= max(15, 0.2 * w)
     line_cols = cols >= max(15, 0.2 * h)
+    # a line is a few rows (columns) thick; a long block of full rows is a dense bundle of strokes
+    for lines in (line_rows, line_cols):
+        d = np.diff(np.concatenate([[0], lines.astype(np.int8), [0]]))
+        for a, b in zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1), strict=True):
+            if b - a > LINE_MAX_PX:
+                lines[a:b] = False
     line_rows |= np.roll(line_rows, 1) | np.roll(line_rows, -1)
     line_cols |= np.roll(line_cols, 1) | np.roll(line_cols, -1)
     on = mask & (line_rows[:, None] | line_cols[None, :])
@@ -938,13 +979,27 @@ def split_stacked(series: Series, trace: Trace, strength: np.ndarray, n: int) ->
     their order from top to bottom: columns showing every stroke apart (``n`` for single-valued
     curves, ``2n`` for nested loops) anchor each stroke, and where curves run together (a shared
     flat baseline) or one hides under another, every curve follows the stroke nearest its
-    interpolated path — a hidden curve still lies there.  The curves come back in rising amplitude
-    (blank first).  None when too few columns show them apart."""
+    interpolated path — a hidden curve still lies there.  Dashed, dotted and dash-dotted strokes
+    show every stroke apart in too few columns: their gaps are then bridged (:func:`_bridge_dashes`)
+    to find the anchors, and the points are still taken from the ink itself.  The curves come back
+    in rising amplitude (blank first).  None when too few columns show them apart."""
     if n < 2 or series.markers:
         return None
-    rx, top, bot, yc = _column_runs(series.mask, strength.astype(np.float64))
-    if rx.size == 0:
+    w = strength.astype(np.float64)
+    runs = _column_runs(series.mask, w)
+    if runs[0].size == 0:
         return None
+    out = _split_runs(runs, runs, n, trace.jitter)
+    if out is None:
+        bridged = _bridge_dashes(series.mask, trace.thickness)
+        out = _split_runs(_column_runs(bridged, np.maximum(w, 1e-3 * bridged)), runs, n, trace.jitter)
+    return out
+
+
+def _split_runs(anchor_runs: tuple[np.ndarray, ...], runs: tuple[np.ndarray, ...], n: int, jitter: float):  # type: ignore[no-untyped-def]
+    """:func:`split_stacked` on column runs: ``anchor_runs`` to find the columns showing every
+    stroke apart and their heights, ``runs`` (the ink) to take each curve's points from."""
+    rx, top, bot, yc = anchor_runs
     xi = rx.astype(np.int64)
     counts = np.bincount(xi)
     span = float(np.ptp(rx)) + 1.0
@@ -960,8 +1015,12 @@ def split_stacked(series: Series, trace: Trace, strength: np.ndarray, n: int) ->
     xi, top, bot, yc = xi[order], top[order], bot[order], yc[order]
     starts = np.searchsorted(xi, full_cols)
     anchors = np.stack([yc[starts + k] for k in range(m)])  # (m, columns) top to bottom
+    xi_a, top_a, bot_a = xi, top, bot
+    rx, top, bot, _ = runs
+    order = np.lexsort((top, rx))
+    xi, top, bot = rx[order].astype(np.int64), top[order], bot[order]
     in_full = np.isin(xi, full_cols)
-    thick = max(1.0, float(np.median(bot[in_full] - top[in_full] + 1)))
+    thick = max(1.0, float(np.median((bot - top + 1)[in_full]))) if in_full.any() else 1.0
     cols, first = np.unique(xi, return_index=True)
     last = np.append(first[1:], xi.size)
     inside = (cols >= full_cols[0]) & (cols <= full_cols[-1])
@@ -969,6 +1028,16 @@ def split_stacked(series: Series, trace: Trace, strength: np.ndarray, n: int) ->
         _layer(np.interp(cols, full_cols, anchors[k]), inside, cols, first, last, top, bot, thick)
         for k in range(m)
     ]
+    if anchor_runs is not runs:  # columns where a dash's gap left the ink no point: the bridged strokes
+        acols, afirst = np.unique(xi_a, return_index=True)
+        alast = np.append(afirst[1:], xi_a.size)
+        ain = (acols >= full_cols[0]) & (acols <= full_cols[-1])
+        for k in range(m):
+            path = np.interp(acols, full_cols, anchors[k])
+            alt = _layer(path, ain, acols, afirst, alast, top_a, bot_a, thick, merged=False)
+            alt = alt[~np.isin(alt[:, 0], layers[k][:, 0])]
+            both = np.concatenate([layers[k], alt])
+            layers[k] = both[np.argsort(both[:, 0], kind="stable")]
     if any(lay.shape[0] < 3 for lay in layers):
         return None
     if m == n:
@@ -979,10 +1048,20 @@ def split_stacked(series: Series, trace: Trace, strength: np.ndarray, n: int) ->
     for br in groups:
         xs = np.concatenate([b[:, 0] for b in br])
         cover = float(np.unique(xs).size / span)
-        out.append(
-            Trace(br, m != n, thick, min(1.0, cover), (float(xs.min()), float(xs.max())), trace.jitter)
-        )
+        out.append(Trace(br, m != n, thick, min(1.0, cover), (float(xs.min()), float(xs.max())), jitter))
     return sorted(out, key=_amplitude)
+
+
+def _bridge_dashes(mask: np.ndarray, thick: float) -> np.ndarray:
+    """The mask with the gaps of dashed, dotted and dash-dotted strokes closed: a closing over a
+    square a little wider than such gaps (about 1.6–1.7 stroke widths in matplotlib's and most
+    programs' dash patterns), so a dashed curve counts as one stroke per column.  Strokes closer
+    than that run together anyway."""
+    import cv2
+
+    k = max(3, round(2.6 * thick) | 1)
+    closed = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((k, k), np.uint8))
+    return closed.astype(bool)
 
 
 def _layer(
@@ -994,10 +1073,14 @@ def _layer(
     top: np.ndarray,
     bot: np.ndarray,
     thick: float,
+    *,
+    merged: bool = True,
 ) -> np.ndarray:
     """Points of one stacked stroke: per column the run its path crosses (or passes within two
     stroke widths of), at the path's height clipped into that run.  Between anchor columns
-    (``inside``) the path is interpolated; beyond them the stroke is followed column by column."""
+    (``inside``) the path is interpolated; beyond them the stroke is followed column by column,
+    carried on along its slope over gaps.  ``merged=False`` takes no point from a run much thicker
+    than a stroke (strokes bridged together, where the path's height would only be a guess)."""
     y = np.full(cols.size, np.nan)
     lo, hi = int(np.argmax(inside)), int(cols.size - 1 - np.argmax(inside[::-1]))
 
@@ -1008,20 +1091,32 @@ def _layer(
         if gap[j] > tol:
             return None
         t, u = top[a + j], bot[a + j]
-        return float((t + u) / 2) if u - t + 1 <= 1.5 * thick else float(np.clip(p, t, u))
+        if u - t + 1 <= 1.5 * thick:
+            return float((t + u) / 2)
+        return float(np.clip(p, t, u)) if merged else None
 
     for i in range(lo, hi + 1):
         got = pick(i, float(path[i]), 2.0 * thick)
         if got is not None:
             y[i] = got
     for rng_ in (range(hi + 1, cols.size), range(lo - 1, -1, -1)):
-        p = float(y[hi] if rng_.start > hi else y[lo])
+        at = hi if rng_.start > hi else lo
+        p = float(y[at])
         if np.isnan(p):
-            p = float(path[hi] if rng_.start > hi else path[lo])
+            p = float(path[at])
+        # the stroke's course carried on over a dash's gap: the slope of the last few points
+        seen = [(float(cols[at]), p)]
         for i in rng_:
-            got = pick(i, p, 3.0 * thick)
+            x_last, y_last = seen[-1]
+            slope = 0.0
+            if len(seen) >= 2 and x_last != seen[0][0]:
+                slope = (y_last - seen[0][1]) / (x_last - seen[0][0])
+            gap = abs(float(cols[i]) - x_last)
+            pred = y_last + slope * (float(cols[i]) - x_last) if gap > 1 else y_last
+            got = pick(i, pred, 3.0 * thick)
             if got is not None:
-                y[i] = p = got
+                y[i] = got
+                seen = [*seen[-3:], (float(cols[i]), got)]
     ok = ~np.isnan(y)
     return np.column_stack([cols[ok].astype(np.float64), y[ok]])
 

@@ -72,10 +72,27 @@ class Box:
 
 def line_evidence(strength: np.ndarray, threshold: float) -> np.ndarray:
     """Where straight strokes may be: ink at a lower threshold than for curves (faint frames of
-    scans and photos matter), lightly smoothed so noise does not break thin lines."""
+    scans and photos matter), lightly smoothed so noise does not break thin lines.
+
+    Where that frames no box on two sides, the strength is also averaged along rows and along
+    columns (an isotropic smoothing halves a one-pixel line): a pale hairline gridline keeps its
+    full strength along itself while the noise is averaged down √7 times, so half the threshold
+    is still well above it."""
     import cv2
 
-    return cv2.GaussianBlur(strength, (3, 3), 0) >= threshold
+    iso = cv2.GaussianBlur(strength, (3, 3), 0) >= threshold
+    inked = strength >= 0.25 * threshold  # the averages do not smear strong ink onto paper
+    along_x = cv2.blur(strength, (7, 1)) >= 0.5 * threshold
+    along_y = cv2.blur(strength, (1, 7)) >= 0.5 * threshold
+    h, w = iso.shape
+    framed = _box_of(iso, w, h)
+    if framed is not None and _sides(framed) >= 2:
+        return iso  # the frame is plain to see: faint strokes would only add clutter
+    faint = inked & (along_x | along_y)
+    # not at the image's edges, where the background estimate leaves a faint rim (scans, crops)
+    faint[:3, :] = faint[-3:, :] = False
+    faint[:, :3] = faint[:, -3:] = False
+    return iso | faint
 
 
 def background_edges(background: np.ndarray) -> np.ndarray:
@@ -194,8 +211,79 @@ def find_lines(
         ):
             if not any(abs(ln.at(mid) - line.at(mid)) < 2.0 for ln in lines):
                 lines.append(line)
+    lines = [_trim_text_ends(mask, ln) for ln in lines]
     lines.sort(key=lambda ln: ln.middle)
     return _dedupe(lines)
+
+
+def _trim_text_ends(mask: np.ndarray, line: Line) -> Line:
+    """The line without the text in line with its ends: tick labels centred on a gridline (Excel
+    draws them so) touch it and read as part of it.  Text is ink 3–6 px above and below the
+    line over many columns; a crossing spine or curve is a few columns only."""
+    h, w = mask.shape
+    s, e = round(line.start), round(line.end)
+    if e - s < 40:
+        return line
+    cols = np.arange(s, e + 1)
+    centre = np.rint(line.slope * cols + line.offset).astype(np.int64)
+    half = max(3, round(0.5 * line.thickness) + 2)
+    # both sides: text spans the line; a curve ending on it or a legend above it does not
+    above = np.zeros(cols.size, dtype=bool)
+    below = np.zeros(cols.size, dtype=bool)
+    n_across = h if line.horizontal else w
+    n_along = w if line.horizontal else h
+    along = np.clip(cols, 0, n_along - 1)
+    for k in (half, half + 1, half + 2):
+        for sign, acc in ((1, below), (-1, above)):
+            idx = np.clip(centre + sign * k, 0, n_across - 1)
+            acc |= mask[idx, along] if line.horizontal else mask[along, idx]
+    texty = above & below
+
+    inked = above | below  # the line resumes where neither side has ink for 6 columns
+    on_line = (
+        mask[np.clip(centre, 0, n_across - 1), along]
+        if line.horizontal
+        else mask[along, centre.clip(0, n_across - 1)]
+    )
+
+    def past_gap(i: int, row: np.ndarray) -> tuple[int, int]:
+        """Past the gap between the text and the line: the text's last column may still be
+        clean 3 px off the line (a round glyph's edge), so the gap is looked for a little on."""
+        holes = np.flatnonzero(~row[i : i + 5])
+        if holes.size == 0:
+            return i, 0
+        j, gap = i + int(holes[0]), 0
+        while j < row.size // 3 and not row[j]:
+            j, gap = j + 1, gap + 1
+        return j, gap
+
+    def cut(inked: np.ndarray, texty: np.ndarray, row: np.ndarray) -> int:
+        """Columns of text at this end: up to the first clean run of 6 columns after which the
+        line resumes, when before it many columns span the line (or a few and a gap: the last
+        glyph) and the line's own row is interrupted (text, not a spine crossed by a curve); a
+        spine crossing the line's end spans it over its own width only, with no gap."""
+        run = 0
+        for i in range(int(0.3 * inked.size)):
+            run = 0 if inked[i] else run + 1
+            if run != 6 or i == 5:
+                continue
+            c = i - 5
+            if texty[c : c + 15].any():  # a flat glyph inside the text (a minus), not its end
+                continue
+            n = int(texty[:c].sum())
+            j, gap = past_gap(c, row)
+            if (n >= 6 or (n >= 2 and gap)) and not row[:c].all():
+                return j
+        return 0
+
+    i0 = cut(inked, texty, on_line)
+    i1 = cut(inked[::-1], texty[::-1], on_line[::-1])
+    new_s, new_e = s + i0, e - i1
+    if (new_s, new_e) == (s, e):
+        return line
+    return Line(
+        line.horizontal, line.slope, line.offset, float(new_s), float(new_e), line.thickness, line.fill
+    )
 
 
 def _refine_angle(a: np.ndarray, b: np.ndarray, t0: float, off: float) -> float:
@@ -272,6 +360,7 @@ def _fit_band(
             k += 1
     starts_a, ends_a = np.array(starts), np.array(ends)
     starts_a, ends_a = _join_periodic(ucols, starts_a, ends_a)
+    starts_a, ends_a = _join_long_runs(ucols, starts_a, ends_a)
     best = int(np.argmax(ucols[ends_a] - ucols[starts_a]))
     s_i, e_i = starts_a[best], ends_a[best]
     # trim sparse ends (a tick label or legend text touching the line's row is not the line)
@@ -331,6 +420,26 @@ def _join_periodic(ucols: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> t
     return np.array(out_s), np.array(out_e)
 
 
+def _join_long_runs(ucols: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Join long solid runs of one line separated by a gap of up to 24 px: where a bundle of
+    curves crosses a gridline its pixels are dropped (inked on both sides) and leave a hole.
+    Text in line with a line is not joined (its runs are short or sparse)."""
+
+    def solid(s_i: int, e_i: int) -> bool:
+        span = ucols[e_i] - ucols[s_i] + 1
+        return span >= 40 and (e_i - s_i + 1) / span >= 0.6  # dotted lines after bridging: ~0.7
+
+    out_s, out_e = [int(starts[0])], [int(ends[0])]
+    for k in range(1, starts.size):
+        gap = ucols[starts[k]] - ucols[out_e[-1]]
+        if gap <= 24 and solid(out_s[-1], out_e[-1]) and solid(int(starts[k]), int(ends[k])):
+            out_e[-1] = int(ends[k])
+        else:
+            out_s.append(int(starts[k]))
+            out_e.append(int(ends[k]))
+    return np.array(out_s), np.array(out_e)
+
+
 def _dedupe(lines: list[Line]) -> list[Line]:
     out: list[Line] = []
     for ln in lines:
@@ -358,8 +467,31 @@ def _family(lines: list[Line], tol: float) -> tuple[float, float, list[Line]] | 
     start = float(np.median([ln.start for ln in big]))
     end = float(np.median([ln.end for ln in big]))
     fam = [ln for ln in lines if abs(ln.start - start) <= tol and abs(ln.end - end) <= tol]
+    if not fam and len(big) >= 3:
+        # some long lines are broken short of one end (curves cross them): the extent shared by
+        # the most of them, not the median of all
+        def shared(vals: list[float]) -> float:
+            counts = [sum(abs(v - u) <= tol for u in vals) for v in vals]
+            return vals[int(np.argmax(counts))]
+
+        start = shared([ln.start for ln in big])
+        end = shared([ln.end for ln in big])
+        fam = [ln for ln in lines if abs(ln.start - start) <= tol and abs(ln.end - end) <= tol]
     if not fam:
         return None
+    # thin gridlines broken by curves keep one end of the shared extent
+    broken = [
+        ln
+        for ln in lines
+        if ln not in fam
+        and ln.thickness <= 2.5
+        and ln.length >= 0.35 * (end - start)
+        and ln.start >= start - tol
+        and ln.end <= end + tol
+        and (abs(ln.start - start) <= tol or abs(ln.end - end) <= tol)
+    ]
+    if broken and all(ln.thickness <= 2.5 for ln in fam):
+        fam = sorted(fam + broken, key=lambda ln: ln.middle)
     return start, end, fam
 
 
@@ -477,8 +609,10 @@ def box_from_lines(hl: list[Line], vl: list[Line], w: int, h: int) -> Box | None
             area = width * (y1 - y0)  # the pair's own frame, before any extension below
             if y1 - y0 >= 0.1 * h and (best is None or area > best[0]):
                 x0, x1 = left.middle, right.middle
-                ends = float(np.median([ln.end for ln in joins]))
-                starts = float(np.median([ln.start for ln in joins]))
+                # the lines run on past a side only when all of them do: a tick label in line
+                # with one spine extends that spine, not the frame
+                ends = min(ln.end for ln in joins)
+                starts = max(ln.start for ln in joins)
                 if ends > x1 + tol + 0.5 * right.thickness + reach:  # lines run on: no right spine
                     x1, lines["r"] = ends, None
                 if starts < x0 - tol - 0.5 * left.thickness - reach:
@@ -488,6 +622,8 @@ def box_from_lines(hl: list[Line], vl: list[Line], w: int, h: int) -> Box | None
         return best[1]
     if vl and hl:  # one vertical line (a left spine) and horizontal lines starting on it
         for left in vl:
+            if left.length < 0.25 * h:  # a steep stretch of a curve, not a spine
+                continue
             joins = [ln for ln in hl if _touches(ln, left, tol) and ln.start >= left.middle - 3 * tol]
             if not joins:
                 continue

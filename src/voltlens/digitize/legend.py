@@ -66,16 +66,104 @@ def find_legend(layout, region: tuple[int, int, int, int]) -> Legend | None:  # 
     Text first: runs of text-coloured glyphs are label candidates; one whose left neighbour
     (within 3.5 character heights, on its line) is ink of any colour has a handle.  Entries whose
     texts start at the same x (a column of entries) or share a line (a row of entries) form the
-    legend.
+    legend.  Curves of other colours crossing a legend drawn over the data fuse with its letters
+    and break its words: a second reading keeps only the ink of the text colour (and its blend
+    into the background) for the texts, and the one giving more entries is kept.
     """
+    first = _find_legend(layout, region, text_only=False)
+    if first is not None and not first.inside:
+        return first
+    second = _find_legend(layout, region, text_only=True)
+    if first is None or second is None:
+        return first or second
+    return (
+        _merged(first, second)
+        if _overlap(first.box, second.box)
+        else max((first, second), key=lambda lg: len(lg.entries))
+    )
+
+
+def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _merged(first: Legend, second: Legend) -> Legend:
+    """One legend from two readings of it.  Entries both readings found (text boxes overlapping)
+    are its core, each kept in its better reading (:func:`_quality`; the second on a tie: its
+    texts are read free of crossing curves); an entry only one reading
+    found joins when its text lines up with the core's (same column or same row) — a curve's
+    piece in the text colour read as a word beside the legend does not.  Without a core, the
+    reading with more entries."""
+    core, pairs_a, pairs_b = [], set(), set()
+    for i, e in enumerate(first.entries):
+        for j, f in enumerate(second.entries):
+            if j not in pairs_b and _overlap(e.text, f.text):
+                core.append(max((f, e), key=_quality))  # ties: the text-only reading
+                pairs_a.add(i)
+                pairs_b.add(j)
+                break
+    if not core:
+        return max((first, second), key=lambda lg: len(lg.entries))
+    extra = [e for i, e in enumerate(first.entries) if i not in pairs_a]
+    extra += [f for j, f in enumerate(second.entries) if j not in pairs_b]
+    entries = core + [e for e in extra if _lines_up(e, core)]
+    entries.sort(key=lambda e: (e.text[1], e.text[0]))
+    ch = float(np.median([e.text[3] - e.text[1] for e in entries]))
+    pad = round(0.8 * ch) + 2  # as find_legend pads its entries
+    box = (
+        min(min(e.handle[0], e.text[0]) for e in entries) - pad,
+        min(min(e.handle[1], e.text[1]) for e in entries) - pad,
+        max(max(e.handle[2], e.text[2]) for e in entries) + pad,
+        max(max(e.handle[3], e.text[3]) for e in entries) + pad,
+    )
+    return Legend(box, first.inside or second.inside, tuple(entries))
+
+
+def _quality(e: LegendEntry) -> tuple[bool, float, int]:
+    """The better of two readings of one legend text: free of stray strokes read as characters
+    ('|', brackets), then the more confident (to 0.1), then the longer (not cut where a curve crosses)."""
+    return (not re.search(r"[|\[\]{}$]", e.label), round(e.score, 1), len(e.label))
+
+
+def _lines_up(e: LegendEntry, core: list[LegendEntry]) -> bool:
+    """Whether an entry's text starts where the core's texts start (a column of entries), or —
+    when the core is laid out in a row — shares the core's row."""
+    h = max(2, e.text[3] - e.text[1])
+    mid = [0.5 * (c.text[1] + c.text[3]) for c in core]
+    in_row = any(abs(a - b) <= 0.4 * h for i, a in enumerate(mid) for b in mid[i + 1 :])
+    cy = 0.5 * (e.text[1] + e.text[3])
+    for c, m in zip(core, mid, strict=True):
+        if abs(e.text[0] - c.text[0]) <= 0.8 * h or (in_row and abs(cy - m) <= 0.4 * h):
+            return True
+    return False
+
+
+def _text_ink(img: np.ndarray, background: np.ndarray, mask: np.ndarray, text_rgb: np.ndarray) -> np.ndarray:
+    """Pixels of ``mask`` whose colour lies on the blend from the text colour to the local
+    background (text and its anti-aliased edges), not those of a coloured curve crossing it."""
+    px = img.astype(np.float32)
+    bg = background.astype(np.float32)
+    t = text_rgb.astype(np.float32).reshape(1, 1, 3)
+    d = bg - t
+    dd = np.maximum((d * d).sum(axis=2), 1.0)
+    a = np.clip(((px - t) * d).sum(axis=2) / dd, 0.0, 1.0)
+    off = np.abs(px - (t + a[..., None] * d)).max(axis=2)
+    return mask & (off <= 45.0)
+
+
+def _find_legend(layout, region: tuple[int, int, int, int], *, text_only: bool) -> Legend | None:  # type: ignore[no-untyped-def]
     img, ink = layout.image, layout.ink
     h, w = ink.mask.shape
     ch_axis = layout.char_h
-    mask = _without_long_lines(ink.mask, ch_axis)
+    text_rgb = _text_colour(layout)
+    base = _text_ink(img, ink.background, ink.mask, text_rgb) if text_only else ink.mask
+    mask = _without_long_lines(base, ch_axis)
     glyphs = glyphs_in(mask, (0, 0, w, h), max_h=2.5 * ch_axis + 4, max_w=0.25 * w)
     if not glyphs:
         return None
-    text_rgb = _text_colour(layout)
+    ocr_img = img
+    if text_only:  # what reads as text now: only its own colour goes to the OCR
+        ocr_img = np.where((ink.mask & ~base)[..., None], ink.background, img)
     axis_zone = _axis_text_zone(layout)
     glyphs = [g for g in glyphs if not _in_any(g, axis_zone)]
     if len(glyphs) < 3:
@@ -215,9 +303,9 @@ def find_legend(layout, region: tuple[int, int, int, int]) -> Legend | None:  # 
         tx0, ty0 = min(g.x0 for g in text), min(g.y0 for g in text)
         tx1, ty1 = max(g.x1 for g in text), max(g.y1 for g in text)
         p = max(2, int(0.25 * ch))
-        crops.append(img[max(0, ty0 - p) : ty1 + p, max(0, tx0 - p) : tx1 + p])
+        crops.append(ocr_img[max(0, ty0 - p) : ty1 + p, max(0, tx0 - p) : tx1 + p])
         if ends[k] > tx1 + 0.5 * ch:  # the text may go on where a curve crossing it hid it
-            longer.append(img[max(0, ty0 - p) : ty1 + p, max(0, tx0 - p) : ends[k] + p])
+            longer.append(ocr_img[max(0, ty0 - p) : ty1 + p, max(0, tx0 - p) : ends[k] + p])
             long_idx.append(k)
     readings = ocr.read_crops(crops + longer, dark=ink.dark)
     readings, extra = readings[: len(crops)], readings[len(crops) :]

@@ -26,6 +26,7 @@ __all__ = ["Reading", "engine", "read_crops", "read_packed"]
 _ENGINE: Any = None
 _LOCK = threading.Lock()
 _HEIGHT = 40  # px: crops are scaled so text is this tall before packing
+_MAX_PACK = 12  # labels packed into one row at most
 _MODELS = {
     "Det.model_path": "PP-OCRv6_det_small.onnx",
     "Rec.model_path": "PP-OCRv6_rec_small.onnx",
@@ -95,7 +96,12 @@ def _prepare(crop: np.ndarray, dark: bool) -> np.ndarray:
 
 
 def _recognise(img: np.ndarray) -> Reading:
-    out = engine()(img, use_det=False, use_cls=False, use_rec=True)
+    try:
+        out = engine()(img, use_det=False, use_cls=False, use_rec=True)
+    except Exception as exc:  # rapidocr raises its own exceptions on odd shapes
+        if type(exc).__module__.startswith("rapidocr"):
+            return Reading("", 0.0)  # an image it cannot take (too long, too thin): nothing read
+        raise
     txts = getattr(out, "txts", None) or ()
     scores = getattr(out, "scores", None) or ()
     if not txts:
@@ -123,6 +129,12 @@ def read_packed(crops: list[np.ndarray], *, dark: bool = False) -> list[Reading]
         return []
     if len(crops) == 1:
         return read_crops(crops, dark=dark)
+    if len(crops) > _MAX_PACK:  # a packed row stays short enough for the recogniser
+        return [
+            r
+            for k in range(0, len(crops), _MAX_PACK)
+            for r in read_packed(crops[k : k + _MAX_PACK], dark=dark)
+        ]
     parts = [_prepare(c, dark) for c in crops]
     gap = np.full((_HEIGHT, int(1.2 * _HEIGHT), 3), 255, dtype=np.uint8)
     row = [gap[:, : _HEIGHT // 3]]

@@ -184,6 +184,9 @@ def parse_current_title(text: str) -> AxisTitle:
     """Unit (A, mA, µA, …, or a current density) and in-title multiplier of a current axis title."""
     t = _clean_title(text)
     zone = _unit_zone(t) if ("(" in t or "[" in t or "/" in t) else t
+    lost = re.search(r"([kmµunp]?A(?:\s*/?\s*cm-?2|\s*cm²)?)\s*[)\]]\s*$", t)
+    if lost and "(" not in t and "[" not in t:  # the opening bracket lost to OCR: "I (uA)" → "HuA)"
+        zone = lost[1]
     exponent = None
     m = re.search(r"(?:x|×)?\s*10\s*([-+]?)\s*([0-9⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+)\s*(?=[kmµunp]?A)", zone.translate(_SUPER))
     if m:

@@ -66,6 +66,7 @@ def _assemble(img: np.ndarray, layout: Layout, src: str, t0: float) -> Digitized
     x0, y0, x1, y1 = region
     tick_rows = [lb.pos for lb in layout.y.labels] + _zero(layout.y)
     tick_cols = [lb.pos for lb in layout.x.labels]
+    legend_colors = [e.color for e in legend.entries] if legend is not None else None
     cand = curve_mask(
         layout.image,
         ink.strength,
@@ -75,10 +76,10 @@ def _assemble(img: np.ndarray, layout: Layout, src: str, t0: float) -> Digitized
         tick_cols=tick_cols,
         exclude=exclude,
         char_h=layout.char_h,
+        legend_colors=legend_colors,
     )
     sub = (slice(y0, y1), slice(x0, x1))
     min_px = max(25, int(0.05 * (x1 - x0)))
-    legend_colors = [e.color for e in legend.entries] if legend is not None else None
     series = find_series(
         layout.image[sub],
         ink.strength[sub],
