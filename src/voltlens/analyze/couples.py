@@ -391,7 +391,10 @@ def describe_couple(
                     else f"slow electron transfer (|Ep − Ep/2| = {hw * 1e3:.0f} mV)"
                 )
             )
-        elif rf < 0.8 and narrow and cls != "reversible":
+        elif rf < 0.8 and narrow and cls != "reversible" and x <= IRREVERSIBLE_DELTA_EP_V * tf:
+            # a follow-up reaction shrinks the return wave but leaves ΔEp near the Nernstian value;
+            # hundreds of mV between the peaks is slow electron transfer, whose product also
+            # diffuses away during the long excursion (return/forward < 1 there as well)
             cls = "reversible"
             reasons.append(
                 f"return/forward = {rf:.2f} with a Nernstian-width forward wave (|Ep − Ep/2| = {hw * 1e3:.0f} mV): "
@@ -453,7 +456,8 @@ def _iR_explains(kinetics: CoupleKinetics | None, ir_delta_ep: float | None, exc
 
     With the exact Butler–Volmer + iR fit (:func:`voltlens.analyze.convolution.couple_kinetics`):
     the purely Nernstian fit with an apparent Ru leaves a residual below 3 mV (6 mV when free kinetics
-    find none, :func:`_nernst_rms_limit`) with n near a whole number, and adding slow kinetics
+    find none, :func:`_nernst_rms_limit`) with n near a whole number (or between 1 and 2: two
+    overlapping Nernstian steps of an EE couple), and adding slow kinetics
     lowers that residual by less than a factor ``NERNST_RMS_RATIO``
     (or by less than ``NERNST_RMS_FLOOR_V``, the rms of reading a potential to 1 mV)
     — the hysteresis between the sweeps at equal converted fraction grows with the current as an
@@ -467,9 +471,12 @@ def _iR_explains(kinetics: CoupleKinetics | None, ir_delta_ep: float | None, exc
     if np.isfinite(kinetics.nernst_rms_V):
         nn = kinetics.nernst_n
         whole = max(1, round(nn)) if np.isfinite(nn) else 1
+        # an apparent n between 1 and 2 is what two overlapping Nernstian one-electron steps give
+        # (an EE couple): the slope need not be a whole number then
+        stepwise = np.isfinite(nn) and 1.0 <= nn <= 2.0
         fits = (
             np.isfinite(nn)
-            and abs(nn - whole) < 0.15 * whole
+            and (abs(nn - whole) < 0.15 * whole or stepwise)
             and kinetics.nernst_rms_V < _nernst_rms_limit(kinetics)
             and kinetics.nernst_rms_V
             <= max(NERNST_RMS_RATIO * kinetics.rms_V, kinetics.rms_V + NERNST_RMS_FLOOR_V)

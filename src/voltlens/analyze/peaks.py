@@ -742,7 +742,9 @@ def _sweep_peaks(ctx, hist, m_hist, f_s, f_r, j, a, b, s, base, c, scale, bg_rms
             if held:
                 # the forward process has stopped (its rate constant falls further as the sweep
                 # goes on): held at the valley its current stays where it is, not a diffusion tail
-                cand_base[v + 1 :] = f_s[a + v]
+                cand_base[v + 1 :] = _valley_level(
+                    f_r[a:b], f_s[a:b], v, (after[0], k), ctx.step, ctx.noise_s
+                )
             else:
                 cand_base[v + 1 :] = continuation_from(hist, m_hist, a + v, b, ctx.w_diff)
             lo = v + 1
@@ -792,6 +794,26 @@ def _sweep_peaks(ctx, hist, m_hist, f_s, f_r, j, a, b, s, base, c, scale, bg_rms
             hist[det.start : det.stop] = cand_base[det.start - a : det.stop - a]
             m_hist = semi_integral(hist[:b], ctx.w_int)
     return out
+
+
+def _valley_level(
+    f: np.ndarray, fs: np.ndarray, v: int, span: tuple[int, int], step: float, noise_s: float
+) -> float:
+    """The faradaic current at the valley ``v`` between a dying bump and the peak (``span``, local
+    indices into one sweep's unsmoothed current ``f`` and smoothed ``fs``), from a quadratic through
+    ±15 mV of ``f`` around it, kept inside the span and short of the peak's rise.  The valley is
+    where the smoothed current dips lowest, so its own value there carries that dip of the noise
+    (about −2σ of the smoothed noise over a long flat stretch, 10–20 % of a small return wave); the
+    fit averages it out.  A fit that moves the level by more than 3σ describes a kink (a spike, the
+    bump's edge), not noise: the smoothed value is kept then."""
+    h = max(3, round(0.015 / step))
+    lo = max(span[0], v - h)
+    hi = min(f.size, v + h + 1, v + max(2, (span[1] - v) // 2) + 1)
+    if hi - lo < 7:
+        return float(fs[v])
+    x = np.arange(lo, hi, dtype=float) - v
+    level = float(np.polynomial.polynomial.polyfit(x, f[lo:hi], 2)[0])
+    return level if abs(level - float(fs[v])) <= 3.0 * noise_s else float(fs[v])
 
 
 def _dying_bump(c: np.ndarray, k: int, tol: float) -> tuple[int, None] | None:
