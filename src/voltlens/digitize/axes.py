@@ -9,6 +9,7 @@ label's centre.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -84,6 +85,8 @@ def find_x_text(mask: np.ndarray, box: Box, *, below: bool = True) -> AxisText |
         words = [wd for wd in words if wd.h <= 2.2 * ch]
         inside = [wd for wd in words if box.left - 0.06 * w <= wd.cx <= box.right + 0.06 * w]
         inside = [piece for wd in inside for piece in split_crowded(mask, wd, ch)]
+        if len(inside) <= 2:  # labels run together with no minus to split at: split at the ticks
+            inside = [piece for wd in inside for piece in split_at_ticks(mask, box, wd, ch, below=below)]
         if 2 <= len(inside) <= 30:  # more: the dashes of a gridline, not tick labels
             found.append((k, inside, ch))
     # the tick labels: the first row of text, unless bits of a curve running below the box (a
@@ -153,6 +156,65 @@ def split_crowded(mask: np.ndarray, word: Word, ch: float) -> list[Word]:
         )
         out.append(Word((g,)))
     return out if len(out) >= 2 else [word]
+
+
+def _tick_centres(mask: np.ndarray, box: Box, lo: int, hi: int, *, below: bool) -> list[float]:
+    """Columns ``lo..hi`` where a tick mark (or gridline) meets the x spine: inked over a short
+    band just outside the box (outward ticks) or, failing a regular row there, just inside."""
+    h, _w = mask.shape
+    edge = round(box.bottom if below else box.top)
+    bands = (
+        ((edge + 2, edge + 5), (edge - 7, edge - 3))
+        if below
+        else ((edge - 5, edge - 2), (edge + 3, edge + 7))
+    )
+    for a, b in bands:
+        a, b = max(0, a), min(h, b)
+        if b - a < 3:
+            continue
+        cols = mask[a:b, lo:hi].mean(axis=0) >= 0.6
+        runs = np.flatnonzero(np.diff(np.concatenate([[0], cols.astype(np.int8), [0]])))
+        centres = [lo + 0.5 * (s + e - 1) for s, e in zip(runs[::2], runs[1::2], strict=True) if e - s <= 6]
+        # not the side spines
+        centres = [c for c in centres if min(abs(c - box.left), abs(c - box.right)) > 4]
+        if len(centres) >= 3 and _regular(centres):
+            return centres
+    return []
+
+
+def split_at_ticks(mask: np.ndarray, box: Box, word: Word, ch: float, *, below: bool = True) -> list[Word]:
+    """A row of x tick labels run together with no gap or minus between them (large type on a
+    narrow axis: ``1000900800700``), split half-way between the tick marks under it."""
+    if word.w < 6 * ch:
+        return [word]
+    centres = _tick_centres(mask, box, word.x0, word.x1, below=below)
+    if len(centres) < 3:
+        return [word]
+    pitch = float(np.median(np.diff(centres)))
+    cuts = [round(0.5 * (a + b)) - word.x0 for a, b in itertools.pairwise(centres)]
+    # labels past the outer ticks (the row may run on beyond them by up to half a pitch)
+    sub = mask[word.y0 : word.y1, word.x0 : word.x1]
+    out: list[Word] = []
+    for a, b in zip([0, *cuts], [*cuts, sub.shape[1]], strict=True):
+        ys, xs = np.nonzero(sub[:, a:b])
+        if ys.size == 0:
+            continue
+        out.append(
+            Word(
+                (
+                    Glyph(
+                        int(word.x0 + a + xs.min()),
+                        int(word.y0 + ys.min()),
+                        int(word.x0 + a + xs.max() + 1),
+                        int(word.y0 + ys.max() + 1),
+                        int(ys.size),
+                    ),
+                )
+            )
+        )
+    if len(out) < 3 or max(wd.w for wd in out) > 1.3 * pitch:
+        return [word]
+    return out
 
 
 def find_y_text(mask: np.ndarray, box: Box, *, left: bool = True) -> AxisText | None:
@@ -345,6 +407,7 @@ def box_from_text(mask: np.ndarray) -> Box | None:
             break
         ch = _median_h(row)
         words = [wd for wd in words_of(row, gap=0.65 * ch) if wd.h <= 1.6 * ch]
+        words = [piece for wd in words for piece in split_crowded(mask, wd, ch)]  # "−0.3−0.2"
         if len(words) >= 3 and _regular([wd.cx for wd in words]):
             xrow = words
             break

@@ -81,6 +81,44 @@ def _log_axis(labels: list[TickLabel]) -> bool:
     return False
 
 
+_NICE_BONUS = 0.6  # a fit whose tick step is nice (axes are drawn so) over one that is not
+_INLIER_BONUS = 0.2  # each label a fit explains, even by a misreading, over a label it leaves out
+
+
+def _nice(step: float) -> bool:
+    """A nice tick step (1, 2, 2.5, 5 × 10ⁿ) up to the precision of a pixel fit."""
+    if not (step > 0 and np.isfinite(step)):
+        return False
+    e = np.floor(np.log10(step))
+    m = step / 10.0**e
+    return any(abs(m - n) <= 0.02 * n for n in (1.0, 2.0, 2.5, 5.0, 10.0))
+
+
+def _nice_values(values: list[float]) -> bool:
+    """The values a fit explains lie a nice step apart (or two: a label between them unread)."""
+    uv = np.unique(np.round(values, 12))
+    if uv.size < 2:
+        return False
+    step = float(np.min(np.diff(uv)))
+    return _nice(step) or _nice(0.5 * step)
+
+
+def _readings(lb: TickLabel) -> list[tuple[float, float]]:
+    """The values a label may stand for, with their weights: as read; negated when no minus sign
+    was read (a lost minus); and, for digits with no decimal point, with the point after the
+    first digit (a lost point: "-10" for "-1.0", "25" for "2.5")."""
+    out = [(lb.value, 1.0)]
+    if not lb.signed and lb.value != 0:
+        out.append((-lb.value, 0.5))
+    digits = lb.text.strip().lstrip("-+−–")
+    if lb.kind == "plain" and len(digits) >= 2 and digits.isdigit() and lb.value != 0:
+        lost = lb.value / 10.0 ** (len(digits) - 1)
+        out.append((lost, 0.5))
+        if not lb.signed:
+            out.append((-lost, 0.25))
+    return out
+
+
 def fit_axis(labels: list[TickLabel], *, source: str, axis: str) -> AxisFit | None:
     """The robust pixel → value map of one axis, or None when fewer than two labels agree.
 
@@ -95,9 +133,7 @@ def fit_axis(labels: list[TickLabel], *, source: str, axis: str) -> AxisFit | No
     n = len(labels)
     if n < 2:
         return None
-    cands = [
-        [(lb.value, 1.0)] + ([(-lb.value, 0.5)] if (not lb.signed and lb.value != 0) else []) for lb in labels
-    ]
+    cands = [_readings(lb) for lb in labels]
     pos = np.array([lb.pos for lb in labels])
     tol_px = np.array([1.6 if lb.from_tick else 2.6 for lb in labels])
     score = np.array([max(lb.score, 0.05) for lb in labels])
@@ -111,12 +147,17 @@ def fit_axis(labels: list[TickLabel], *, source: str, axis: str) -> AxisFit | No
                     continue
                 b = (vj - vi) / (pos[j] - pos[i])
                 a = vi - b * pos[i]
-                weight, resid = 0.0, 0.0
+                weight, resid, used = 0.0, 0.0, []
                 for k in range(n):
-                    rk, wk = min(((abs(v - (a + b * pos[k])), w) for v, w in cands[k]), key=lambda t: t[0])
+                    rk, wk, vk = min(
+                        ((abs(v - (a + b * pos[k])), w, v) for v, w in cands[k]), key=lambda t: t[0]
+                    )
                     if rk <= abs(b) * tol_px[k]:
-                        weight += score[k] * wk
+                        weight += score[k] * wk + _INLIER_BONUS
                         resid += rk / abs(b)
+                        used.append(vk)
+                if _nice_values(used):
+                    weight += _NICE_BONUS  # values a nice step apart, as axes are labelled
                 key = (weight, -resid)
                 if best is None or key > (best[0], best[1]):
                     best = (weight, -resid, b, a)

@@ -18,6 +18,8 @@ import numpy as np
 __all__ = ["Box", "Line", "find_box", "find_lines", "rectifying_homography"]
 
 _MAX_TILT_DEG = 6.0
+_TILT_STEPS_DEG = (0.0, -1.0, 1.0, -2.0, 2.0, -3.0, 3.0, -4.0, 4.0)
+_TILT_SPREAD_DEG = 4.6  # how far one line's tilt may differ from the image's
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +173,8 @@ def find_lines(
     if along.size < min_length:
         return []
     t0 = _best_angle(along, across) if angle is None else angle
-    tilts = [t0] if angle is not None else [t0 + np.radians(d) for d in (0.0, -1.0, 1.0, -2.0, 2.0)]
+    # perspective (a photo of a printout) tilts opposite sides by several degrees apart
+    tilts = [t0] if angle is not None else [t0 + np.radians(d) for d in _TILT_STEPS_DEG]
     cands: list[tuple[float, float, float]] = []  # (count, tilt, offset at along=0)
     for t in tilts:
         proj = across - along * np.tan(t)
@@ -206,14 +209,24 @@ def find_lines(
         line = _fit_band(a, b, w, p, pc, np.tan(t), horizontal, min_length)
         if (
             line is not None
-            and abs(np.arctan(line.slope) - t0) <= np.radians(2.6)
+            and abs(np.arctan(line.slope) - t0) <= np.radians(_TILT_SPREAD_DEG)
             and abs(line.angle_deg()) <= 5.0
         ):
             if not any(abs(ln.at(mid) - line.at(mid)) < 2.0 for ln in lines):
                 lines.append(line)
     lines = [_trim_text_ends(mask, ln) for ln in lines]
+    lines = [
+        ln for ln in lines if abs(np.arctan(ln.slope) - t0) <= np.radians(2.6) or _long_and_solid(ln, mask)
+    ]
     lines.sort(key=lambda ln: ln.middle)
     return _dedupe(lines)
+
+
+def _long_and_solid(line: Line, mask: np.ndarray) -> bool:
+    """A line tilted far from the rest (perspective) counts only when long and unbroken: the
+    steep straight stretch of a curve is neither."""
+    extent = mask.shape[1] if line.horizontal else mask.shape[0]
+    return line.length >= 0.35 * extent and line.fill >= 0.9
 
 
 def _trim_text_ends(mask: np.ndarray, line: Line) -> Line:
@@ -504,11 +517,80 @@ def find_box(evidence: np.ndarray, background: np.ndarray | None = None) -> Box 
     """
     h, w = evidence.shape
     box = _box_of(evidence, w, h)
+    if box is not None:
+        box = _inner_frame(evidence, box) or box
     if background is not None and (box is None or _sides(box) < 2):
         alt = _box_of(background_edges(background), w, h)
         if alt is not None and (box is None or _sides(alt) > _sides(box)):
             box = alt
     return box
+
+
+def _inner_frame(evidence: np.ndarray, outer: Box, *, tilted: bool = False) -> Box | None:
+    """A frame standing free inside the box found (the box is then the sheet of paper of a photo,
+    or a chart's border): framed on three sides or more, its lines stopping short of the outer
+    box (gridlines run across to it) and leaving room for tick labels to its left and below.
+    ``tilted``: the lines may be tilted (a skewed photo, before rectification)."""
+    h, w = evidence.shape
+    x0, y0 = max(0, round(outer.left) + 2), max(0, round(outer.top) + 2)
+    x1, y1 = min(w, round(outer.right) - 1), min(h, round(outer.bottom) - 1)
+    if x1 - x0 < 0.3 * w or y1 - y0 < 0.3 * h:
+        return None
+    sub = _without_lines(evidence, outer)[y0:y1, x0:x1]
+    sw, sh = x1 - x0, y1 - y0
+    if tilted:
+        hl = find_lines(sub, horizontal=True, min_length=0.2 * sw)
+        vl = find_lines(sub, horizontal=False, min_length=0.15 * sh)
+        inner = box_from_lines(hl, vl, sw, sh)
+    else:
+        inner = _box_of(sub, sw, sh)
+    if inner is None or _sides(inner) < 3 or inner.width * inner.height < 0.25 * sw * sh:
+        return None
+    if (
+        inner.left + x0 - outer.left < 0.05 * outer.width
+        or outer.bottom - inner.bottom - y0 < 0.05 * outer.height
+    ):
+        return None  # no room for the tick labels
+    clear = 0.02 * max(sw, sh)
+    for ln in inner.lines.values():
+        if ln is None:
+            continue
+        if (ln.horizontal and ln.start < inner.left - clear) or (
+            not ln.horizontal and ln.end > inner.bottom + clear
+        ):
+            return None  # runs on through the labels' margin to the outer box: gridlines
+    lines = {k: (None if ln is None else _shifted(ln, x0, y0)) for k, ln in inner.lines.items()}
+    return Box(inner.left + x0, inner.top + y0, inner.right + x0, inner.bottom + y0, lines, inner.exact)
+
+
+def _without_lines(mask: np.ndarray, box: Box) -> np.ndarray:
+    """The mask with the box's own lines wiped out."""
+    out = mask.copy()
+    h, w = mask.shape
+    for ln in box.lines.values():
+        if ln is None:
+            continue
+        along = np.arange(max(0, int(ln.start) - 3), min(w if ln.horizontal else h, int(ln.end) + 4))
+        half = int(np.ceil(0.5 * ln.thickness)) + 3
+        centre = np.rint(ln.slope * along + ln.offset).astype(np.int64)
+        for k in range(-half, half + 1):
+            across = centre + k
+            ok = (across >= 0) & (across < (h if ln.horizontal else w))
+            if ln.horizontal:
+                out[across[ok], along[ok]] = False
+            else:
+                out[along[ok], across[ok]] = False
+    return out
+
+
+def _shifted(line: Line, dx: float, dy: float) -> Line:
+    """The line moved by (dx, dy) px."""
+    along, across = (dx, dy) if line.horizontal else (dy, dx)
+    # across = slope · along + offset, in the new coordinates
+    offset = line.offset + across - line.slope * along
+    return Line(
+        line.horizontal, line.slope, offset, line.start + along, line.end + along, line.thickness, line.fill
+    )
 
 
 def box_from_fill(img: np.ndarray) -> Box | None:
@@ -518,9 +600,10 @@ def box_from_fill(img: np.ndarray) -> Box | None:
     border = np.concatenate([img[0], img[-1], img[:, 0], img[:, -1]]).astype(np.int16)
     b_col = np.median(border, axis=0)
     centre = img[h // 4 : 3 * h // 4, w // 4 : 3 * w // 4].reshape(-1, 3).astype(np.int16)
-    q = centre // 4
-    keys, counts = np.unique(q, axis=0, return_counts=True)
-    c_col = keys[int(np.argmax(counts))] * 4 + 2
+    q = (centre // 4).astype(np.int64)  # 64 levels a channel: the commonest colour, by packed keys
+    counts = np.bincount(q[:, 0] * 4096 + q[:, 1] * 64 + q[:, 2], minlength=64**3)
+    key = int(np.argmax(counts))
+    c_col = np.array([key // 4096, (key // 64) % 64, key % 64], dtype=np.int16) * 4 + 2
     if np.abs(c_col - b_col).max() < 8:
         return None
     same = np.abs(img.astype(np.int16) - c_col).max(axis=2) <= 6
@@ -556,6 +639,9 @@ def _sides(box: Box) -> int:
 def _box_of(mask: np.ndarray, w: int, h: int) -> Box | None:
     hl = find_lines(mask, horizontal=True, min_length=0.18 * w, angle=0.0)
     vl = find_lines(mask, horizontal=False, min_length=0.15 * h, angle=0.0)
+    # the rim of a photo or scan (the paper's edge cut by the image border) is no frame line
+    hl = [ln for ln in hl if _off_edge(ln, h)]
+    vl = [ln for ln in vl if _off_edge(ln, w)]
     box = box_from_lines(hl, vl, w, h)
     if box is not None and (box.height < 0.1 * h or box.width < 0.12 * w):
         return None
@@ -624,7 +710,10 @@ def box_from_lines(hl: list[Line], vl: list[Line], w: int, h: int) -> Box | None
         for left in vl:
             if left.length < 0.25 * h:  # a steep stretch of a curve, not a spine
                 continue
-            joins = [ln for ln in hl if _touches(ln, left, tol) and ln.start >= left.middle - 3 * tol]
+            # starting at the spine where they meet it (a tilted spine's middle lies elsewhere)
+            joins = [
+                ln for ln in hl if _touches(ln, left, tol) and ln.start >= _intersect(ln, left)[0] - 3 * tol
+            ]
             if not joins:
                 continue
             right = float(np.median([ln.end for ln in joins]))
@@ -687,12 +776,26 @@ def rectifying_homography(mask: np.ndarray) -> np.ndarray | None:
     sh, sw = small.shape
     hl = find_lines(small, horizontal=True, min_length=0.2 * sw)
     vl = find_lines(small, horizontal=False, min_length=0.15 * sh)
+    # a line along the image's edge is the rim of a scan or crop, cut square to the image, not the
+    # plot's (skewed) frame
+    hl = [ln for ln in hl if _off_edge(ln, sh)]
+    vl = [ln for ln in vl if _off_edge(ln, sw)]
     box = box_from_lines(hl, vl, sw, sh)
     if box is None:
         return None
+    # the plot's own frame inside a photographed sheet rectifies the plot itself
+    box = _inner_frame(small, box, tilted=True) or box
     frame = [ln for ln in box.lines.values() if ln is not None]
     shifts = sorted(abs(ln.slope) * ln.length for ln in frame)
-    if len(shifts) < 2 or shifts[-2] < 1.5:
+    # one line alone drifting: a sheared photo's spine when it is long and solid (4 px over more
+    # than half the image), else the straight stretch of a curve
+    sheared = any(
+        abs(ln.slope) * ln.length >= 4.0
+        and ln.fill >= 0.95
+        and ln.length >= 0.5 * (sw if ln.horizontal else sh)
+        for ln in frame
+    )
+    if len(shifts) < 2 or (shifts[-2] < 1.5 and not sheared):
         return None  # no two frame lines drift by 1.5 px along their length: not skewed
     src = _corners(box)
     if src is None:
@@ -712,6 +815,13 @@ def rectifying_homography(mask: np.ndarray) -> np.ndarray | None:
     return _homography(src, dst)
 
 
+def _off_edge(line: Line, across: int) -> bool:
+    """The line keeps clear of the image's edges (it is not the rim of the image)."""
+    lo, hi = sorted((line.at(line.start), line.at(line.end)))
+    margin = 0.5 * line.thickness + 3.0
+    return lo > margin and hi < across - 1 - margin
+
+
 def _corners(box: Box) -> np.ndarray | None:
     """Corners (tl, tr, br, bl) of a box whose lines may be tilted."""
     ln = box.lines
@@ -721,11 +831,11 @@ def _corners(box: Box) -> np.ndarray | None:
         hline, vline = ln.get(hs), ln.get(vs)
         if hline is not None and vline is not None:
             pts[k] = _intersect(hline, vline)
-        elif vline is not None:
-            y = vline.start if hs == "t" else vline.end
+        elif vline is not None:  # the box's extent, not the line's end (a line may stop short)
+            y = box.top if hs == "t" else box.bottom
             pts[k] = (vline.at(y), y)
         elif hline is not None:
-            x = hline.start if vs == "l" else hline.end
+            x = box.left if vs == "l" else box.right
             pts[k] = (x, hline.at(x))
     missing = [k for k, p in enumerate(pts) if p is None]
     if len(missing) > 1:

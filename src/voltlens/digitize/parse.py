@@ -74,6 +74,8 @@ def parse_tick(text: str) -> TickText | None:
     if t.count(".") > 1:
         return None
     signed = t.startswith("-")
+    # tick labels never carry leading zeros: "-025" is "-0.25" with its decimal point lost to OCR
+    t = re.sub(r"^([-+]?0)(\d+)$", r"\1.\2", t)
     m = re.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)", t)
     if m:
         return TickText(float(t), raw, "plain", signed)
@@ -158,6 +160,8 @@ def parse_potential_title(text: str) -> AxisTitle:
     """Unit (V or mV) and reference electrode of a potential axis title."""
     t = _clean_title(text)
     ref = _reference(t)
+    # the slash of "E/V" read as I, l or | ("EIV", "E lmV"): a lone symbol, a bar, then the unit
+    t = re.sub(r"^(\s*(?:[EU](?:we)?|[Pp]otential|[Vv]oltage)\s*)[Il|](\s*m?V\b)", r"\1/\2", t)
     core = re.split(r"\b(?:vs\.?|versus)\b", t, flags=re.IGNORECASE)[0] + " " + _unit_zone(t)
     unit = None
     if re.search(r"(?<![A-Za-z])(m\s*[vV]|mi[vV]|rn[vV])(?![a-z])", core):
