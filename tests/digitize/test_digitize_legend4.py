@@ -176,7 +176,6 @@ def test_dense_multicycle_loops_on_a_small_figure_are_read() -> None:
     assert abs(float(result.curves[0].current.min()) + want) <= 0.1 * want  # the cathodic peaks
 
 
-@pytest.mark.xfail(strict=True, reason="dense nested cycles: the anodic branch is traced along the baseline")
 def test_dense_multicycle_loops_anodic_peak() -> None:
     result = _dense_loops()
     want = 1.1 * 12.0e-9

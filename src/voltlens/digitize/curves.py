@@ -784,7 +784,14 @@ def _scatter_is_loop(x: np.ndarray, y: np.ndarray) -> bool:
     o = np.argsort(x, kind="stable")
     ys = y[o]
     dev = np.abs(ys[1:-1] - 0.5 * (ys[:-2] + ys[2:]))
-    return bool(np.median(dev) > 0.06 * max(float(np.ptp(y)), 1.0))
+    if not np.median(dev) > 0.06 * max(float(np.ptp(y)), 1.0):
+        return False
+    # a few sparse markers over a sharp peak also bend at most steps, but they rise, then fall:
+    # markers of two branches turn back and forth between them
+    step = np.sign(np.diff(ys))
+    step = step[step != 0]
+    turns = np.count_nonzero(step[1:] != step[:-1]) / max(1, step.size - 1)
+    return bool(turns >= 0.3)
 
 
 def _longest_run(flags: np.ndarray) -> int:
@@ -886,6 +893,39 @@ def _gap(a: tuple[float, float], b: tuple[float, float]) -> float:
     return max(0.0, lo_a - hi_b, lo_b - hi_a)
 
 
+def _resume_after(thick: float) -> int:
+    """Columns a stroke must run on, far from where the trace was last, before the trace follows it:
+    longer than a tick mark, a stray mark or a letter, shorter than a curve coming out from under
+    another curve (or from under the legend) at a different height from where it went in."""
+    return int(max(12.0, 3.0 * thick))
+
+
+class _Away:
+    """Skips strokes far from the trace (ticks, stray marks), unless they keep going: a stroke
+    that runs on continuously for :func:`_resume_after` columns is the trace itself, re-emerging
+    where it was hidden, and the trace jumps to it instead of staying lost for the rest of the plot."""
+
+    def __init__(self, far: float, resume: int) -> None:
+        self.far, self.resume = far, resume
+        self.run = 0
+        self.last: tuple[float, float] | None = None
+
+    def skip(self, ends: list[tuple[float, float]], span: tuple[float, float]) -> bool:
+        if min(_gap(e, span) for e in ends) <= self.far:
+            self.run, self.last = 0, None
+            return False
+        here = min(ends, key=lambda e: _gap(e, self.last)) if self.last is not None else ends[0]
+        if self.last is not None and _gap(here, self.last) <= max(3.0, 0.25 * self.far):
+            self.run += 1
+        else:
+            self.run = 1
+        self.last = here
+        if self.run >= self.resume:
+            self.run, self.last = 0, None
+            return False
+        return True
+
+
 def sub_branches(x: np.ndarray, y: np.ndarray, thick: float, *, outer_first: str) -> list[np.ndarray]:
     """One loop branch split into the overlaid cycles that run along it.
 
@@ -908,12 +948,11 @@ def sub_branches(x: np.ndarray, y: np.ndarray, thick: float, *, outer_first: str
     ys_out: list[list[np.ndarray]] = [[] for _ in range(k)]
     last: list[float | None] = [None] * k
     span: tuple[float, float] | None = None  # the previous stroke's extent (a spike's whole run)
+    away = _Away(far, _resume_after(thick))
     for c, gs in zip(cols, groups, strict=True):
         ends = [(float(g[0]), float(g[-1])) for g in gs]
-        if k == 1 and span is not None:
-            # a stroke far from the trace (a tick, a stray mark) is skipped, not jumped to
-            if min(_gap((a, b), span) for a, b in ends) > far:
-                continue
+        if k == 1 and span is not None and away.skip(ends, span):
+            continue
         if len(gs) == k:
             pick = list(range(k))
         else:
@@ -957,6 +996,7 @@ def _single_valued(x: np.ndarray, y: np.ndarray, thick: float, *, markers: bool 
     out: list[np.ndarray] = []
     prev: float | None = None
     prev_span = (0.0, 0.0)
+    away = _Away(max(6.0 * thick, 0.12 * span_y), _resume_after(thick))
     for c, a, b in zip(cols, start, ends, strict=True):
         seg = y[a:b]
         groups = np.split(seg, np.flatnonzero(np.diff(seg) > 1.5 + thick) + 1)
@@ -964,7 +1004,7 @@ def _single_valued(x: np.ndarray, y: np.ndarray, thick: float, *, markers: bool 
             g = min(groups, key=lambda gg: abs(float(np.median(gg)) - start_y))
         else:
             g = min(groups, key=lambda gg: _gap((gg[0], gg[-1]), prev_span))
-            if not markers and _gap((g[0], g[-1]), prev_span) > max(6.0 * thick, 0.12 * span_y):
+            if not markers and away.skip([(float(g[0]), float(g[-1]))], prev_span):
                 continue
         if g.size > 1 and prev is not None and abs(g[-1] - prev) < abs(g[0] - prev):
             g = g[::-1]

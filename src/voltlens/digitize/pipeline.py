@@ -200,6 +200,8 @@ def _neutral_text(series: Series, char_h: float) -> bool:
     if max(r, g, b) - min(r, g, b) > 40:
         return False
     n, lab, st, _ = cv2.connectedComponentsWithStats(series.mask.astype(np.uint8), connectivity=8)
+    if _uniform_marks(st[1:], series.mask.shape[1]):
+        return False
     texty = 0
     for i in range(1, n):
         x, y, w, h, area = (int(v) for v in st[i])
@@ -213,6 +215,20 @@ def _neutral_text(series: Series, char_h: float) -> bool:
             if edge.sum() >= 0.8 * area:  # a rectangle's outline
                 texty += area
     return texty >= 0.6 * series.n_pixels
+
+
+def _uniform_marks(stats: np.ndarray, width: int) -> bool:
+    """Many marks of one size spread across the plot: the markers of a grey or black series (the
+    letters of a text differ in width and height, and a text sits in one place)."""
+    if stats.shape[0] < 8:
+        return False
+    w, h = stats[:, 2].astype(float), stats[:, 3].astype(float)
+    mw, mh = float(np.median(w)), float(np.median(h))
+    alike = (np.abs(w - mw) <= max(1.0, 0.2 * mw)) & (np.abs(h - mh) <= max(1.0, 0.2 * mh))
+    if alike.sum() < max(8, 0.7 * w.size) or not 0.6 <= mw / max(mh, 1.0) <= 1.6:
+        return False
+    x = stats[alike, 0] + 0.5 * w[alike]
+    return bool(np.ptp(x) >= 0.3 * width)
 
 
 def _refuse_filled(series: list[Series], src: str) -> None:
