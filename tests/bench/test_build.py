@@ -40,7 +40,7 @@ def _labels(bench: Path) -> dict[str, dict]:
 def test_items_follow_the_format(small_bench):
     items = read_items(small_bench)
     bench = json.loads((small_bench / "bench.json").read_text())
-    assert bench["name"] == "ECBench" and bench["version"] == "1" and bench["seed"] == SMALL_SEED
+    assert bench["name"] == "ECBench" and bench["version"] == "1.1" and bench["seed"] == SMALL_SEED
     assert bench["n_items"] == len(items) == SMALL_N + 3
     assert sum(bench["skills"].values()) == len(items)
     assert bench["splits"] == {"real": 3, "synthetic": SMALL_N}

@@ -288,6 +288,77 @@ def test_calibration_slope_is_the_randles_sevcik_sensitivity(shuffle_seed: int) 
     assert highest["curve"] == "2 mM"
 
 
+@pytest.mark.parametrize("shuffle_seed", [0, 1, 2])
+def test_scan_rates_stated_in_the_question_are_mapped_to_unlabelled_curves_by_size(shuffle_seed: int) -> None:
+    """A figure without a legend, its curves in a shuffled order, and a question that states the
+    scan rates (the ECBench wording): the slope is Randles–Ševčík's ½ and, for an adsorbed layer, 1."""
+    from voltlens.bench.engine_backend import RULES, FigureReading, with_stated_series
+
+    rates = [0.02, 0.05, 0.1, 0.2]
+    rng = np.random.default_rng(shuffle_seed)
+    order = rng.permutation(len(rates))
+    question = "The curves were recorded at scan rates of 20, 50, 100 and 200 mV/s. Diffusion or adsorption?"
+    for curves, regime, slope in (
+        ([_cv(v=v) for v in rates], "diffusion", 0.5),
+        ([_cv(conc=1e-6, v=v, gamma=2e-6) for v in rates], "adsorption", 1.0),
+    ):
+        blind = FigureReading(
+            "tb", report={"curves": []}, legends=[None] * 4, curves=[curves[k] for k in order]
+        )
+        reading = with_stated_series(blind, question)
+        assert reading.legends != blind.legends
+        answer, _ = RULES["scan_rate.regime"](reading, {"question": question})
+        assert answer["regime"] == regime
+        assert answer["log_log_slope"]["value"] == pytest.approx(slope, abs=0.05)
+        # one value short of the curves read: which curve is which cannot be told, nothing is mapped
+        assert with_stated_series(blind, question.replace("50, ", "")).legends == blind.legends
+
+
+def test_concentrations_stated_in_the_question_give_the_calibration_of_unlabelled_curves() -> None:
+    from voltlens.bench.engine_backend import RULES, FigureReading, stated_series, with_stated_series
+
+    conc = [0.0, 0.5, 1.0, 2.0]
+    curves = [_cv(conc=c, slope=2e-6) for c in conc]
+    question = "The curves were recorded at concentrations of 0 (blank), 0.5, 1 and 2 mM. What trend?"
+    assert stated_series(question) == ("concentration", conc)
+    blind = FigureReading("tb", report={"curves": []}, legends=[None] * 4, curves=curves[::-1])
+    trend, _ = RULES["concentration.trend"](with_stated_series(blind, question), {"question": question})
+    assert trend["sensitivity"]["value"] == pytest.approx(TB.randles_sevcik(1, AREA, 1.0, D, 0.1), rel=0.03)
+    # a legend the digitizer read wins over the question
+    labelled = FigureReading("tb", report={"curves": []}, legends=["a", "b", "1 mM", "2 mM"], curves=curves)
+    assert with_stated_series(labelled, question) is labelled
+
+
+def _mechanism_answer(couple, cycles: int, first_ratio: float | None = None) -> str:
+    from voltlens.analyze.contract import report_of
+    from voltlens.analyze.pipeline import run_analysis
+    from voltlens.bench.engine_backend import RULES, FigureReading
+    from voltlens.model import Voltammogram
+
+    sim = TB.simulate_cv(
+        [couple], e_start=-0.2, e_vertex=0.6, scan_rate=0.1, step=2e-3, cycles=cycles, area=AREA
+    )
+    v = Voltammogram(sim.potential, sim.current, scan_rate=0.1)
+    report = report_of(run_analysis([v])).model_dump(mode="json")
+    if first_ratio is not None:  # the first cycle's return peak measured from a misdrawn baseline
+        first = min(report["curves"][0]["couples"], key=lambda c: c["anodic_peak"])
+        first["current_ratio"]["value"] = first_ratio
+    return RULES["mechanism.identify"](FigureReading("tb", report=report, curves=[v]), {})[0]["mechanism"]
+
+
+@pytest.mark.parametrize("cycles", [1, 2])
+def test_a_following_chemical_step_is_told_from_slow_electron_transfer_over_cycles(cycles: int) -> None:
+    """Textbook EC (product decaying at 0.5 and 1 s⁻¹) is EC in every cycle; a quasi-reversible
+    couple (k0 = 2·10⁻⁵ m/s) is not, even when its first cycle's ratio is misread as far from 1,
+    as long as later cycles show the couple with equal peaks."""
+    assert _mechanism_answer(TB.Couple(e0=0.2, d=D, kc=0.5), cycles) == "EC"
+    assert _mechanism_answer(TB.Couple(e0=0.2, d=D, kc=1.0), cycles) == "EC"
+    quasi = TB.Couple(e0=0.2, k0=2e-5, d=D)
+    assert _mechanism_answer(quasi, cycles) == "quasi-reversible"
+    misread = _mechanism_answer(quasi, cycles, first_ratio=0.62)
+    assert misread == ("EC" if cycles == 1 else "quasi-reversible")
+
+
 def test_a_reductive_dpv_read_left_to_right_is_analysed_as_a_reduction_sweep() -> None:
     """A DPV of an oxidised species swept negative, its points in increasing potential as a plot
     gives them: one cathodic peak at E½ − ΔE/2 (ΔE the signed pulse amplitude), current negative."""
@@ -332,12 +403,16 @@ def test_an_artifact_flagged_on_one_trace_of_a_series_does_not_make_it_untrusted
         anomalies = [{"kind": k, "confidence": 0.9, "severity": 0.8} for k in kinds]
         return {"technique": "CV", "n_points": 100, "peaks": [], "couples": [], "anomalies": anomalies}
 
-    one = FigureReading("f", report={"curves": [curve("ir_distortion"), curve(), curve(), curve()]})
+    one = FigureReading("f", report={"curves": [curve("drift"), curve(), curve(), curve()]})
     assert RULES["anomaly.trust"](one, {})[0] == {"trustworthy": True, "reasons": []}
-    most = FigureReading("f", report={"curves": [curve("ir_distortion")] * 3 + [curve()]})
-    assert RULES["anomaly.trust"](most, {})[0] == {"trustworthy": False, "reasons": ["ir_distortion"]}
-    single = FigureReading("f", report={"curves": [curve("spikes")]})
+    most = FigureReading("f", report={"curves": [curve("drift")] * 3 + [curve()]})
+    assert RULES["anomaly.trust"](most, {})[0] == {"trustworthy": False, "reasons": ["drift"]}
+    single = FigureReading("f", report={"curves": [curve("clipping")]})
     assert RULES["anomaly.trust"](single, {})[0]["trustworthy"] is False
+    # single-point jumps and peak skew of a traced curve are the tracer's as often as the cell's
+    traced = FigureReading("f", report={"curves": [curve("spikes", "ir_distortion", "drift")]})
+    assert RULES["anomaly.kinds"](traced, {})[0] == {"anomalies": ["drift"]}
+    assert RULES["anomaly.trust"](traced, {})[0] == {"trustworthy": False, "reasons": ["drift"]}
 
 
 def test_noise_is_sized_on_the_figure_scale_from_the_digitizers_stroke_noise() -> None:

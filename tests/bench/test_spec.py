@@ -13,7 +13,7 @@ from voltlens.synth.config import KINDS
 
 def test_bundled_spec_is_ecbench_v1_and_covers_every_skill_and_kind():
     spec = load_spec(None)
-    assert (spec.name, spec.version) == ("ECBench", "1")
+    assert (spec.name, spec.version) == ("ECBench", "1.1")
     assert set(spec.skills) == set(SKILLS) and all(w > 0 for w in spec.skills.values())
     # every skill has at least one template that the figure mix can ask
     kinds = {k for k, w in spec.synth.kinds.items() if w > 0}

@@ -298,3 +298,106 @@ def test_concentration_sensitivity_is_the_simulators_on_the_tallest_peaks(labels
         assert got * ratios.pop() == pytest.approx(s["sensitivity_A_per_mol_m3"], rel=2e-3)
         n += 1
     assert n > 0
+
+
+# ----------------------------------------------------------------------------------------------
+# answerability: a question asks only what the figure (and the question itself) shows
+
+_STATED_VALUES = re.compile(r"recorded at (?:scan rates|concentrations) of (.+?) (mV/s|mM)\.")
+NAMING = ("curve", "ranking")  # answer fields that name curves by their legend
+
+
+def _drawn_legends(label: dict) -> list[str]:
+    """What the renderer wrote in the legend (its own record, not the label's curve names)."""
+    meta = label["render_meta"]
+    return [] if meta.get("legend_box_px") is None else [c["label"] for c in meta["curves"] if c["label"]]
+
+
+@pytest.fixture(scope="module")
+def series_labels() -> list[dict]:
+    """Overlays and series drawn as the benchmark draws them (legend style sampled: some figures
+    have none; half of them degraded: cropped, photographed …) and the same with no legend at all."""
+    out = []
+    for kind in ("overlay", "scan_rate_series", "concentration_series"):
+        for style, seed in ((None, 21), ({"legend": "none"}, 22)):
+            cfg = SynthConfig(
+                kinds={kind: 1.0},
+                techniques={"CV": 0.7, "DPV": 0.3},
+                degradation_probability=0.5,
+                series_length=(3, 5),
+                max_cycles=2,
+                style=style or {},
+            )
+            out += [generate_sample(i, seed=seed, config=cfg).label for i in range(5)]
+    return out
+
+
+def test_every_series_question_is_answerable_from_the_figure_and_the_question(series_labels):
+    stated = named = 0
+    for k, label in enumerate(series_labels):
+        drawn = _drawn_legends(label)
+        for t in TEMPLATES.values():
+            qa = t.generate(label, np.random.default_rng(k))
+            if qa is None:
+                continue
+            for key in NAMING:
+                if key in qa.answer:
+                    names = qa.answer[key] if isinstance(qa.answer[key], list) else [qa.answer[key]]
+                    # a curve is named only as the figure's legend names it
+                    assert drawn and all(any(n in d for d in drawn) for n in names), (
+                        label["id"],
+                        qa.template,
+                    )
+                    named += 1
+            if qa.skill not in ("scan_rate", "concentration"):
+                continue
+            m = _STATED_VALUES.search(qa.question)
+            if drawn:
+                assert m is None, qa.question
+                continue
+            # no legend: the question states the values (in increasing order, mapped by the reader)
+            assert m is not None, (label["id"], qa.template, qa.question)
+            got = [0.0 if x.startswith("0 (blank)") else float(x) for x in re.split(r", | and ", m.group(1))]
+            scale = 1e3 if m.group(2) == "mV/s" else 1.0
+            want = sorted(float(v) * scale for v in label["series"]["values"])
+            assert got == pytest.approx(want, rel=5e-3), qa.question
+            stated += 1
+    assert named > 0 and stated > 0
+
+
+def test_no_peak_value_is_asked_where_clipping_cut_the_peak_off():
+    """Clipping flattens the apex: a question about peak potentials or heights is skipped when the
+    recorded trace (the simulator's measured curve, independent of the label) sits at the clipping
+    level at a peak; counting peaks and naming the artifact stay answerable."""
+    cfg = SynthConfig(
+        kinds={"single": 1.0},
+        techniques={"CV": 1.0},
+        degradation_probability=0.0,
+        max_cycles=1,
+        artifacts={"clipping": 1.0},
+    )
+    cut = 0
+    for i in range(12):
+        sample = generate_sample(i, seed=31, config=cfg)
+        label, curve = sample.label, sample.measured[0]
+        e, cur = np.asarray(curve.potential), np.asarray(curve.current)
+        flat = np.isclose(np.abs(cur), np.max(np.abs(cur)), rtol=1e-9)
+        sign = {"anodic": 1.0, "cathodic": -1.0}
+        tops = [
+            p
+            for p in label["curves"][0]["peaks"]
+            if p["cycle"] == 1
+            and (flat & (np.abs(e - p["potential_V"]) <= 0.005) & (sign[p["direction"]] * cur > 0)).any()
+        ]
+        asked = {t.id for t in TEMPLATES.values() if t.generate(label, np.random.default_rng(i)) is not None}
+        if tops:
+            assert asked & {"peaks.potentials", "peaks.currents", "values.e_half", "values.couples"} == set()
+            assert "peaks.count" in asked
+            cut += 1
+        # the same figure without the clipping: its peaks are asked about again
+        unclipped = copy.deepcopy(label)
+        unclipped["curves"][0]["artifacts"] = [
+            a for a in label["curves"][0]["artifacts"] if a["kind"] != "clipping"
+        ]
+        assert TEMPLATES["peaks.potentials"].generate(unclipped, np.random.default_rng(i)) is not None
+    assert cut >= 6

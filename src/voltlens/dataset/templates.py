@@ -29,8 +29,10 @@ __all__ = [
     "SKILLS",
     "TEMPLATES",
     "Template",
+    "clipped_peak",
     "figure_severities",
     "generate_qa",
+    "legend_drawn",
     "quantity",
     "severity_bounds",
     "templates_for",
@@ -139,15 +141,20 @@ class Template:
     answer_schema: dict[str, Any]
     tolerance: dict[str, Any]
     answer: Callable[[dict[str, Any], np.random.Generator], Answer | None]
+    reads_peaks: bool = True  # the answer needs the peaks' potentials or heights (not just their count)
 
     def generate(self, label: Mapping[str, Any], rng: np.random.Generator) -> QA | None:
         """One question about ``label`` and its true answer, or ``None`` when unanswerable."""
         if label["kind"] not in self.kinds:
             return None
+        if self.reads_peaks and clipped_peak(label):
+            return None
         found = self.answer(dict(label), rng)
         if found is None:
             return None
-        question = self.paraphrases[int(rng.integers(len(self.paraphrases)))].format(**found.fields)
+        question = self.paraphrases[int(rng.integers(len(self.paraphrases)))].format_map(
+            _Fields(found.fields)
+        )
         return QA(
             self.id,
             self.skill,
@@ -307,11 +314,90 @@ def _visible_artifacts(
     return out
 
 
+CLIP_REACH = 0.9  # a faradaic apex this close to the clipping level: charging, background, noise reach it
+
+
+def clipped_peak(label: Mapping[str, Any]) -> bool:
+    """Whether some first-cycle peak of the figure is cut off by clipping: the faradaic current at
+    its apex (background + height) comes within :data:`CLIP_REACH` of the clipping level (the
+    recorded trace adds charging, background and noise), so the figure may show a flat top where
+    the peak's potential and height should be read."""
+    for curve in label["curves"]:
+        levels = [
+            float((a.get("params") or {}).get("clip_A") or 0.0)
+            for a in curve["artifacts"]
+            if a["kind"] == "clipping"
+        ]
+        clip = min((x for x in levels if x > 0), default=None)
+        if clip is None:
+            continue
+        for p in _first_cycle_peaks(curve):
+            apex = float(p["current_A"]) + float(p.get("baseline_A") or 0.0)
+            if abs(apex) >= CLIP_REACH * clip:
+                return True
+    return False
+
+
+def legend_drawn(label: Mapping[str, Any]) -> bool:
+    """Whether the figure shows its curves' legend (a style with ``legend: none`` draws none; the
+    renderer's metadata, where present, says what was drawn)."""
+    meta = label.get("render_meta")
+    if isinstance(meta, Mapping) and "legend_box_px" in meta:
+        return meta.get("legend_box_px") is not None
+    style = label.get("style")
+    return not (isinstance(style, Mapping) and style.get("legend") == "none")
+
+
 def _legends(label: Mapping[str, Any]) -> list[str] | None:
+    """The curves' names as the figure's legend shows them; ``None`` when the figure draws no legend
+    (a question naming a curve cannot then be answered) or the names are missing or repeated."""
+    if not legend_drawn(label):
+        return None
     names = [c["legend"] for c in label["curves"]]
     if any(not n for n in names) or len(set(names)) != len(names):
         return None
     return names
+
+
+def _number_list(values: list[str]) -> str:
+    return values[0] if len(values) == 1 else ", ".join(values[:-1]) + " and " + values[-1]
+
+
+def _short(x: float) -> str:
+    return f"{float(f'{x:.3g}'):g}"
+
+
+def _series_given(label: Mapping[str, Any]) -> str:
+    """The series' values stated in a question when the figure's legend does not show them (empty
+    when it does): without them no reader could tell which curve was recorded at which scan rate or
+    concentration.  The values are stated in increasing order, not tied to curves: a reader maps
+    them to the curves as an expert would, by the size of the peaks."""
+    if legend_drawn(label):
+        return ""
+    s = label.get("series") or {}
+    values = sorted(float(v) for v in s.get("values") or [])
+    if s.get("kind") == "scan_rate":
+        rates = _number_list([_short(v * 1e3) for v in values])
+        return f"The curves were recorded at scan rates of {rates} mV/s. "
+    if s.get("kind") == "concentration":
+        shown = [("0 (blank)" if v == 0 else _short(v)) for v in values]
+        return f"The curves were recorded at concentrations of {_number_list(shown)} mM. "
+    return ""
+
+
+def _given(label: Mapping[str, Any]) -> dict[str, str]:
+    """The question field ``given`` (:func:`_series_given`), absent when the legend states the values."""
+    text = _series_given(label)
+    return {"given": text} if text else {}
+
+
+class _Fields(dict[str, str]):
+    """Question fields; an optional ``{given}`` that the answer did not set formats as nothing."""
+
+    def __missing__(self, key: str) -> str:
+        if key == "given":
+            return ""
+        raise KeyError(key)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -622,7 +708,7 @@ def _trend(label: dict[str, Any], rng: np.random.Generator) -> Answer | None:
         f"The peak current increases linearly with concentration, about {_amp(sens)} per mM "
         f"from {min(s['values']):g} to {max(s['values']):g} mM."
     )
-    return Answer({"trend": "increases", "sensitivity": quantity(sens, "A/mM")}, text)
+    return Answer({"trend": "increases", "sensitivity": quantity(sens, "A/mM")}, text, _given(label))
 
 
 def _highest_curve(label: dict[str, Any], rng: np.random.Generator) -> Answer | None:
@@ -657,7 +743,7 @@ def _unknown(label: dict[str, Any], rng: np.random.Generator) -> Answer | None:
         f"From the calibration |ip| = {_amp(s['sensitivity_A_per_mol_m3'])}/mM · c{offset}, "
         f"a peak of {shown} corresponds to c ≈ {c:.3g} mM."
     )
-    return Answer({"concentration": quantity(c, "mM")}, text, {"current": shown})
+    return Answer({"concentration": quantity(c, "mM")}, text, {"current": shown, **_given(label)})
 
 
 def _lod(label: dict[str, Any], rng: np.random.Generator) -> Answer | None:
@@ -669,7 +755,7 @@ def _lod(label: dict[str, Any], rng: np.random.Generator) -> Answer | None:
         f"LOD = 3·s_blank/S = 3 × {_amp(s['blank_noise_A'])} / ({_amp(s['sensitivity_A_per_mol_m3'])}/mM) "
         f"≈ {lod:.3g} mM."
     )
-    return Answer({"lod": quantity(lod, "mM")}, text)
+    return Answer({"lod": quantity(lod, "mM")}, text, _given(label))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -677,8 +763,10 @@ def _lod(label: dict[str, Any], rng: np.random.Generator) -> Answer | None:
 
 
 def _reversibility(label: dict[str, Any], rng: np.random.Generator) -> Answer | None:
+    """The class of a single species' couple; skipped for EE, whose couple is two electron
+    transfers (merged, it is wider than one transfer's whatever their rates; resolved, there are two)."""
     curve = _curve(label)
-    if curve["technique"] != "CV" or len(curve["species"]) != 1:
+    if curve["technique"] != "CV" or len(curve["species"]) != 1 or curve["species"][0]["mechanism"] == "EE":
         return None
     couples = [c for c in _first_cycle_couples(curve) if c["species"] == 0]
     if len(couples) == 1:
@@ -709,7 +797,15 @@ def _mechanism(label: dict[str, Any], rng: np.random.Generator) -> Answer | None
     if curve["technique"] != "CV" or len(curve["species"]) != 1:
         return None
     mech = curve["species"][0]["mechanism"]
+    if mech == "EE" and not _two_waves(curve):
+        return None  # the two waves merged into one: the figure shows a single (broadened) couple
     return Answer({"mechanism": mech}, f"{mech}: {MECHANISM_HINTS[mech]}.")
+
+
+def _two_waves(curve: Mapping[str, Any]) -> bool:
+    """Whether a sweep direction of the first cycle shows two peaks (EE's signature)."""
+    peaks = _first_cycle_peaks(curve)
+    return any(sum(p["direction"] == d for p in peaks) >= 2 for d in ("anodic", "cathodic"))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -733,7 +829,7 @@ def _regime(label: dict[str, Any], rng: np.random.Generator) -> Answer | None:
     regime = "adsorption" if theory == 1.0 else "diffusion"
     law = "ip ∝ v (surface-confined)" if regime == "adsorption" else "ip ∝ v½ (Randles–Ševčík)"
     text = f"{regime.capitalize()}-controlled: log|ip| vs log v has slope {slope:.2f}, i.e. {law}."
-    return Answer({"regime": regime, "log_log_slope": quantity(slope, "1")}, text)
+    return Answer({"regime": regime, "log_log_slope": quantity(slope, "1")}, text, _given(label))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -811,6 +907,7 @@ TEMPLATES: dict[str, Template] = {
             ),
             EXACT,
             _peak_count,
+            reads_peaks=False,
         ),
         Template(
             "peaks.potentials",
@@ -979,6 +1076,7 @@ TEMPLATES: dict[str, Template] = {
             _object({"anomalies": _array({"type": "string"})}),
             {"match": "set"},
             _anomaly_kinds,
+            reads_peaks=False,
         ),
         Template(
             "anomaly.trust",
@@ -992,15 +1090,16 @@ TEMPLATES: dict[str, Template] = {
             _object({"trustworthy": {"type": "boolean"}, "reasons": _array({"type": "string"})}),
             {"trustworthy": EXACT},
             _trustworthy,
+            reads_peaks=False,
         ),
         Template(
             "concentration.trend",
             "concentration",
             CONC,
             (
-                "How does the peak current change with concentration?",
-                "What trend do the curves show as the analyte concentration rises?",
-                "Describe the dependence of the peak current on concentration and give the sensitivity "
+                "{given}How does the peak current change with concentration?",
+                "{given}What trend do the curves show as the analyte concentration rises?",
+                "{given}Describe the dependence of the peak current on concentration and give the sensitivity "
                 "(tallest peak of each curve, from its baseline).",
             ),
             _object({"trend": _enum("increases", "decreases", "constant"), "sensitivity": Q}),
@@ -1024,11 +1123,11 @@ TEMPLATES: dict[str, Template] = {
             "concentration",
             CONC,
             (
-                "An unknown sample measured the same way gives a peak current of {current} (its tallest "
+                "{given}An unknown sample measured the same way gives a peak current of {current} (its tallest "
                 "peak, from the baseline). What is its concentration?",
-                "Using this calibration (tallest peak of each curve against concentration), estimate the "
+                "{given}Using this calibration (tallest peak of each curve against concentration), estimate the "
                 "concentration of a sample whose tallest peak is {current}.",
-                "A peak of {current} (height of the tallest peak above the baseline) is measured for an "
+                "{given}A peak of {current} (height of the tallest peak above the baseline) is measured for an "
                 "unknown. Read its concentration off the calibration.",
             ),
             _object({"concentration": Q}),
@@ -1040,9 +1139,9 @@ TEMPLATES: dict[str, Template] = {
             "concentration",
             CONC,
             (
-                "Estimate the limit of detection (3σ of the blank over the sensitivity).",
-                "What is the LOD of this method?",
-                "From the blank and the calibration, what detection limit do you get?",
+                "{given}Estimate the limit of detection (3σ of the blank over the sensitivity).",
+                "{given}What is the LOD of this method?",
+                "{given}From the blank and the calibration, what detection limit do you get?",
             ),
             _object({"lod": Q}),
             {"lod": TOL_LOD},
@@ -1081,10 +1180,10 @@ TEMPLATES: dict[str, Template] = {
             "scan_rate",
             SCAN,
             (
-                "Is the process diffusion-controlled or adsorption-controlled?",
-                "From the scan-rate dependence, is the redox species freely diffusing or surface-bound?",
-                "What is the slope of log|ip| vs log v, and what does it tell you?",
-                "Diagnose the mass-transport regime from these scan rates.",
+                "{given}Is the process diffusion-controlled or adsorption-controlled?",
+                "{given}From the scan-rate dependence, is the redox species freely diffusing or surface-bound?",
+                "{given}What is the slope of log|ip| vs log v, and what does it tell you?",
+                "{given}Diagnose the mass-transport regime from these scan rates.",
             ),
             _object({"regime": _enum("diffusion", "adsorption"), "log_log_slope": Q}),
             {"regime": EXACT, "log_log_slope": TOL_SLOPE},
