@@ -16,6 +16,7 @@ import pytest
 from voltlens.analyze.anomalies import (
     DETECTORS,
     THRESHOLDS,
+    TRACE_UNRELIABLE,
     curve_features,
     detect_anomalies,
     detect_clipping,
@@ -184,6 +185,22 @@ def test_spikes_are_single_points(seed):
     assert set(a.evidence["indices"]) == set(where.tolist())
     b = detect_spikes(Voltammogram(e, y))
     assert b is None or b.confidence < 0.5
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_digitised_curve_is_not_checked_for_spikes_or_ir_unless_asked(seed):
+    """Spikes planted in a curve are found in instrument data; in a curve traced from a plot the
+    same points are the tracer's as often as the cell's, so the default run leaves them out and a
+    run asking for them by name still finds them."""
+    rng = np.random.default_rng(seed)
+    e = _triangle()
+    spiky = _bump(e) + rng.normal(0, 2e-8, e.size)
+    spiky[rng.choice(np.r_[20:180, 220:380], size=2, replace=False)] += 5e-6
+    measured = Voltammogram(e, spiky)
+    traced = Voltammogram(e, spiky, metadata={"digitized": True})
+    assert "spikes" in {a.kind for a in detect_anomalies(measured)}
+    assert {a.kind for a in detect_anomalies(traced)} & TRACE_UNRELIABLE == set()
+    assert [a.kind for a in detect_anomalies(traced, kinds=["spikes"])] == ["spikes"]
 
 
 def test_features_scale_is_the_peak_height():

@@ -409,10 +409,6 @@ def test_an_artifact_flagged_on_one_trace_of_a_series_does_not_make_it_untrusted
     assert RULES["anomaly.trust"](most, {})[0] == {"trustworthy": False, "reasons": ["drift"]}
     single = FigureReading("f", report={"curves": [curve("clipping")]})
     assert RULES["anomaly.trust"](single, {})[0]["trustworthy"] is False
-    # single-point jumps and peak skew of a traced curve are the tracer's as often as the cell's
-    traced = FigureReading("f", report={"curves": [curve("spikes", "ir_distortion", "drift")]})
-    assert RULES["anomaly.kinds"](traced, {})[0] == {"anomalies": ["drift"]}
-    assert RULES["anomaly.trust"](traced, {})[0] == {"trustworthy": False, "reasons": ["drift"]}
 
 
 def test_noise_is_sized_on_the_figure_scale_from_the_digitizers_stroke_noise() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
+from typing import Any
 
 import numpy as np
 import pytest
@@ -19,20 +20,22 @@ from voltlens.vlm.schema import schema_problems
 KINDS = ("single", "overlay", "scan_rate_series", "concentration_series")
 
 
+def _labels(kind: str, *, seed: int, n: int, **config: Any) -> list[dict]:
+    """The labels of ``n`` synthetic figures of one kind."""
+    cfg = SynthConfig(kinds={kind: 1.0}, **config)
+    return [generate_sample(i, seed=seed, config=cfg).label for i in range(n)]
+
+
 @pytest.fixture(scope="module")
 def labels() -> list[dict]:
-    out = []
-    for kind in KINDS:
-        cfg = SynthConfig(
-            kinds={kind: 1.0},
-            techniques={"CV": 0.8, "DPV": 0.2},
-            degradation_probability=0.0,
-            series_length=(3, 4),
-            max_cycles=1,
-            artifacts={"noise": 0.5, "drift": 0.2, "ru": 0.2, "spikes": 0.1},
-        )
-        out += [generate_sample(i, seed=11, config=cfg).label for i in range(6)]
-    return out
+    cfg = {
+        "techniques": {"CV": 0.8, "DPV": 0.2},
+        "degradation_probability": 0.0,
+        "series_length": (3, 4),
+        "max_cycles": 1,
+        "artifacts": {"noise": 0.5, "drift": 0.2, "ru": 0.2, "spikes": 0.1},
+    }
+    return [lb for kind in KINDS for lb in _labels(kind, seed=11, n=6, **cfg)]
 
 
 def _all_qa(labels):
@@ -317,19 +320,18 @@ def _drawn_legends(label: dict) -> list[str]:
 def series_labels() -> list[dict]:
     """Overlays and series drawn as the benchmark draws them (legend style sampled: some figures
     have none; half of them degraded: cropped, photographed …) and the same with no legend at all."""
-    out = []
-    for kind in ("overlay", "scan_rate_series", "concentration_series"):
-        for style, seed in ((None, 21), ({"legend": "none"}, 22)):
-            cfg = SynthConfig(
-                kinds={kind: 1.0},
-                techniques={"CV": 0.7, "DPV": 0.3},
-                degradation_probability=0.5,
-                series_length=(3, 5),
-                max_cycles=2,
-                style=style or {},
-            )
-            out += [generate_sample(i, seed=seed, config=cfg).label for i in range(5)]
-    return out
+    cfg = {
+        "techniques": {"CV": 0.7, "DPV": 0.3},
+        "degradation_probability": 0.5,
+        "series_length": (3, 5),
+        "max_cycles": 2,
+    }
+    return [
+        lb
+        for kind in ("overlay", "scan_rate_series", "concentration_series")
+        for style, seed in (({}, 21), ({"legend": "none"}, 22))
+        for lb in _labels(kind, seed=seed, n=5, style=style, **cfg)
+    ]
 
 
 def test_every_series_question_is_answerable_from_the_figure_and_the_question(series_labels):

@@ -146,3 +146,70 @@ def matched_errors(fig: Figure, result: Any) -> list[float]:
     cost = np.array([[curve_error(t, m, xr, yr) for m in mine] for t in true_c])
     r, c = linear_sum_assignment(cost)
     return [float(cost[a, b]) for a, b in zip(r, c, strict=True)]
+
+
+def planted_figure(
+    draw: Any,
+    *,
+    size: tuple[float, float] = (5.6, 4.2),
+    dpi: int = 100,
+    facecolor: str = "white",
+    rotate_deg: float = 0.0,
+    margins: tuple[float, float] = (0.22, 0.2),
+) -> tuple[np.ndarray, Any]:
+    """A plain-matplotlib figure (``draw(ax)`` plants the situation under test) as an RGB array,
+    and its truth: data (x, y) → pixel index (column, row), through the optional rotation.
+    ``margins``: the axes' left and bottom, as fractions of the figure."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure as MplFigure
+    from PIL import Image
+
+    fig = MplFigure(figsize=size, dpi=dpi, facecolor=facecolor)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    fig.subplots_adjust(left=margins[0], right=0.95, bottom=margins[1], top=0.95)
+    draw(ax)
+    fig.canvas.draw()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", facecolor=facecolor)
+    im = Image.open(buf).convert("RGB")
+    w, h = im.size
+    trans = ax.transData
+
+    def to_pixel(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        d = trans.transform(np.column_stack([x, y]))
+        col, row = d[:, 0] - 0.5, h - d[:, 1] - 0.5
+        if rotate_deg:
+            # PIL rotates counter-clockwise about the image centre
+            cx, cy = w / 2 - 0.5, h / 2 - 0.5
+            a = np.radians(rotate_deg)
+            dx, dy = col - cx, row - cy
+            col = cx + np.cos(a) * dx + np.sin(a) * dy
+            row = cy - np.sin(a) * dx + np.cos(a) * dy
+        return col, row
+
+    if rotate_deg:
+        im = im.rotate(rotate_deg, resample=Image.BICUBIC, fillcolor=facecolor)
+    return np.asarray(im), to_pixel
+
+
+def layout_errors(
+    img: np.ndarray, to_pixel: Any, xlim: tuple, ylim: tuple, *, warp: np.ndarray | None = None
+) -> tuple[float, float]:
+    """Largest error (% of the axis range) of the layout's pixel → value maps over each axis's
+    interior; ``warp``: the homography that took the figure's pixels into ``img`` (a photo)."""
+    from voltlens.digitize.layout import analyse_layout
+
+    lay = analyse_layout(img, source="planted")
+    hm = np.eye(3) if warp is None else warp
+    errs = []
+    for axis, lim, other, k in ((lay.x, xlim, ylim, 0), (lay.y, ylim, xlim, 1)):
+        vals = np.linspace(*lim, 7)[1:-1]
+        mid = np.full(vals.size, 0.5 * sum(other))
+        col, row = to_pixel(vals, mid) if k == 0 else to_pixel(mid, vals)
+        pts = np.column_stack([col, row, np.ones(col.size)]) @ hm.T  # into the photo
+        pts = pts @ lay.homography.T  # and back through the digitizer's rectification
+        pix = pts[:, k] / pts[:, 2]
+        got = np.asarray(axis.fit.value(pix)) * 10.0**axis.multiplier_exponent
+        errs.append(float(np.max(np.abs(got - vals)) / abs(lim[1] - lim[0]) * 100))
+    return errs[0], errs[1]

@@ -10,8 +10,6 @@ readings are checked against it, never against an earlier output of the digitize
 
 from __future__ import annotations
 
-import io
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -20,35 +18,7 @@ import pytest
 from voltlens.digitize.calibrate import TickLabel, fit_axis
 from voltlens.digitize.parse import parse_potential_title, parse_tick
 
-from . import conftest  # noqa: F401  (skips without the image extra)
-
-
-def _figure(
-    draw: Callable[[Any], None], *, size: tuple[float, float] = (5.2, 4.0), dpi: int = 100
-) -> tuple[np.ndarray, Any, int]:
-    """The figure as an RGB array, its axes (after drawing) and the image height."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-    from PIL import Image
-
-    fig = Figure(figsize=size, dpi=dpi, facecolor="white")
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    fig.subplots_adjust(left=0.2, right=0.95, bottom=0.17, top=0.95)
-    draw(ax)
-    fig.canvas.draw()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", facecolor="white")
-    im = np.asarray(Image.open(buf).convert("RGB"))
-    return im, ax, im.shape[0]
-
-
-def _to_pixel(ax: Any, height: int) -> Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
-    def to_pixel(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        d = ax.transData.transform(np.column_stack([x, y]))
-        return d[:, 0] - 0.5, height - d[:, 1] - 0.5
-
-    return to_pixel
+from .conftest import layout_errors, planted_figure
 
 
 def _cv(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -98,8 +68,7 @@ def test_axis_fit_recovers_lost_points_and_minus_signs(seed: int) -> None:
         ax.set_xticks([-1.0, -0.5, 0.0])
         ax.set_yticks([-40.0, -20.0, 0.0])
 
-    _, ax, height = _figure(draw)
-    to_pixel = _to_pixel(ax, height)
+    _, to_pixel = planted_figure(draw, size=(5.2, 4.0), margins=(0.2, 0.17))
     xs_px, _ = to_pixel(np.array([-1.0, -0.5, 0.0]), np.zeros(3))
     _, ys_px = to_pixel(np.zeros(3), np.array([-40.0, -20.0, 0.0]))
     x_read = [("-10", -10.0, True), ("0.5", 0.5, False), ("0.0", 0.0, False)]
@@ -154,25 +123,6 @@ def _photo(
     return np.clip(out, 0, 255).astype(np.uint8), hm
 
 
-def _calibration_errors(
-    img: np.ndarray, to_pixel: Callable, hm: np.ndarray, xlim: tuple, ylim: tuple
-) -> tuple[float, float]:
-    from voltlens.digitize.layout import analyse_layout
-
-    lay = analyse_layout(img, source="planted")
-    errs = []
-    for axis, lim, other, k in ((lay.x, xlim, ylim, 0), (lay.y, ylim, xlim, 1)):
-        vals = np.linspace(*lim, 7)[1:-1]
-        mid = np.full(vals.size, 0.5 * sum(other))
-        col, row = to_pixel(vals, mid) if k == 0 else to_pixel(mid, vals)
-        pts = np.column_stack([col, row, np.ones(col.size)]) @ hm.T  # into the photo
-        pts = pts @ lay.homography.T  # and back through the digitizer's rectification
-        pix = pts[:, k] / pts[:, 2]
-        got = np.asarray(axis.fit.value(pix)) * 10.0**axis.multiplier_exponent
-        errs.append(float(np.max(np.abs(got - vals)) / abs(lim[1] - lim[0]) * 100))
-    return errs[0], errs[1]
-
-
 @pytest.mark.parametrize("seed", [0, 1])
 def test_photo_in_strong_perspective(seed: int) -> None:
     """A printout photographed at an angle: the bottom spine tilts ~3.5° while the top stays level
@@ -188,21 +138,16 @@ def test_photo_in_strong_perspective(seed: int) -> None:
         ax.set_xlabel("Potential (V)")
         ax.set_ylabel("Current (µA)")
 
-    img, ax, height = _figure(draw)
-    to_pixel = _to_pixel(ax, height)
+    img, to_pixel = planted_figure(draw, size=(5.2, 4.0), margins=(0.2, 0.17))
     h, w = img.shape[:2]
     sag = rng.uniform(26.0, 32.0)  # px the bottom right corner drops: ~3.5° over the width
     quad = np.array([[30, 20], [30 + w, 16], [24 + w, 24 + h + sag], [40, 24 + h]], dtype=float)
     photo, hm = _photo(img, quad, (w + 70, h + 80), rng)
-    ex, ey = _calibration_errors(photo, to_pixel, hm, xlim, ylim)
+    ex, ey = layout_errors(photo, to_pixel, xlim, ylim, warp=hm)
     assert ex <= 0.5 and ey <= 0.5, (ex, ey)
 
 
 # -- x tick labels run together ------------------------------------------------------------------
-
-
-def _layout_errors(img: np.ndarray, to_pixel: Callable, xlim: tuple, ylim: tuple) -> tuple[float, float]:
-    return _calibration_errors(img, to_pixel, np.eye(3), xlim, ylim)
 
 
 @pytest.mark.parametrize(
@@ -227,6 +172,6 @@ def test_x_labels_run_together_split_at_the_ticks(lo: float, hi: float, step: fl
         ax.set_xlabel("E / mV" if step >= 1 else "E / V")
         ax.set_ylabel("I / µA")
 
-    img, ax, height = _figure(draw, size=(4.6, 3.8))
-    ex, ey = _layout_errors(img, _to_pixel(ax, height), xlim, ylim)
+    img, to_pixel = planted_figure(draw, size=(4.6, 3.8), margins=(0.2, 0.17))
+    ex, ey = layout_errors(img, to_pixel, xlim, ylim)
     assert ex <= 0.5 and ey <= 0.5, (ex, ey)

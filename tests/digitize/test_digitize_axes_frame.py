@@ -11,14 +11,12 @@ an earlier output of the digitizer.
 
 from __future__ import annotations
 
-import io
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pytest
 
-from . import conftest  # noqa: F401  (skips without the image extra)
+from .conftest import layout_errors, planted_figure
 
 
 def _cv(rng: np.random.Generator, n: int = 400) -> tuple[np.ndarray, np.ndarray]:
@@ -30,67 +28,6 @@ def _cv(rng: np.random.Generator, n: int = 400) -> tuple[np.ndarray, np.ndarray]
     fwd = ip * np.exp(-(((e - e0) / 0.06) ** 2)) + 0.1 * e
     rev = -ip * np.exp(-(((e - e0 + 0.06) / 0.06) ** 2)) - 0.05
     return e, np.where(t < 0.5, fwd, rev)
-
-
-def _render(
-    draw: Callable[[Any], None],
-    *,
-    size: tuple[float, float] = (5.6, 4.2),
-    dpi: int = 100,
-    facecolor: str = "white",
-    rotate_deg: float = 0.0,
-) -> tuple[np.ndarray, Callable]:
-    """The figure as an RGB array and its truth: data (x, y) → pixel index (column, row)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-    from PIL import Image
-
-    fig = Figure(figsize=size, dpi=dpi, facecolor=facecolor)
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    fig.subplots_adjust(left=0.22, right=0.95, bottom=0.2, top=0.95)
-    draw(ax)
-    fig.canvas.draw()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", facecolor=facecolor)
-    im = Image.open(buf).convert("RGB")
-    w, h = im.size
-    trans = ax.transData
-
-    def to_pixel(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        d = trans.transform(np.column_stack([x, y]))
-        col, row = d[:, 0] - 0.5, h - d[:, 1] - 0.5
-        if rotate_deg:
-            # PIL rotates counter-clockwise about the image centre
-            cx, cy = w / 2 - 0.5, h / 2 - 0.5
-            a = np.radians(rotate_deg)
-            dx, dy = col - cx, row - cy
-            col = cx + np.cos(a) * dx + np.sin(a) * dy
-            row = cy - np.sin(a) * dx + np.cos(a) * dy
-        return col, row
-
-    if rotate_deg:
-        im = im.rotate(rotate_deg, resample=Image.BICUBIC, fillcolor=facecolor)
-    return np.asarray(im), to_pixel
-
-
-def _calibration_errors(img: np.ndarray, to_pixel: Callable, xlim: tuple, ylim: tuple) -> tuple[float, float]:
-    """Largest error (% of the axis range) of the read pixel → value maps over the axis interior."""
-    from voltlens.digitize.layout import analyse_layout
-
-    lay = analyse_layout(img, source="planted")
-    xs = np.linspace(*xlim, 7)[1:-1]
-    ys = np.linspace(*ylim, 7)[1:-1]
-    errs = []
-    for axis, vals, k in ((lay.x, xs, 0), (lay.y, ys, 1)):
-        other = np.full(vals.size, 0.5 * sum(ylim if k == 0 else xlim))
-        col, row = to_pixel(vals, other) if k == 0 else to_pixel(other, vals)
-        pts = np.column_stack([col, row, np.ones(col.size)]) @ lay.homography.T
-        pix = pts[:, k] / pts[:, 2]
-        got = np.asarray(axis.fit.value(pix)) * 10.0**axis.multiplier_exponent
-        rng_ = abs((xlim if k == 0 else ylim)[1] - (xlim if k == 0 else ylim)[0])
-        errs.append(float(np.max(np.abs(got - vals)) / rng_ * 100))
-    return errs[0], errs[1]
 
 
 def _series(ax: Any, rng: np.random.Generator, n: int, **kw: Any) -> None:
@@ -120,8 +57,8 @@ def test_pale_hairline_gridlines_without_left_spine(seed: int) -> None:
         ax.set_xlabel("Applied potential (V)", color="#595959")
         ax.set_ylabel("I (uA)", color="#595959")
 
-    img, to_pixel = _render(draw, facecolor="#f3fdf3", rotate_deg=0.15)
-    ex, ey = _calibration_errors(img, to_pixel, xlim, ylim)
+    img, to_pixel = planted_figure(draw, facecolor="#f3fdf3", rotate_deg=0.15)
+    ex, ey = layout_errors(img, to_pixel, xlim, ylim)
     assert ex <= 0.5 and ey <= 0.5, (ex, ey)
 
 
@@ -146,8 +83,8 @@ def test_dotted_gridlines_broken_by_curves_no_spines(seed: int) -> None:
         ax.set_xlabel("E / V")
         ax.set_ylabel("Current [nA]")
 
-    img, to_pixel = _render(draw)
-    ex, ey = _calibration_errors(img, to_pixel, xlim, ylim)
+    img, to_pixel = planted_figure(draw)
+    ex, ey = layout_errors(img, to_pixel, xlim, ylim)
     assert ex <= 0.5 and ey <= 0.5, (ex, ey)
 
 
@@ -167,8 +104,8 @@ def test_tick_labels_run_together_and_short_ticks() -> None:
         ax.set_xlabel("E [mV]", fontsize=17)
         ax.set_ylabel("I (µA)", fontsize=17)
 
-    img, to_pixel = _render(draw, size=(5.0, 4.4))
-    ex, ey = _calibration_errors(img, to_pixel, xlim, ylim)
+    img, to_pixel = planted_figure(draw, size=(5.0, 4.4))
+    ex, ey = layout_errors(img, to_pixel, xlim, ylim)
     assert ex <= 0.5 and ey <= 0.5, (ex, ey)
 
 
@@ -192,8 +129,8 @@ def test_no_spines_plot_area_beyond_outer_gridlines(seed: int) -> None:
         ax.set_xlabel("Potential [V]", color="white")
         ax.set_ylabel("Current / µA", color="white")
 
-    img, to_pixel = _render(draw, facecolor="black")
-    ex, ey = _calibration_errors(img, to_pixel, xlim, ylim)
+    img, to_pixel = planted_figure(draw, facecolor="black")
+    ex, ey = layout_errors(img, to_pixel, xlim, ylim)
     assert ex <= 0.5 and ey <= 0.5, (ex, ey)
 
 
@@ -219,6 +156,6 @@ def test_rotated_photo_label_in_line_with_spine(angle: float) -> None:
         ax.set_xlabel("Potential/V")
         ax.set_ylabel("Current/A")
 
-    img, to_pixel = _render(draw, size=(5.0, 3.6), rotate_deg=angle)
-    ex, ey = _calibration_errors(img, to_pixel, xlim, ylim)
+    img, to_pixel = planted_figure(draw, size=(5.0, 3.6), rotate_deg=angle)
+    ex, ey = layout_errors(img, to_pixel, xlim, ylim)
     assert ex <= 0.5 and ey <= 0.5, (ex, ey)

@@ -18,8 +18,9 @@ from __future__ import annotations
 import json
 import math
 import re
+import statistics
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -230,19 +231,24 @@ def stated_series(question: str) -> tuple[str, list[float]] | None:
     m = _STATED.search(question or "")
     if m is None:
         return None
-    unit = re.sub(r"\s", "", m.group(2)).replace("μ", "µ")
-    numbers = [float(x) for x in _STATED_NUMBER.findall(m.group(1))]
-    if len(numbers) < 2:
+    read = [legend_value(f"{x} {m.group(2)}") for x in _STATED_NUMBER.findall(m.group(1))]
+    if len(read) < 2 or any(r is None for r in read):
         return None
-    if unit.endswith("/s"):
-        scale = _PREFIX.get(unit[:-3], 1.0)
-        return "scan_rate", sorted(x * scale for x in numbers)
-    prefix = unit[:-1] or None
-    return "concentration", sorted(x * _PREFIX.get(prefix, 1.0) * 1e3 for x in numbers)
+    return read[0][0], sorted(v for _, v in read)  # type: ignore[index, misc]
+
+
+def _window_inner(e: Any) -> Any:
+    """Where a trace lies away from the ends of its potential window (the outer
+    :data:`WINDOW_EDGE` on each side, where solvent, background and the switching transient give
+    extremes that are no peak)."""
+    import numpy as np
+
+    lo, hi = np.nanmin(e), np.nanmax(e)
+    return (e > lo + WINDOW_EDGE * (hi - lo)) & (e < hi - WINDOW_EDGE * (hi - lo))
 
 
 def _size(curve: Any) -> float:
-    """A trace's largest |current| away from the ends of its window (the switching transient)."""
+    """A trace's largest |current| inside its window (:func:`_window_inner`)."""
     import numpy as np
 
     e = np.asarray(curve.potential, dtype=float)
@@ -251,8 +257,7 @@ def _size(curve: Any) -> float:
     if not ok.any():
         return 0.0
     e, i = e[ok], i[ok]
-    lo, hi = float(e.min()), float(e.max())
-    inner = (e > lo + WINDOW_EDGE * (hi - lo)) & (e < hi - WINDOW_EDGE * (hi - lo))
+    inner = _window_inner(e)
     return float((i[inner] if inner.any() else i).max())
 
 
@@ -278,15 +283,7 @@ def with_stated_series(reading: FigureReading, question: str) -> FigureReading:
     legends: list[str | None] = [None] * len(order)
     for k, v in zip(order, values, strict=True):
         legends[k] = f"{v * 1e3:.6g} mV/s" if kind == "scan_rate" else f"{v:.6g} mM"
-    return FigureReading(
-        reading.source,
-        report=reading.report,
-        legends=legends,
-        digitization=reading.digitization,
-        refused=reading.refused,
-        curves=reading.curves,
-        trace_noise=reading.trace_noise,
-    )
+    return replace(reading, legends=legends, _studies={})  # the series studies follow the new legends
 
 
 SPLIT_VALLEY = 0.9  # a dip shallower than this fraction of the lower of two peaks: one peak
@@ -504,23 +501,8 @@ def _forward_peak(curve: dict[str, Any]) -> dict[str, Any] | None:
     return max((p for _, p in cands), key=lambda p: abs(_val(p["current"]) or 0.0))
 
 
-# Anomalies the engine does not name from a traced figure.  Spikes are single points off the line
-# through their neighbours, and a traced curve has such points wherever the tracer stepped onto a
-# crossing trace, a marker, the legend or the other sweep; iR distortion is read from the skew of
-# the forward peak, which markers, stroke width and overlapping traces change as much as an iR drop
-# does (slow electron transfer skews it too).  On the development bench (seed 500000, 111 figures)
-# the detectors flagged spikes on 45 figures, 1 of them with visible spikes, and iR distortion on
-# 31 figures, 4 of them with a visible iR drop, and no cut on their confidence or severity made more
-# than one flag in five right.  On instrument data (the analysis contract) they stay.
-FIGURE_UNRELIABLE = frozenset({"spikes", "ir_distortion"})
-
-
 def _nameable(a: dict[str, Any], severity: float) -> bool:
-    return (
-        a["kind"] not in FIGURE_UNRELIABLE
-        and a["confidence"] >= CONFIDENT
-        and (a.get("severity") or 0) >= severity
-    )
+    return a["confidence"] >= CONFIDENT and (a.get("severity") or 0) >= severity
 
 
 def _anomaly_kinds(curve: dict[str, Any], severity: float) -> list[str]:
@@ -778,12 +760,10 @@ def _branch_sizes(curves: list[Any], use: list[int], up: bool) -> list[float] | 
     sign = 1.0 if up else -1.0
 
     def inner(k: int) -> tuple[Any, Any]:
-        """The trace away from the ends of its window (where solvent, background and the switching
-        transient give extremes that are no peak)."""
+        """The trace inside its window (:func:`_window_inner`)."""
         e = np.asarray(curves[k].potential, dtype=float)
         i = sign * np.asarray(curves[k].current, dtype=float)
-        lo, hi = np.nanmin(e), np.nanmax(e)
-        keep = (e > lo + WINDOW_EDGE * (hi - lo)) & (e < hi - WINDOW_EDGE * (hi - lo)) & np.isfinite(i)
+        keep = _window_inner(e) & np.isfinite(i)
         return e[keep], i[keep]
 
     parts = [inner(k) for k in use]
@@ -992,8 +972,8 @@ SAME_COUPLE_V = 0.03  # couples of later cycles within this of the first cycle's
 
 
 def _cycles_ratio(curve: dict[str, Any], couple: dict[str, Any]) -> float:
-    """|ipa/ipc| of ``couple`` as every cycle of the curve shows it: the median over the cycles'
-    couples at the same E½ of the ratio's departure from 1 (kept on its side of 1).
+    """|ipa/ipc| of ``couple`` as every cycle of the curve shows it: the geometric median over the
+    cycles' couples at the same E½ (within :data:`SAME_COUPLE_V`).
 
     The first cycle's return peak sits on the tail of a forward peak grown from a fresh diffusion
     layer, so its baseline is the hardest to draw; a chemical step after the electron transfer
@@ -1010,11 +990,8 @@ def _cycles_ratio(curve: dict[str, Any], couple: dict[str, Any]) -> float:
             and abs(e - e0) <= SAME_COUPLE_V
             and (_val(c["current_ratio"]) or 0.0) > 0
         ]
-    logs = sorted(math.log(r) for r in ratios if r > 0)
-    if not logs:
-        return 1.0
-    mid = len(logs) // 2
-    return math.exp(logs[mid] if len(logs) % 2 else 0.5 * (logs[mid - 1] + logs[mid]))
+    logs = [math.log(r) for r in ratios if r > 0]
+    return math.exp(statistics.median(logs)) if logs else 1.0
 
 
 def _mechanism(reading: FigureReading, item: dict[str, Any]) -> tuple[dict[str, Any], float]:

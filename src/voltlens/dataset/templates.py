@@ -152,18 +152,19 @@ class Template:
         found = self.answer(dict(label), rng)
         if found is None:
             return None
-        question = self.paraphrases[int(rng.integers(len(self.paraphrases)))].format_map(
-            _Fields(found.fields)
-        )
+        paraphrase = self.paraphrases[int(rng.integers(len(self.paraphrases)))]
+        fields = dict(found.fields)
+        if "{given}" in paraphrase and (given := _series_given(label)):
+            fields["given"] = given
         return QA(
             self.id,
             self.skill,
-            question,
+            paraphrase.format(**{"given": "", **fields}),
             found.json,
             found.text,
             self.answer_schema,
             self.tolerance,
-            dict(found.fields),
+            fields,
         )
 
 
@@ -383,21 +384,6 @@ def _series_given(label: Mapping[str, Any]) -> str:
         shown = [("0 (blank)" if v == 0 else _short(v)) for v in values]
         return f"The curves were recorded at concentrations of {_number_list(shown)} mM. "
     return ""
-
-
-def _given(label: Mapping[str, Any]) -> dict[str, str]:
-    """The question field ``given`` (:func:`_series_given`), absent when the legend states the values."""
-    text = _series_given(label)
-    return {"given": text} if text else {}
-
-
-class _Fields(dict[str, str]):
-    """Question fields; an optional ``{given}`` that the answer did not set formats as nothing."""
-
-    def __missing__(self, key: str) -> str:
-        if key == "given":
-            return ""
-        raise KeyError(key)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -708,7 +694,7 @@ def _trend(label: dict[str, Any], rng: np.random.Generator) -> Answer | None:
         f"The peak current increases linearly with concentration, about {_amp(sens)} per mM "
         f"from {min(s['values']):g} to {max(s['values']):g} mM."
     )
-    return Answer({"trend": "increases", "sensitivity": quantity(sens, "A/mM")}, text, _given(label))
+    return Answer({"trend": "increases", "sensitivity": quantity(sens, "A/mM")}, text)
 
 
 def _highest_curve(label: dict[str, Any], rng: np.random.Generator) -> Answer | None:
@@ -743,7 +729,7 @@ def _unknown(label: dict[str, Any], rng: np.random.Generator) -> Answer | None:
         f"From the calibration |ip| = {_amp(s['sensitivity_A_per_mol_m3'])}/mM · c{offset}, "
         f"a peak of {shown} corresponds to c ≈ {c:.3g} mM."
     )
-    return Answer({"concentration": quantity(c, "mM")}, text, {"current": shown, **_given(label)})
+    return Answer({"concentration": quantity(c, "mM")}, text, {"current": shown})
 
 
 def _lod(label: dict[str, Any], rng: np.random.Generator) -> Answer | None:
@@ -755,7 +741,7 @@ def _lod(label: dict[str, Any], rng: np.random.Generator) -> Answer | None:
         f"LOD = 3·s_blank/S = 3 × {_amp(s['blank_noise_A'])} / ({_amp(s['sensitivity_A_per_mol_m3'])}/mM) "
         f"≈ {lod:.3g} mM."
     )
-    return Answer({"lod": quantity(lod, "mM")}, text, _given(label))
+    return Answer({"lod": quantity(lod, "mM")}, text)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -829,7 +815,7 @@ def _regime(label: dict[str, Any], rng: np.random.Generator) -> Answer | None:
     regime = "adsorption" if theory == 1.0 else "diffusion"
     law = "ip ∝ v (surface-confined)" if regime == "adsorption" else "ip ∝ v½ (Randles–Ševčík)"
     text = f"{regime.capitalize()}-controlled: log|ip| vs log v has slope {slope:.2f}, i.e. {law}."
-    return Answer({"regime": regime, "log_log_slope": quantity(slope, "1")}, text, _given(label))
+    return Answer({"regime": regime, "log_log_slope": quantity(slope, "1")}, text)
 
 
 # ----------------------------------------------------------------------------------------------

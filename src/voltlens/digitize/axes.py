@@ -139,23 +139,22 @@ def split_crowded(mask: np.ndarray, word: Word, ch: float) -> list[Word]:
         if e - c >= 0.25 * ch and tall[max(0, c - round(0.5 * ch)) : c].any():
             cuts.append(c)
         c = e
-    if not cuts:
-        return [word]
-    out: list[Word] = []
-    for a, b in zip([0, *cuts], [*cuts, n], strict=True):
-        piece = sub[:, a:b]
-        ys, xs = np.nonzero(piece)
-        if ys.size == 0:
-            continue
-        g = Glyph(
-            int(word.x0 + a + xs.min()),
-            int(word.y0 + ys.min()),
-            int(word.x0 + a + xs.max() + 1),
-            int(word.y0 + ys.max() + 1),
-            int(ys.size),
-        )
-        out.append(Word((g,)))
+    out = _pieces(mask, word, cuts)
     return out if len(out) >= 2 else [word]
+
+
+def _pieces(mask: np.ndarray, word: Word, cuts: list[int]) -> list[Word]:
+    """``word`` cut at the columns ``cuts`` (from its left edge): one word per inked piece, its
+    ink trimmed to a box."""
+    sub = mask[word.y0 : word.y1, word.x0 : word.x1]
+    out: list[Word] = []
+    for a, b in zip([0, *cuts], [*cuts, sub.shape[1]], strict=True):
+        ys, xs = np.nonzero(sub[:, a:b])
+        if ys.size:
+            x0, y0 = word.x0 + a + int(xs.min()), word.y0 + int(ys.min())
+            x1, y1 = word.x0 + a + int(xs.max()) + 1, word.y0 + int(ys.max()) + 1
+            out.append(Word((Glyph(x0, y0, x1, y1, int(ys.size)),)))
+    return out
 
 
 def _tick_centres(mask: np.ndarray, box: Box, lo: int, hi: int, *, below: bool) -> list[float]:
@@ -192,26 +191,8 @@ def split_at_ticks(mask: np.ndarray, box: Box, word: Word, ch: float, *, below: 
         return [word]
     pitch = float(np.median(np.diff(centres)))
     cuts = [round(0.5 * (a + b)) - word.x0 for a, b in itertools.pairwise(centres)]
-    # labels past the outer ticks (the row may run on beyond them by up to half a pitch)
-    sub = mask[word.y0 : word.y1, word.x0 : word.x1]
-    out: list[Word] = []
-    for a, b in zip([0, *cuts], [*cuts, sub.shape[1]], strict=True):
-        ys, xs = np.nonzero(sub[:, a:b])
-        if ys.size == 0:
-            continue
-        out.append(
-            Word(
-                (
-                    Glyph(
-                        int(word.x0 + a + xs.min()),
-                        int(word.y0 + ys.min()),
-                        int(word.x0 + a + xs.max() + 1),
-                        int(word.y0 + ys.max() + 1),
-                        int(ys.size),
-                    ),
-                )
-            )
-        )
+    # the first and last pieces hold the labels past the outer ticks (up to half a pitch beyond)
+    out = _pieces(mask, word, cuts)
     if len(out) < 3 or max(wd.w for wd in out) > 1.3 * pitch:
         return [word]
     return out

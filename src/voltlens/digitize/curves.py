@@ -1036,7 +1036,9 @@ def split_stacked(series: Series, trace: Trace, strength: np.ndarray, n: int) ->
     return out
 
 
-def _split_runs(anchor_runs: tuple[np.ndarray, ...], runs: tuple[np.ndarray, ...], n: int, jitter: float):  # type: ignore[no-untyped-def]
+def _split_runs(
+    anchor_runs: tuple[np.ndarray, ...], runs: tuple[np.ndarray, ...], n: int, jitter: float
+) -> list[Trace] | None:
     """:func:`split_stacked` on column runs: ``anchor_runs`` to find the columns showing every
     stroke apart and their heights, ``runs`` (the ink) to take each curve's points from."""
     rx, top, bot, yc = anchor_runs

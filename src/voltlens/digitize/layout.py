@@ -65,11 +65,17 @@ class Layout:
     warnings: tuple[str, ...] = field(default=())
 
 
-def _rectify(img: np.ndarray, ink: Ink) -> tuple[np.ndarray, np.ndarray, Ink]:
+def _line_evidence(ink: Ink) -> np.ndarray:
+    """Where the straight strokes of the frame and grid may be (:func:`line_evidence`)."""
+    return line_evidence(ink.strength, max(18.0, min(ink.threshold, 3.5 * ink.noise)))
+
+
+def _rectify(img: np.ndarray, ink: Ink, evidence: np.ndarray) -> tuple[np.ndarray, np.ndarray, Ink]:
+    """The image, the homography and the ink after undoing a photo's perspective (``ink`` itself
+    when the image needs none); ``evidence`` is ``ink``'s :func:`_line_evidence`."""
     import cv2
 
-    thr = max(18.0, min(ink.threshold, 3.5 * ink.noise))
-    hmat = rectifying_homography(line_evidence(ink.strength, thr))
+    hmat = rectifying_homography(evidence)
     if hmat is None:
         return img, np.eye(3), ink
     h, w = img.shape[:2]
@@ -238,10 +244,10 @@ def _calibrate(rect: np.ndarray, ink: Ink, box: Box, source: str) -> tuple:  # t
 def analyse_layout(img: np.ndarray, *, source: str) -> Layout:
     """Rectify, frame and calibrate a plot image; raises :class:`DigitizeError` when it cannot."""
     ink0 = ink_of(img)
-    rect, hmat, ink = _rectify(img, ink0)
-    thr = max(18.0, min(ink.threshold, 3.5 * ink.noise))
+    evidence0 = _line_evidence(ink0)
+    rect, hmat, ink = _rectify(img, ink0, evidence0)
     warnings: list[str] = []
-    first = find_box(line_evidence(ink.strength, thr), ink.background)
+    first = find_box(evidence0 if ink is ink0 else _line_evidence(ink), ink.background)
     if first is not None and sum(v is not None for v in first.lines.values()) == 0:
         first = box_from_fill(rect) or first
     boxes = [(first, "")] if first is not None else []
