@@ -232,7 +232,12 @@ def _n_irreversible(pa: FoundPeak, pc: FoundPeak, dep: float, temperature_K: flo
         return None
     est = 0.0477 * tf * sum(1.0 / w for w in widths)
     whole = round(est)
-    if whole < 1 or whole > 4 or abs(est - whole) > 0.3 or whole * dep < IRREVERSIBLE_DELTA_EP_V * tf:
+    # below 200 mV a one-electron couple is still quasi-reversible, its waves narrower than the
+    # irreversible shape (est up to ≈ 1.5 at ΔEp ≈ 100 mV): only a clear two-electron estimate
+    # counts there; beyond it every n gives the irreversible shape and the nearest whole number
+    # stands (an iR drop broadens both waves, pulling a two-electron estimate down to ≈ 1.6)
+    tol = 0.5 if dep >= IRREVERSIBLE_DELTA_EP_V * tf else 0.3
+    if whole < 1 or whole > 4 or abs(est - whole) > tol or whole * dep < IRREVERSIBLE_DELTA_EP_V * tf:
         return None
     return int(whole)
 

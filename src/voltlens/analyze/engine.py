@@ -130,7 +130,13 @@ def analyze_curve(
 
     time = v.time if v.time is not None else None
     fit = fit_sweeps(
-        prep, time=time, scan_rate=rate, min_snr=min_snr, min_half_width_V=min_half_width_V, unit=unit
+        prep,
+        time=time,
+        scan_rate=rate,
+        min_snr=min_snr,
+        min_half_width_V=min_half_width_V,
+        unit=unit,
+        drop_clipped=not v.metadata.get("digitized"),
     )
     raw_peaks = fit.peaks
     if v.technique is Technique.LSV or prep.sweeps.count == 1:

@@ -29,10 +29,13 @@ between that valley and the next wave, not as a diffusion tail that is not there
 
 Where a wave is active is read from the semi-derivative of the corrected current (the rate of
 change of its semi-integral, zero wherever the surface concentrations are pinned) and from each
-peak's width; waves and background are refined together (up to two background fits).  An
+peak's width; waves and background are refined together (up to two background fits).  A wave whose
+top the instrument's current range cut off (a flat run at the extreme current, see
+:func:`_clipped_runs`) shapes the baselines of the others but is not reported: neither its position
+nor its height is known.  An
 adsorbed (surface-confined) peak leaves no diffusion tail, so it is taken out of the history
 before later baselines are continued.  Each peak's Ep and ip come from a quartic through
-±0.7 |Ep − Ep/2| of the unsmoothed corrected current.
+±0.7 |Ep − Ep/2| of the unsmoothed corrected current, and its reported widths from that fitted apex.
 """
 
 from __future__ import annotations
@@ -72,6 +75,8 @@ class WaveDetail:
     start: int  # first index of the wave's window
     stop: int  # exclusive
     surface: bool  # current returns to the baseline after the peak (adsorbed layer)
+    half_width_V: float = math.nan  # |Ep − Ep/2| on the grid, which sets where the wave is active
+    clipped: bool = False  # its top was cut off by the instrument's current range
     heights_alt: tuple[float, ...] = ()
     extra: dict = field(default_factory=dict)
 
@@ -119,9 +124,10 @@ def _line_fit(e: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return ym - b * em, b
 
 
-def _half_rise(r: np.ndarray, p: int, lo: int = 0) -> float | None:
-    """Fractional index where r first reaches r[p]/2 going back from p (linear interpolation)."""
-    half = 0.5 * r[p]
+def _half_rise(r: np.ndarray, p: int, lo: int = 0, top: float | None = None) -> float | None:
+    """Fractional index where r first reaches half its peak (r[p], or ``top``) going back from p
+    (linear interpolation)."""
+    half = 0.5 * (r[p] if top is None else top)
     below = np.flatnonzero(r[lo : p + 1] < half)
     if below.size == 0:
         return None
@@ -132,8 +138,8 @@ def _half_rise(r: np.ndarray, p: int, lo: int = 0) -> float | None:
     return k + (half - y0) / (y1 - y0) if y1 != y0 else float(k)
 
 
-def _half_fall(r: np.ndarray, p: int, hi: int) -> float | None:
-    half = 0.5 * r[p]
+def _half_fall(r: np.ndarray, p: int, hi: int, top: float | None = None) -> float | None:
+    half = 0.5 * (r[p] if top is None else top)
     below = np.flatnonzero(r[p:hi] < half)
     if below.size == 0:
         return None
@@ -373,6 +379,7 @@ class _Ctx:
     cycle: np.ndarray
     prep: Preprocessed
     light: bool = False  # an intermediate pass: peaks located only, not fitted or integrated
+    clipped: tuple[np.ndarray, np.ndarray] = (np.zeros(0, bool), np.zeros(0, bool))  # at max, at min
 
 
 @dataclass(slots=True)
@@ -421,7 +428,42 @@ def _context(prep, time, scan_rate, min_snr, min_half_width_V, rel_prominence, u
         w_diff=Weights(semi_weights(e.size, -0.5)),
         cycle=prep.cycle,
         prep=prep,
+        clipped=_clipped_runs(prep.current),
     )
+
+
+def _clipped_runs(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Points of a flat run at the largest (first mask) or smallest (second) recorded current that is
+    longer than max(4, 3 × the longest run of equal values elsewhere) and that the current jumps onto
+    and off: the instrument's current range was exceeded there.  A rounded apex (a coarse ADC, a
+    file written with few digits) also leaves its longest run at the top, but steps onto it by one
+    resolution step, the smallest change of the current around it; a clipped wave is cut while
+    still rising, its last point below the ceiling more than 1.5 such steps from it."""
+    none = np.zeros(y.size, dtype=bool)
+    span = float(np.ptp(y)) if y.size else 0.0
+    if y.size < 8 or not span > 0:
+        return none, none
+    starts = np.flatnonzero(np.r_[True, np.diff(y) != 0])
+    lengths = np.diff(np.r_[starts, y.size])
+    values = y[starts]
+    tol = 1e-9 * span
+    hi, lo = np.abs(values - y.max()) <= tol, np.abs(values - y.min()) <= tol
+    others = lengths[~(hi | lo)]
+    need = max(4, 3 * (int(others.max()) if others.size else 1))
+    out = []
+    for at in (hi, lo):
+        mask = np.zeros(y.size, dtype=bool)
+        for k in np.flatnonzero(at & (lengths > need)):
+            a, b = int(starts[k]), int(starts[k] + lengths[k])
+            around = np.r_[y[max(0, a - 3 * (b - a)) : a], y[b : b + 3 * (b - a)]]
+            steps = np.abs(np.diff(around))
+            steps = steps[steps > tol]
+            q = float(steps.min()) if steps.size else 0.0
+            gaps = [abs(float(y[i]) - float(values[k])) for i in (a - 1, b) if 0 <= i < y.size]
+            if gaps and all(g > 1.5 * q for g in gaps):
+                mask[a:b] = True
+        out.append(mask)
+    return out[0], out[1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -477,9 +519,14 @@ def fit_sweeps(
     min_half_width_V: float = 0.008,
     rel_prominence: float = 0.02,
     unit: str = "A",
+    drop_clipped: bool = True,
 ) -> SweepFit:
-    """Peaks and background of a CV/LSV together (see :func:`find_sweep_peaks`)."""
+    """Peaks and background of a CV/LSV together (see :func:`find_sweep_peaks`).  ``drop_clipped``:
+    leave out a peak whose top the instrument's current range cut off (False for a curve traced
+    from a plot, whose flat runs are the tracing's pixel rows)."""
     ctx = _context(prep, time, scan_rate, min_snr, min_half_width_V, rel_prominence, unit)
+    if not drop_clipped:
+        ctx = replace(ctx, clipped=(np.zeros(0, bool), np.zeros(0, bool)))
     light = replace(ctx, light=True)
     nf = _initial_background(ctx)
     charging = np.zeros_like(nf)
@@ -492,7 +539,7 @@ def fit_sweeps(
             ctx.raw - state.surface,
             ctx.e,
             prep.sweeps,
-            _regions(ctx, state.active, state.peaks, state.stopped),
+            _regions(ctx, state.active, state.peaks, state.stopped, state.details),
             noise=max(ctx.noise, ctx.noise_s),
             scale=state.scale,
             exclude=rc,
@@ -507,7 +554,11 @@ def fit_sweeps(
             break
     if state.light:  # no background could be fitted: measure on the first one
         state = _analyse(ctx, nf, state.active, bg_rms)
-    return SweepFit(state.peaks, state.details, nf, charging, ctx.y - nf, state.surface)
+    # a wave whose top was cut off (clipping) shapes the baselines of the others, but is not reported:
+    # neither its position nor its height is known
+    keep = [k for k, d in enumerate(state.details) if not d.clipped]
+    peaks, details = [state.peaks[k] for k in keep], [state.details[k] for k in keep]
+    return SweepFit(peaks, details, nf, charging, ctx.y - nf, state.surface)
 
 
 def _initial_background(ctx: _Ctx) -> np.ndarray:
@@ -556,6 +607,7 @@ def _regions(
     active: np.ndarray,
     peaks: list[FoundPeak],
     stopped: dict[int, tuple[int, int]] | None = None,
+    details: list[WaveDetail] | None = None,
 ) -> list[Region]:
     """Where the faradaic current is known: zero before the first active point, the frozen
     continuation of its history on every later stretch where no wave is active.  The foot of a
@@ -584,21 +636,29 @@ def _regions(
     for a, b in zip(edges[::2], edges[1::2], strict=True):
         a, b = int(a), int(b)
         if not out and 0 < a < first_peak and seg[a] == seg[0]:
-            out.append(Region(a, b, None, _foot_efold(ctx, active, peaks, b)))
+            out.append(Region(a, b, None, _foot_efold(ctx, active, peaks, b, details)))
             continue
         held = any(v < a < k for v, k in holds)
-        out.append(Region(a, b, None if a == 0 else a - 1, _foot_efold(ctx, active, peaks, b), hold=held))
+        out.append(
+            Region(a, b, None if a == 0 else a - 1, _foot_efold(ctx, active, peaks, b, details), hold=held)
+        )
     return out
 
 
-def _foot_efold(ctx: _Ctx, active: np.ndarray, peaks: list[FoundPeak], b: int) -> float | None:
+def _foot_efold(
+    ctx: _Ctx, active: np.ndarray, peaks: list[FoundPeak], b: int, details: list[WaveDetail] | None = None
+) -> float | None:
     """E-fold (V) of the foot of the wave that starts right after index b on the same sweep
     (half its |Ep − Ep/2|: RT/nF for a Nernstian wave, RT/αnF for a slow one); None if none."""
     seg = ctx.prep.sweeps.segment
     if b >= active.size or not active[b] or seg[b] != seg[b - 1]:
         return None
-    nxt = [p for p in peaks if p.index >= b and p.segment == seg[b]]
-    hw = nxt[0].half_peak_width.value if nxt and nxt[0].half_peak_width is not None else 0.06
+    nxt = [i for i, p in enumerate(peaks) if p.index >= b and p.segment == seg[b]]
+    hw = 0.06
+    if nxt and peaks[nxt[0]].half_peak_width is not None:
+        hw = peaks[nxt[0]].half_peak_width.value
+        if details is not None and np.isfinite(details[nxt[0]].half_width_V):
+            hw = details[nxt[0]].half_width_V  # the grid width, as the zones use
     return float(np.clip(hw / 2.0, 0.012, 0.06))
 
 
@@ -713,7 +773,7 @@ def _wave_zones(ctx: _Ctx, peaks: list[FoundPeak], details: list[WaveDetail]) ->
         if pk.half_peak_width is None:
             continue
         s = 1.0 if pk.direction == "anodic" else -1.0
-        hw = pk.half_peak_width.value
+        hw = det.half_width_V if np.isfinite(det.half_width_V) else pk.half_peak_width.value
         rise = float(ctx.e[det.start])
         if s * (pk.potential.value - 2.5 * hw * s - rise) > 0:  # the closer of the two to the peak
             rise = pk.potential.value - 2.5 * hw * s
@@ -916,8 +976,12 @@ def _measure(ctx, j, s, a, b, lo, p, c, cr, base, sweep_base, f_s, thr, bg_rms):
     # where the current itself is mostly the continued baseline (the earlier wave dying away, its
     # own value at the "peak" under a fifth of the corrected height) a noise wiggle must not pass for the
     # turn-over: it must then fall back by TURN_FRACTION of the height on both sides
-    mostly_base = float(own[p - i0]) < 0.2 * ip_s
+    mostly_base = float(own[p - i0]) < max(0.2 * ip_s, 2.0 * ctx.noise)  # (or within the raw noise)
     tol = max(2.5 * ctx.noise_s, (TURN_FRACTION if mostly_base else 0.003) * ip_s)
+    if mostly_base:
+        # ... and stand out from the raw noise: quantisation steps survive smoothing as wiggles of
+        # about the raw rms, which the smoothed noise understates
+        tol = max(tol, 1.5 * ctx.noise)
     if not _turns_over(own, p - i0, w, tol):
         return _DYING
     hr = _half_rise(c, p, lo)
@@ -937,6 +1001,20 @@ def _measure(ctx, j, s, a, b, lo, p, c, cr, base, sweep_base, f_s, thr, bg_rms):
         ep, ip, sig_e, sig_ip = fit
         if abs(ep - e[p]) > 2 * half_pts * ctx.step or not np.isfinite(ep):
             ep, ip = float(e[p]), ip_s
+    hw_out, fwhm_out = hw, fwhm
+    top = ctx.clipped[0 if s > 0 else 1]
+    clipped = bool(top.size) and bool(np.any(top[a + max(0, p - w) : a + min(m, p + w + 1)]))
+    if fit is not None and 0.0 < ip and ep != e[p]:
+        # the reported widths from the fitted apex, not from the grid point that noise made the
+        # highest (on a coarse 5 mV grid that alone moved |Ep − Ep/2| by a step, and n with it);
+        # where the wave is active (zones, foot) still follows the grid width
+        hr2 = _half_rise(c, p, lo, ip)
+        if hr2 is not None:
+            hw2 = abs(ep - _interp_e(e, hr2))
+            if hw2 >= ctx.min_half_width and hw2 >= 1.2 * ctx.step:
+                hw_out = hw2
+                hf2 = _half_fall(c, p, m, ip)
+                fwhm_out = abs(_interp_e(e, hf2) - _interp_e(e, hr2)) if hf2 is not None else None
     sig_e = math.hypot(sig_e if np.isfinite(sig_e) else ctx.step, ctx.step / math.sqrt(12.0))
     surface = _is_surface(c, p, lo, hi, int(2.0 * hw / ctx.step + 0.5), ip_s)
     pad = int(0.5 * hw / ctx.step + 0.5) if surface else 0
@@ -960,7 +1038,7 @@ def _measure(ctx, j, s, a, b, lo, p, c, cr, base, sweep_base, f_s, thr, bg_rms):
         potential=Quantity(ep, "V", sig_e),
         height=Quantity(s * ip, ctx.unit, sig_h),
         baseline_at_peak=float(ctx.y[idx] - f_s[idx] + base[p]),
-        half_width=Quantity(fwhm, "V", 2 * ctx.step / math.sqrt(12.0)) if fwhm is not None else None,
+        half_width=Quantity(fwhm_out, "V", 2 * ctx.step / math.sqrt(12.0)) if fwhm_out is not None else None,
         charge=Quantity(s * charge, "C" if ctx.unit == "A" else "C/m²") if charge is not None else None,
         prominence=float(min(drop, rise)),
         snr=float(snr),
@@ -971,10 +1049,12 @@ def _measure(ctx, j, s, a, b, lo, p, c, cr, base, sweep_base, f_s, thr, bg_rms):
         baseline_current=np.array(
             base[start:stop] + (ctx.y[a + start : a + stop] - f_s[a + start : a + stop])
         ),
-        half_peak_width=Quantity(hw, "V", ctx.step / math.sqrt(6.0)),
+        half_peak_width=Quantity(hw_out, "V", ctx.step / math.sqrt(6.0)),
         surface=surface,
     )
-    return pk, WaveDetail(sweep=j, start=a + start, stop=a + stop, surface=surface)
+    return pk, WaveDetail(
+        sweep=j, start=a + start, stop=a + stop, surface=surface, half_width_V=hw, clipped=clipped
+    )
 
 
 def _is_surface(c: np.ndarray, p: int, lo: int, hi: int, d: int, ip: float) -> bool:
