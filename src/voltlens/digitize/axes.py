@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .frame import Box
+from .frame import Box, without_lines
 from .text import Glyph, Word, glyphs_in, rows_of, words_of
 
 __all__ = ["AxisText", "find_x_text", "find_y_text", "split_crowded", "tick_position"]
@@ -49,14 +49,24 @@ def _extent(items: list[Glyph] | list[Word]) -> tuple[float, float, float, float
 def _is_tick_row(row: list[Glyph], edge: float) -> bool:
     """Tick marks, not text: narrow upright strokes only, next to the axis line or (without a
     spine, below a plot area larger than its outer gridline) several of them evenly spaced."""
-    if not all(g.w <= 4 and g.h >= 2 * g.w for g in row):
+    if not all(g.w <= 4 for g in row):
         return False
-    return abs(min(g.y0 for g in row) - edge) <= 4 or (len(row) >= 3 and _regular([g.cx for g in row]))
+    if min(min(abs(g.y0 - edge), abs(g.y1 - edge)) for g in row) <= 4:
+        return True  # next to the axis line (stubs, once the line itself is wiped out)
+    return all(g.h >= 2 * g.w for g in row) and len(row) >= 3 and _regular([g.cx for g in row])
 
 
 def find_x_text(mask: np.ndarray, box: Box, *, below: bool = True) -> AxisText | None:
     """Tick labels under (or above) the box, the title row after them, and an offset text at the
-    right end (matplotlib puts an x offset there)."""
+    right end (matplotlib puts an x offset there).  When none are found, they are looked for
+    again with the box's lines wiped out: labels set close to a thick (blurred) spine touch it."""
+    found = _x_text(mask, box, below=below)
+    if found is None and any(ln is not None for ln in box.lines.values()):
+        found = _x_text(without_lines(mask, box, pad=1), box, below=below)
+    return found
+
+
+def _x_text(mask: np.ndarray, box: Box, *, below: bool) -> AxisText | None:
     h, w = mask.shape
     # an edge drawn by no line (inferred from where gridlines or ticks end) is only approximate:
     # the labels may start right at it
@@ -112,11 +122,46 @@ def find_x_text(mask: np.ndarray, box: Box, *, below: bool = True) -> AxisText |
 
 
 def split_crowded(mask: np.ndarray, word: Word, ch: float) -> list[Word]:
-    """Tick labels run together (large type on a narrow axis: ``−600−500−400``) split before each
-    minus sign that follows a digit.  Only words far longer than one label are split, so the
-    minus of an exponent (``1.0e−05``) stays."""
-    if word.w < 8 * ch or word.h < 5:
+    """Tick labels run together (large type on a narrow axis: ``−600−500−400``, ``−0.1 0.0 0.1``)
+    split before each minus sign that follows a digit, then at gaps far wider than those between
+    the characters of a label.  Only words longer than one label are split, and a word of two
+    labels only into pieces of one width, so the minus of an exponent (``1.0e−05``) stays."""
+    if word.w < 4 * ch or word.h < 5:
         return [word]
+    out = _split_at_minus(mask, word, ch)
+    if len(out) == 2 and word.w < 8 * ch and not _same_widths(out):
+        out = [word]
+    return [piece for wd in out for piece in _split_at_gaps(mask, wd, ch)]
+
+
+def _same_widths(words: list[Word]) -> bool:
+    ws = [wd.w for wd in words]
+    return max(ws) <= 1.15 * min(ws)
+
+
+def _split_at_gaps(mask: np.ndarray, word: Word, ch: float) -> list[Word]:
+    """A long word cut at its wide gaps (blank columns at least 0.4 ch and 2.5 times the
+    median gap): kept only when the pieces are evenly spaced (three or more) or alike."""
+    if word.w < 6 * ch:
+        return [word]
+    inked = mask[word.y0 : word.y1, word.x0 : word.x1].any(axis=0)
+    edges = np.flatnonzero(np.diff(np.concatenate([[1], inked.astype(np.int8), [1]])))
+    starts, ends = edges[::2], edges[1::2]  # blank runs
+    if starts.size < 2:
+        return [word]
+    gaps = ends - starts
+    wide = gaps >= max(3.0, 0.4 * ch, 2.5 * float(np.median(gaps)))
+    cuts = [int(0.5 * (a + b)) for a, b, keep in zip(starts, ends, wide, strict=True) if keep]
+    if not cuts:
+        return [word]
+    out = _pieces(mask, word, cuts)
+    if (len(out) >= 3 and _regular([wd.cx for wd in out])) or (len(out) == 2 and _same_widths(out)):
+        return out
+    return [word]
+
+
+def _split_at_minus(mask: np.ndarray, word: Word, ch: float) -> list[Word]:
+    """``word`` cut before each minus sign that follows a digit (the word itself when none)."""
     sub = mask[word.y0 : word.y1, word.x0 : word.x1]
     hh = sub.shape[0]
     rows = np.arange(hh)[:, None]
@@ -126,7 +171,7 @@ def split_crowded(mask: np.ndarray, word: Word, ch: float) -> list[Word]:
     extent = np.where(inked, bottom - top + 1, 0)
     centre = np.where(inked, (sub * rows).sum(axis=0) / np.maximum(sub.sum(axis=0), 1), -1.0)
     tall = extent >= 0.6 * hh
-    flat = inked & (extent <= 0.25 * hh) & (centre >= 0.3 * hh) & (centre <= 0.75 * hh)
+    flat = inked & (extent <= 0.3 * hh) & (centre >= 0.3 * hh) & (centre <= 0.75 * hh)
     cuts: list[int] = []
     c, n = 0, sub.shape[1]
     while c < n:
@@ -136,7 +181,7 @@ def split_crowded(mask: np.ndarray, word: Word, ch: float) -> list[Word]:
         e = c
         while e < n and flat[e]:
             e += 1
-        if e - c >= 0.25 * ch and tall[max(0, c - round(0.5 * ch)) : c].any():
+        if e - c >= 0.25 * ch and tall[max(0, c - round(0.8 * ch)) : c].any():
             cuts.append(c)
         c = e
     out = _pieces(mask, word, cuts)
@@ -199,6 +244,16 @@ def split_at_ticks(mask: np.ndarray, box: Box, word: Word, ch: float, *, below: 
 
 
 def find_y_text(mask: np.ndarray, box: Box, *, left: bool = True) -> AxisText | None:
+    """Right-aligned tick labels left of the box (or left-aligned ones right of it) and the
+    rotated title beyond them (:func:`_y_text`); looked for again with the box's lines wiped
+    out when none are found (labels touching a thick spine)."""
+    found = _y_text(mask, box, left=left)
+    if found is None and any(ln is not None for ln in box.lines.values()):
+        found = _y_text(without_lines(mask, box, pad=1), box, left=left)
+    return found
+
+
+def _y_text(mask: np.ndarray, box: Box, *, left: bool) -> AxisText | None:
     """Right-aligned tick labels left of the box (or left-aligned ones right of it) and the
     rotated title beyond them.
 
@@ -374,6 +429,34 @@ def _regular(centres: list[float]) -> bool:
     return bool(d.min() > 0 and np.ptp(d) <= max(3.0, 0.12 * float(np.median(d))))
 
 
+def _regular_with_gaps(centres: list[float]) -> bool:
+    """At least three positions on an even grid, up to two steps missing in a row (a label
+    that is not text-like: ``0`` set apart from the others, in line with an axis)."""
+    c = np.sort(np.asarray(centres, dtype=float))
+    if c.size < 3:
+        return False
+    d = np.diff(c)
+    step = float(d.min())
+    if step <= 0:
+        return False
+    k = np.round(d / step)
+    return bool(k.max() <= 3 and np.all(np.abs(d - k * step) <= max(3.0, 0.06 * step)))
+
+
+def _regular_run(words: list[Word]) -> list[Word]:
+    """The longest run of neighbouring words (left to right) whose centres are evenly spaced,
+    three or more: a row of tick labels without the strokes in line with it at its ends (the
+    edge of a photographed sheet, a legend's frame)."""
+    words = sorted(words, key=lambda wd: wd.cx)
+    n = len(words)
+    for size in range(n, 2, -1):
+        for a in range(n - size + 1):
+            run = words[a : a + size]
+            if _regular([wd.cx for wd in run]):
+                return run
+    return []
+
+
 def box_from_text(mask: np.ndarray) -> Box | None:
     """An axes box inferred from the tick labels alone (plots drawn without spines or gridlines):
     the lowest row of evenly spaced words in the lower half is the x axis, the right-aligned column
@@ -389,8 +472,9 @@ def box_from_text(mask: np.ndarray) -> Box | None:
         ch = _median_h(row)
         words = [wd for wd in words_of(row, gap=0.65 * ch) if wd.h <= 1.6 * ch]
         words = [piece for wd in words for piece in split_crowded(mask, wd, ch)]  # "−0.3−0.2"
-        if len(words) >= 3 and _regular([wd.cx for wd in words]):
-            xrow = words
+        run = _regular_run([wd for wd in words if wd.w <= 5.5 * ch])  # no longer than a number
+        if run and len(run) >= len(words) - 3:  # the row, less a few strokes in line with it
+            xrow = run
             break
     if xrow is None:
         return None
@@ -399,14 +483,17 @@ def box_from_text(mask: np.ndarray) -> Box | None:
     # y labels: words of the upper part whose right edges align, evenly spaced vertically
     cand: list[Word] = []
     for row in rows_of([g for g in glyphs if g.y1 < x_top - 0.3 * ch]):
+        # not flat tick marks (drawn without a spine, they align with the labels' ends too)
         words = [
-            wd for wd in words_of(row, gap=0.65 * _median_h(row)) if wd.h <= 1.6 * ch and wd.x1 < 0.5 * w
+            wd
+            for wd in words_of(row, gap=0.65 * _median_h(row))
+            if 0.5 * ch <= wd.h <= 1.6 * ch and wd.x1 < 0.5 * w
         ]
         cand += words
     best: list[Word] = []
     for c in cand:
         col = [wd for wd in cand if abs(wd.x1 - c.x1) <= 2]
-        if len(col) >= 3 and len(col) > len(best) and _regular([wd.cy for wd in col]):
+        if len(col) >= 3 and len(col) > len(best) and _regular_with_gaps([wd.cy for wd in col]):
             best = col
     if len(best) < 3:
         return None
@@ -485,6 +572,13 @@ def tick_position(
             if a < 0 or b > w or lo < 0 or hi > h or b - a < 2:
                 continue
             band = strength[lo:hi, a:b].T.astype(np.float64)
+        # rows inked all along the window belong to a thick (blurred) axis line, not its ticks
+        solid = (band >= threshold).mean(axis=1) >= 0.9
+        k0 = int(np.argmin(solid)) if sign > 0 else 0
+        k1 = band.shape[0] if sign > 0 else band.shape[0] - int(np.argmin(solid[::-1]))
+        if solid.all() or k1 - k0 < 2:
+            continue
+        band = band[k0:k1]
         inked = band >= threshold
         on = inked.mean(axis=0)
         # a tick shorter than the gap to its label: a run of ink that starts at the axis line

@@ -119,6 +119,59 @@ def _readings(lb: TickLabel) -> list[tuple[float, float]]:
     return out
 
 
+def _ragged(text: str) -> bool:
+    """A reading cut at an end: it starts or ends with its decimal point ("0.", ".4")."""
+    t = text.strip()
+    return t.startswith((".", ",")) or t.endswith((".", ","))
+
+
+def _nice_pair(pos: np.ndarray, inl: list[int], vals: list[float]) -> bool:
+    """Two labels alone fit an axis only when they lie a nice step apart per tick pitch (the
+    smallest spacing of the labels found): two misreadings fit any line, but rarely a nice one."""
+    gaps = np.diff(np.sort(pos))
+    gaps = gaps[gaps >= 3]
+    if gaps.size == 0:
+        return False
+    pitch = float(gaps.min())
+    k = round(abs(pos[inl[1]] - pos[inl[0]]) / pitch)
+    if k < 1:
+        return False
+    step = abs(vals[1] - vals[0]) / k
+    if not (step > 0 and np.isfinite(step)):
+        return False
+    e = np.floor(np.log10(step))
+    m = step / 10.0**e
+    return any(abs(m - c) <= 0.03 * c for c in (1.0, 2.0, 2.5, 5.0, 10.0))
+
+
+_TIE = 0.5  # weights this close (OCR scores of different labels) do not decide between lines
+
+
+def _straightest(
+    found: list[tuple[float, float, float, float, tuple[int, ...], tuple[float, ...]]], pos: np.ndarray
+) -> tuple[float, float, float, float]:
+    """The best candidate line: the heaviest, or among those as heavy (within :data:`_TIE`)
+    explaining as many labels, the one whose labels lie straightest (least-squares residual in
+    px) — a tick found on a spine next to its label is off the line the others make."""
+    top = max(found, key=lambda c: (c[0], c[1]))
+    best, best_rms = top, np.inf
+    seen: set[tuple[tuple[int, ...], tuple[float, ...]]] = set()
+    for c in found:
+        if c[0] < top[0] - _TIE or len(c[4]) < max(3, len(top[4])) or (c[4], c[5]) in seen:
+            continue
+        seen.add((c[4], c[5]))
+        p, v = pos[list(c[4])], np.asarray(c[5])
+        if np.unique(np.round(p)).size < 3:
+            continue  # labels on top of each other: no line to judge
+        slope, icpt = np.polyfit(p, v, 1)
+        if slope == 0:
+            continue
+        rms = float(np.sqrt(np.mean(((v - (icpt + slope * p)) / slope) ** 2)))
+        if rms < best_rms - 1e-9 or (abs(rms - best_rms) <= 1e-9 and (c[0], c[1]) > (best[0], best[1])):
+            best, best_rms = c, rms
+    return best[0], best[1], best[2], best[3]
+
+
 def fit_axis(labels: list[TickLabel], *, source: str, axis: str) -> AxisFit | None:
     """The robust pixel → value map of one axis, or None when fewer than two labels agree.
 
@@ -137,7 +190,8 @@ def fit_axis(labels: list[TickLabel], *, source: str, axis: str) -> AxisFit | No
     pos = np.array([lb.pos for lb in labels])
     tol_px = np.array([1.6 if lb.from_tick else 2.6 for lb in labels])
     score = np.array([max(lb.score, 0.05) for lb in labels])
-    best: tuple[float, float, float, float] | None = None  # (weight, -resid, slope, intercept)
+    # candidate lines: (weight, -resid, slope, intercept, inlier indices, values used)
+    found: list[tuple[float, float, float, float, tuple[int, ...], tuple[float, ...]]] = []
     for i, j in itertools.combinations(range(n), 2):
         if abs(pos[i] - pos[j]) < 3:
             continue
@@ -147,7 +201,7 @@ def fit_axis(labels: list[TickLabel], *, source: str, axis: str) -> AxisFit | No
                     continue
                 b = (vj - vi) / (pos[j] - pos[i])
                 a = vi - b * pos[i]
-                weight, resid, used = 0.0, 0.0, []
+                weight, resid, idx, used = 0.0, 0.0, [], []
                 for k in range(n):
                     rk, wk, vk = min(
                         ((abs(v - (a + b * pos[k])), w, v) for v, w in cands[k]), key=lambda t: t[0]
@@ -155,15 +209,14 @@ def fit_axis(labels: list[TickLabel], *, source: str, axis: str) -> AxisFit | No
                     if rk <= abs(b) * tol_px[k]:
                         weight += score[k] * wk + _INLIER_BONUS
                         resid += rk / abs(b)
+                        idx.append(k)
                         used.append(vk)
                 if _nice_values(used):
                     weight += _NICE_BONUS  # values a nice step apart, as axes are labelled
-                key = (weight, -resid)
-                if best is None or key > (best[0], best[1]):
-                    best = (weight, -resid, b, a)
-    if best is None:
+                found.append((weight, -resid, b, a, tuple(idx), tuple(used)))
+    if not found:
         return None
-    _, _, b, a = best
+    _, _, b, a = _straightest(found, pos)
     inl, vals, fixes = [], [], 0
     for k in range(n):
         rk, v = min(((abs(v - (a + b * pos[k])), v) for v, _ in cands[k]), key=lambda t: t[0])
@@ -171,8 +224,10 @@ def fit_axis(labels: list[TickLabel], *, source: str, axis: str) -> AxisFit | No
             inl.append(k)
             vals.append(v)
             fixes += v != labels[k].value
-    if len(inl) < 2:
+    if len(inl) < 2 or (len(inl) == 2 and n >= 3 and not _nice_pair(pos, inl, vals)):
         return None
+    if len(inl) == 2 and n == 2 and (fixes or any(_ragged(labels[k].text) for k in inl)):
+        return None  # two labels only, one of them corrected or cut short: too little to trust
     p = pos[inl]
     v = np.array(vals)
     if len(inl) >= 3:
@@ -181,6 +236,8 @@ def fit_axis(labels: list[TickLabel], *, source: str, axis: str) -> AxisFit | No
     uv = np.unique(np.round(v, 12))
     step = float(np.min(np.diff(uv))) if uv.size >= 2 else 0.0
     nice = bool(step > 0 and is_nice_step(step) and np.all(np.abs(uv / step - np.round(uv / step)) < 0.02))
+    if len(inl) == 3 and not nice and n >= 4:
+        return None  # three of many labels off a nice grid ("4", "3", "02"): misreadings
     return AxisFit(
         float(b),
         float(a),

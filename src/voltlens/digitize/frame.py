@@ -106,6 +106,26 @@ def background_edges(background: np.ndarray) -> np.ndarray:
     return edge
 
 
+def panel_steps(background: np.ndarray, box: Box, *, reach: int = 2, level: int = 5) -> np.ndarray:
+    """Steps of the background colour inside ``box``: where it changes by ``level`` or more over
+    ``2·reach`` px.  A filled panel on a photographed sheet fades into it over a few pixels (blur,
+    uneven light), too gently for :func:`background_edges`."""
+    bg = background.astype(np.int16)
+    h, w = bg.shape[:2]
+    out = np.zeros((h, w), dtype=bool)
+    x0, y0 = max(0, round(box.left)), max(0, round(box.top))
+    x1, y1 = min(w, round(box.right) + 1), min(h, round(box.bottom) + 1)
+    sub = bg[y0:y1, x0:x1]
+    d = 2 * reach
+    if sub.shape[0] <= d or sub.shape[1] <= d:
+        return out
+    step = np.zeros(sub.shape[:2], dtype=bool)
+    step[:, reach:-reach] |= np.abs(sub[:, d:] - sub[:, :-d]).max(axis=2) >= level
+    step[reach:-reach, :] |= np.abs(sub[d:, :] - sub[:-d, :]).max(axis=2) >= level
+    out[y0:y1, x0:x1] = step
+    return out
+
+
 def _oriented_points(
     mask: np.ndarray, horizontal: bool, k: int, weights: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -518,7 +538,11 @@ def find_box(evidence: np.ndarray, background: np.ndarray | None = None) -> Box 
     h, w = evidence.shape
     box = _box_of(evidence, w, h)
     if box is not None:
-        box = _inner_frame(evidence, box) or box
+        inner = _inner_frame(evidence, box)
+        if inner is None and background is not None:
+            # a filled panel without lines (ggplot) on a sheet whose edges were found (a photo)
+            inner = _inner_frame(panel_steps(background, box), box)
+        box = inner or box
     if background is not None and (box is None or _sides(box) < 2):
         alt = _box_of(background_edges(background), w, h)
         if alt is not None and (box is None or _sides(alt) > _sides(box)):
@@ -536,7 +560,7 @@ def _inner_frame(evidence: np.ndarray, outer: Box, *, tilted: bool = False) -> B
     x1, y1 = min(w, round(outer.right) - 1), min(h, round(outer.bottom) - 1)
     if x1 - x0 < 0.3 * w or y1 - y0 < 0.3 * h:
         return None
-    sub = _without_lines(evidence, outer)[y0:y1, x0:x1]
+    sub = without_lines(evidence, outer)[y0:y1, x0:x1]
     sw, sh = x1 - x0, y1 - y0
     if tilted:
         hl = find_lines(sub, horizontal=True, min_length=0.2 * sw)
@@ -563,15 +587,15 @@ def _inner_frame(evidence: np.ndarray, outer: Box, *, tilted: bool = False) -> B
     return Box(inner.left + x0, inner.top + y0, inner.right + x0, inner.bottom + y0, lines, inner.exact)
 
 
-def _without_lines(mask: np.ndarray, box: Box) -> np.ndarray:
-    """The mask with the box's own lines wiped out."""
+def without_lines(mask: np.ndarray, box: Box, *, pad: int = 3) -> np.ndarray:
+    """The mask with the box's own lines wiped out (``pad`` px beyond their half thickness)."""
     out = mask.copy()
     h, w = mask.shape
     for ln in box.lines.values():
         if ln is None:
             continue
         along = np.arange(max(0, int(ln.start) - 3), min(w if ln.horizontal else h, int(ln.end) + 4))
-        half = int(np.ceil(0.5 * ln.thickness)) + 3
+        half = int(np.ceil(0.5 * ln.thickness)) + pad
         centre = np.rint(ln.slope * along + ln.offset).astype(np.int64)
         for k in range(-half, half + 1):
             across = centre + k
@@ -795,6 +819,8 @@ def rectifying_homography(mask: np.ndarray) -> np.ndarray | None:
         and ln.length >= 0.5 * (sw if ln.horizontal else sh)
         for ln in frame
     )
+    if len(frame) < 2:  # gridlines framing no box (Excel: no spines): their common tilt
+        return _derotation(hl + vl, sw, sh, scale)
     if len(shifts) < 2 or (shifts[-2] < 1.5 and not sheared):
         return None  # no two frame lines drift by 1.5 px along their length: not skewed
     src = _corners(box)
@@ -813,6 +839,28 @@ def rectifying_homography(mask: np.ndarray) -> np.ndarray | None:
         ]
     )
     return _homography(src, dst)
+
+
+def _derotation(lines: list[Line], w: int, h: int, scale: float) -> np.ndarray | None:
+    """The rotation (about the image centre, in full-size pixels) that levels a plot whose frame
+    is only gridlines: three or more long, solid lines tilted alike by 1.5 px or more along
+    their length (a rotated scan); None when they are level or disagree."""
+    long = [ln for ln in lines if ln.length >= 0.3 * (w if ln.horizontal else h) and ln.fill >= 0.6]
+    if len(long) < 3:
+        return None
+    # a horizontal line tilted by θ has slope tan θ, a vertical one −tan θ
+    tilts = np.array([np.arctan(ln.slope) * (1 if ln.horizontal else -1) for ln in long])
+    t = float(np.median(tilts))
+    length = max(ln.length for ln in long)
+    agree = np.abs(tilts - t) * length <= 1.0
+    if agree.sum() < 3 or abs(np.tan(t)) * length < 1.5:
+        return None
+    c, s_ = np.cos(t), np.sin(t)
+    cx, cy = 0.5 * (w / scale - 1), 0.5 * (h / scale - 1)
+    to_origin = np.array([[1, 0, -cx], [0, 1, -cy], [0, 0, 1]], dtype=float)
+    back = np.array([[1, 0, cx], [0, 1, cy], [0, 0, 1]], dtype=float)
+    rot = np.array([[c, s_, 0], [-s_, c, 0], [0, 0, 1]], dtype=float)
+    return back @ rot @ to_origin
 
 
 def _off_edge(line: Line, across: int) -> bool:
