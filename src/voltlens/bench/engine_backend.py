@@ -136,6 +136,7 @@ class FigureReading:
     refused: str | None = None  # why the figure could not be read
     curves: list[Any] = field(default_factory=list, repr=False)  # the digitized voltammograms
     trace_noise: list[float | None] = field(default_factory=list)  # the digitizer's σ of each trace, A
+    stated: bool = False  # the legends are values a question stated, mapped to the curves by their change
     _studies: dict[str | None, Study] = field(default_factory=dict, repr=False)
 
     def study(self, hint: str | None = None) -> Study:
@@ -261,6 +262,98 @@ def _size(curve: Any) -> float:
     return float((i[inner] if inner.any() else i).max())
 
 
+MAX_UNMATCHED = 2  # stated values and curves read may differ by this many (curves merged or split)
+
+
+def _law_residual(kind: str, values: list[float], sizes: list[float]) -> float:
+    """How far sizes paired with values in order stray from the law of the series (log|ip| linear
+    in log v for a scan-rate study, |ip| linear in c for a calibration): RMS residual of the fit
+    over the range of sizes."""
+    import numpy as np
+
+    x, y = np.asarray(values, dtype=float), np.asarray(sizes, dtype=float)
+    if kind == "scan_rate":
+        if (x <= 0).any() or (y <= 0).any():
+            return math.inf
+        x, y = np.log(x), np.log(y)
+    if np.ptp(x) <= 0:
+        return math.inf
+    slope, intercept = np.polyfit(x, y, 1)
+    rms = float(np.sqrt(np.mean((y - (slope * x + intercept)) ** 2)))
+    return rms if kind == "scan_rate" else rms / (float(np.ptp(y)) or 1e-300)
+
+
+def _matched(kind: str, values: list[float], sizes: list[float]) -> list[tuple[int, float]]:
+    """Stated values (increasing) paired with curves (``sizes``, any order) as (curve, value): the
+    smallest value to the smallest curve and so on.  When the counts differ by at most
+    :data:`MAX_UNMATCHED` (a curve the digitizer lost or merged with another, or one it split
+    off), the values or curves left out are those whose omission best fits the law of the series
+    (:func:`_law_residual`); with both counts under three nothing can be told and nothing is paired."""
+    from itertools import combinations
+
+    order = sorted(range(len(sizes)), key=lambda k: sizes[k])
+    n_c, n_v = len(order), len(values)
+    if n_c == n_v:
+        return list(zip(order, values, strict=True))
+    if abs(n_c - n_v) > MAX_UNMATCHED or min(n_c, n_v) < 3:
+        return []
+    if n_c < n_v:
+        options = [(order, [values[j] for j in keep]) for keep in combinations(range(n_v), n_c)]
+    else:
+        options = [([order[j] for j in keep], values) for keep in combinations(range(n_c), n_v)]
+    curves, vals = min(options, key=lambda o: _law_residual(kind, o[1], [sizes[k] for k in o[0]]))
+    return list(zip(curves, vals, strict=True))
+
+
+MIN_SHARED = 0.5  # the curves' sweeps must share this fraction of the widest one's potential span
+
+
+def _faradaic_scores(curves: list[Any]) -> list[float] | None:
+    """Where each curve of a concentration series lies along the series' one direction of change.
+
+    The curves of a calibration differ only by the analyte's current, which is the concentration
+    times one faradaic voltammogram, while the background, charging and anything else of the cell
+    are shared: on a common potential grid (each sweep direction) the curves minus their mean are
+    multiples of that voltammogram, the first principal component.  Its sign is the one whose
+    current is anodic on the positive-going sweeps and cathodic on the negative-going ones, so the
+    score grows with the concentration; unlike a curve's largest current it is not upset by a
+    background larger than the peaks.  None when the curves share too little of their window."""
+    import numpy as np
+
+    per_curve = [_sweeps(c) for c in curves]
+    columns, signs = [], []
+    for up in (True, False):
+        chosen = [
+            max((sw for sw in sws if sw[0] == up), key=lambda sw: sw[1].size, default=None)
+            for sws in per_curve
+        ]
+        if any(sw is None for sw in chosen):
+            continue
+        lo = max(float(sw[1].min()) for sw in chosen)  # type: ignore[union-attr]
+        hi = min(float(sw[1].max()) for sw in chosen)  # type: ignore[union-attr]
+        widest = max(float(np.ptp(sw[1])) for sw in chosen)  # type: ignore[union-attr]
+        if hi - lo < MIN_SHARED * widest:
+            continue
+        grid = np.linspace(lo, hi, 200)
+        rows = []
+        for _, e, i in chosen:  # type: ignore[misc]
+            order = np.argsort(e, kind="stable")
+            rows.append(np.interp(grid, e[order], i[order]))
+        columns.append(np.array(rows))
+        signs.append(np.full(grid.size, 1.0 if up else -1.0))
+    if not columns:
+        return None
+    x = np.concatenate(columns, axis=1)
+    x = x - x.mean(axis=0)
+    if not np.isfinite(x).all() or not x.any():
+        return None
+    u, sv, vt = np.linalg.svd(x, full_matrices=False)
+    scores, loading = u[:, 0] * sv[0], vt[0]
+    if float(np.dot(loading, np.concatenate(signs))) < 0:
+        scores = -scores
+    return [float(v) for v in scores - scores.min() + 1e-300]
+
+
 def with_stated_series(reading: FigureReading, question: str) -> FigureReading:
     """``reading`` with the series values a question states given to its curves, when the legends
     the digitizer read give fewer than two of them (a figure drawn without a legend).
@@ -268,8 +361,8 @@ def with_stated_series(reading: FigureReading, question: str) -> FigureReading:
     The values are stated without saying which curve is which, so they are mapped as an expert
     would: the peak current grows with the scan rate (as v½ for a diffusing species, as v for an
     adsorbed one) and with the concentration, so the smallest value goes to the smallest trace
-    (largest |current| inside its window) and so on.  The mapping needs one value per curve read;
-    otherwise ``reading`` is returned as it is."""
+    (largest |current| inside its window) and so on (:func:`_matched`, which also settles a
+    curve or two more or fewer than the values); otherwise ``reading`` is returned as it is."""
     found = stated_series(question)
     if found is None or len(reading.curves) < 2:
         return reading
@@ -277,13 +370,14 @@ def with_stated_series(reading: FigureReading, question: str) -> FigureReading:
     own_kind, own = series_values(reading.legends, kind)
     if own_kind == kind and sum(v is not None for v in own) >= 2:
         return reading
-    if len(values) != len(reading.curves):
+    sizes = _faradaic_scores(reading.curves) if kind == "concentration" else None
+    pairs = _matched(kind, values, sizes or [_size(c) for c in reading.curves])
+    if not pairs:
         return reading
-    order = sorted(range(len(reading.curves)), key=lambda k: _size(reading.curves[k]))
-    legends: list[str | None] = [None] * len(order)
-    for k, v in zip(order, values, strict=True):
+    legends: list[str | None] = [None] * len(reading.curves)
+    for k, v in pairs:
         legends[k] = f"{v * 1e3:.6g} mV/s" if kind == "scan_rate" else f"{v:.6g} mM"
-    return replace(reading, legends=legends, _studies={})  # the series studies follow the new legends
+    return replace(reading, legends=legends, stated=True, _studies={})  # the studies follow the legends
 
 
 SPLIT_VALLEY = 0.9  # a dip shallower than this fraction of the lower of two peaks: one peak
@@ -737,6 +831,11 @@ def _r2_confidence(s: dict[str, Any]) -> float:
 WINDOW_EDGE = 0.05  # the outer 5% of a curve's potential window holds no peak to calibrate on
 PEAK_WINDOW_V = 0.01  # each curve's current is read within this of the common peak potential
 FLAT_FRACTION = 0.1  # a change over the series below this fraction of the mean peak current: constant
+SWEEP_MIN_POINTS = 8  # a sweep of fewer points is not looked at
+SWEEP_SMOOTH = 5  # points in the moving average of a per-mM sweep
+SWEEP_PROMINENCE = 0.1  # a per-mM peak stands out this fraction of its sweep's range
+TAIL_SEPARATION_V = 0.03  # a peak this far before the largest current is another peak
+PEAK_MATCH_V = 0.05  # the largest current this far from every per-mM peak is no peak
 
 
 @dataclass(frozen=True, slots=True)
@@ -754,7 +853,9 @@ class RawCalibration:
     spread: float  # |slope| × concentration range over the mean |current|
 
 
-def _branch_sizes(curves: list[Any], use: list[int], up: bool) -> list[float] | None:
+def _branch_sizes(curves: list[Any], use: list[int], up: bool) -> tuple[list[float], float] | None:
+    """Every curve's current (signed as ``up``) at the potential where the largest current of
+    that sign lies among the traces (inside their windows), and that potential."""
     import numpy as np
 
     sign = 1.0 if up else -1.0
@@ -779,13 +880,129 @@ def _branch_sizes(curves: list[Any], use: list[int], up: bool) -> list[float] | 
         if not near.any():
             near = np.abs(e - e_star) == np.nanmin(np.abs(e - e_star))
         out.append(float(np.nanmax(i[near])))
+    return out, e_star
+
+
+def _sweeps(curve: Any) -> list[tuple[bool, Any, Any]]:
+    """A trace's sweeps in the order they were recorded, each as (positive-going, potential,
+    current) with the points in sweep order (by the trace's ``segment`` labels; a trace without
+    them is cut at its potential farthest from the start)."""
+    import numpy as np
+
+    e = np.asarray(curve.potential, dtype=float)
+    i = np.asarray(curve.current, dtype=float)
+    seg = getattr(curve, "segment", None)
+    if seg is None or len(seg) != e.size:
+        ok = np.isfinite(e)
+        turn = int(np.argmax(np.where(ok, np.abs(e - e[ok][0]), -1.0))) if ok.any() else 0
+        seg = (np.arange(e.size) > turn).astype(int)
+    seg = np.asarray(seg)
+    out = []
+    for s in dict.fromkeys(seg.tolist()):
+        m = (seg == s) & np.isfinite(e) & np.isfinite(i)
+        es, cs = e[m], i[m]
+        if es.size < SWEEP_MIN_POINTS or np.ptp(es) <= 0:
+            continue
+        up = bool(es[-1] > es[0])
+        order = np.argsort(es, kind="stable")
+        order = order if up else order[::-1]
+        out.append((up, es[order], cs[order]))
     return out
 
 
-def raw_calibration(values: list[float | None], curves: list[Any]) -> RawCalibration | None:
+def slope_sweeps(curves: list[Any], values: list[float | None]) -> list[tuple[bool, Any, Any]]:
+    """The current per mM at each potential, sweep by sweep: at every potential of each sweep of
+    the highest-concentration curve, the least-squares slope of the curves' currents (same sweep
+    direction) against their concentrations.  The background, charging and anything else that
+    does not depend on the analyte drop out; what is left is the faradaic voltammogram of 1 mM.
+    Empty when fewer than two distinct concentrations are known."""
+    import numpy as np
+
+    use = [k for k, v in enumerate(values) if v is not None and k < len(curves)]
+    c = np.array([values[k] for k in use], dtype=float)
+    if len(use) < 2 or np.ptp(c) <= 0:
+        return []
+    top = use[int(np.argmax(c))]
+    all_sweeps = {k: _sweeps(curves[k]) for k in use}
+    out = []
+    for up, grid, _ in all_sweeps[top]:
+        rows, ok = [], np.ones(grid.size, dtype=bool)
+        for k in use:
+            same = [sw for sw in all_sweeps[k] if sw[0] == up] or all_sweeps[k]  # a flat blank: one sweep
+            if not same:
+                return []
+            _, ek, ik = max(same, key=lambda sw: sw[1].size)
+            order = np.argsort(ek, kind="stable")
+            ek, ik = ek[order], ik[order]
+            ok &= (grid >= ek[0]) & (grid <= ek[-1])
+            rows.append(np.interp(grid, ek, ik))
+        y, dc = np.array(rows), c - c.mean()
+        slope = (dc[:, None] * (y - y.mean(axis=0))).sum(axis=0) / float((dc**2).sum())
+        if ok.sum() >= SWEEP_MIN_POINTS:
+            out.append((up, grid[ok], slope[ok]))
+    return out
+
+
+def _sweep_peak_heights(up: bool, e: Any, s: Any) -> tuple[float, list[tuple[float, float]]]:
+    """The peaks of one sweep of a per-mM voltammogram (:func:`slope_sweeps`) in the sweep's
+    direction (anodic on a positive-going sweep), as (potential, height), and the sweep's foot:
+    its current where it starts, over its range.  Each height is measured from the lowest current
+    since the previous peak (or since the start of the sweep): the first peak of the first sweep
+    stands on the zero the background left, a later one on the tail of the peak before it."""
+    import numpy as np
+    from scipy.signal import find_peaks
+
+    y = (1.0 if up else -1.0) * np.asarray(s, dtype=float)
+    w = max(1, min(SWEEP_SMOOTH, y.size // 10))
+    y = np.convolve(np.pad(y, (w // 2, w - 1 - w // 2), mode="edge"), np.ones(w) / w, mode="valid")
+    span = float(np.ptp(y))
+    if span <= 0:
+        return math.inf, []
+    inner = _window_inner(e)
+    found, _ = find_peaks(y, prominence=SWEEP_PROMINENCE * span)
+    out, prev = [], 0
+    for p in (int(p) for p in found if inner[p]):
+        out.append((float(e[p]), float(y[p] - y[prev : p + 1].min())))
+        prev = p
+    return abs(float(y[0])) / span, out
+
+
+def first_sweep_sensitivity(curves: list[Any], values: list[float | None]) -> float | None:
+    """The tallest peak per mM of the sweep that starts where nothing flows (the first sweep: its
+    foot is the zero the analyte-free currents left, unlike a return sweep that starts on the
+    forward peak's tail), each peak measured from its own baseline (:func:`_sweep_peak_heights`);
+    None when no sweep shows a peak."""
+    sweeps = [_sweep_peak_heights(up, e, s) for up, e, s in slope_sweeps(curves, values)]
+    sweeps = [(foot, peaks) for foot, peaks in sweeps if peaks]
+    if not sweeps:
+        return None
+    _, peaks = min(sweeps, key=lambda sw: sw[0])
+    return max(h for _, h in peaks)
+
+
+def _misread_peak(curves: list[Any], values: list[float | None], up: bool, e_star: float) -> bool:
+    """Whether the largest current (of the sign ``up``) at ``e_star`` misreads the peak height: in
+    the per-mM voltammogram (:func:`slope_sweeps`) of its sweep it comes after another peak, so it
+    includes that peak's tail (which grows with the concentration as the peak does), or it is no
+    peak at all (a background larger than the peaks puts the extreme elsewhere)."""
+    for sweep_up, e, s in slope_sweeps(curves, values):
+        if sweep_up != up or not (min(e[0], e[-1]) <= e_star <= max(e[0], e[-1])):
+            continue
+        _, peaks = _sweep_peak_heights(up, e, s)
+        before = [ep for ep, _ in peaks if (ep < e_star if up else ep > e_star)]
+        if any(abs(ep - e_star) > TAIL_SEPARATION_V for ep in before):
+            return True
+        return bool(peaks) and min(abs(ep - e_star) for ep, _ in peaks) > PEAK_MATCH_V
+    return False
+
+
+def raw_calibration(
+    values: list[float | None], curves: list[Any], *, rank_pairing: bool = True
+) -> RawCalibration | None:
     """The calibration of the curves whose concentration (mM) is known (:class:`RawCalibration`);
     the peak direction is the one whose current grows fastest with concentration.  When every
-    curve's concentration is known the currents are paired with the concentrations in rank order.
+    curve's concentration is known (and ``rank_pairing``: legends read off the figure, which may
+    sit on the wrong traces) the currents are paired with the concentrations in rank order.
     None with fewer than two distinct concentrations."""
     import numpy as np
 
@@ -796,12 +1013,15 @@ def raw_calibration(values: list[float | None], curves: list[Any]) -> RawCalibra
         return None
     # every curve's concentration read: the peak grows with concentration, so the sizes are paired
     # with the concentrations in order (a legend entry matched to the wrong trace cannot upset it)
-    ordered = len(use) == len(curves)
+    ordered = rank_pairing and len(use) == len(curves)
     best: RawCalibration | None = None
+    best_at: tuple[bool, float] | None = None
+    paired: list[float | None] = list(values)
     for up in (True, False):
-        sizes = _branch_sizes(curves, use, up)
-        if sizes is None:
+        found = _branch_sizes(curves, use, up)
+        if found is None:
             continue
+        sizes, e_star = found
         y = np.array(sorted(sizes) if ordered else sizes)
         slope, intercept = np.polyfit(c, y, 1)
         ss = float(np.sum((y - y.mean()) ** 2))
@@ -809,13 +1029,28 @@ def raw_calibration(values: list[float | None], curves: list[Any]) -> RawCalibra
         mean = float(np.mean(np.abs(y))) or 1e-300
         cal = RawCalibration(float(slope), float(intercept), r2, len(use), abs(slope) * np.ptp(c) / mean)
         if best is None or cal.slope > best.slope:
-            best = cal
+            best, best_at = cal, (up, e_star)
+            paired = list(values)
+            if ordered:  # the values in the order of the curves' faradaic change (else their sizes)
+                rank = sizes
+                for k, v in zip(sorted(use, key=lambda k: rank[use.index(k)]), sorted(c), strict=True):
+                    paired[k] = float(v)
+    if best is not None and best_at is not None and _misread_peak(curves, paired, *best_at):
+        # the largest current rides on the tail of an earlier peak, or on no peak: the tallest
+        # peak from its own baseline is read off the per-mM voltammogram instead
+        height = first_sweep_sensitivity(curves, paired)
+        if height is not None and height > 0:
+            best = replace(best, slope=height)
     return best
 
 
 def _raw_calibration(reading: FigureReading) -> RawCalibration:
     st = reading.study("concentration")
-    cal = raw_calibration(st.values, reading.curves) if st.kind == "concentration" else None
+    cal = (
+        raw_calibration(st.values, reading.curves, rank_pairing=not reading.stated)
+        if st.kind == "concentration"
+        else None
+    )
     if cal is None:
         raise Unanswerable(
             "no calibration: the legends did not give the concentrations of two or more curves"
