@@ -68,6 +68,7 @@ def test_run_bad_input(small_bench, tmp_path, capsys):
     args = ["bench", "run", str(small_bench), "--backend", "replay", "--predictions", str(good)]
     assert "--limit=0" in _fail([*args, "--limit", "0"], capsys)
     assert "--workers=0" in _fail([*args, "--workers", "0"], capsys)
+    assert "--ids='nope'" in _fail([*args, "--ids", "nope"], capsys)
 
 
 def test_report_and_compare_refuse_non_run_dirs(tmp_path, capsys):

@@ -13,6 +13,7 @@ from voltlens.bench.backends import BackendAnswer, OpenAIBackend, ReplayBackend,
 from voltlens.bench.build import read_items
 from voltlens.bench.run import cache_path, run_bench
 from voltlens.cli.main import main
+from voltlens.errors import ParameterError
 
 
 def _read(path: Path) -> list[dict]:
@@ -171,6 +172,21 @@ def test_worker_processes_group_figures_and_match_serial(small_bench, tmp_path):
         {k: v for k, v in p.items() if k != "latency_s"} for p in _read(tmp_path / "p" / "predictions.jsonl")
     ]
     assert a == b
+
+
+def test_ids_choose_items_and_figures_in_bench_order(small_bench, tmp_path):
+    items = read_items(small_bench)
+    one, figure = items[3]["id"], items[0]["sample"]
+    on_figure = [it["id"] for it in items if it["sample"] == figure]
+    s = run_bench(small_bench, PerfectBackend(), out=tmp_path / "i", ids=[one, f" {figure}"])
+    got = [p["id"] for p in _read(tmp_path / "i" / "predictions.jsonl")]
+    assert got == [it["id"] for it in items if it["id"] in {one, *on_figure}]
+    assert s["n_items"] == len(got) == len({one, *on_figure}) and s["accuracy"] == 1.0
+
+
+def test_ids_naming_nothing_are_an_error(small_bench, tmp_path):
+    with pytest.raises(ParameterError, match=r"--ids.*no-such-item"):
+        run_bench(small_bench, PerfectBackend(), out=tmp_path / "x", ids=["no-such-item"])
 
 
 class CountingBackend:

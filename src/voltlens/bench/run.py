@@ -29,7 +29,7 @@ import re
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from multiprocessing import get_context
 from pathlib import Path
@@ -305,6 +305,16 @@ def _bench_info(bench_dir: Path) -> dict[str, Any]:
     return data
 
 
+def _chosen(items: list[dict[str, Any]], ids: Sequence[str]) -> list[dict[str, Any]]:
+    """The items whose id or figure (sample) is one of ``ids``; an id that names nothing is an error."""
+    wanted = {i.strip() for i in ids if i.strip()}
+    known = {it["id"] for it in items} | {str(it.get("sample")) for it in items}
+    unknown = sorted(wanted - known)
+    if unknown:
+        raise ParameterError("--ids", ",".join(unknown), "item ids or figure (sample) ids of this bench")
+    return [it for it in items if it["id"] in wanted or str(it.get("sample")) in wanted]
+
+
 def run_bench(
     bench_dir: Path,
     backend: Backend | str,
@@ -313,6 +323,7 @@ def run_bench(
     workers: int = 1,
     concurrency: int = 4,
     limit: int | None = None,
+    ids: Sequence[str] | None = None,
     use_cache: bool = True,
     progress: bool = False,
     options: dict[str, Any] | None = None,
@@ -321,6 +332,7 @@ def run_bench(
     """Run ``backend`` on the bench in ``bench_dir``; write the run into ``out``; return the summary.
 
     ``item_timeout``: seconds one answer may take (``None`` or 0: no limit); see the module docstring.
+    ``ids``: only the items with these ids or on these figures (sample ids), in bench order.
     """
     if item_timeout is not None and not (item_timeout >= 0 and item_timeout < float("inf")):
         raise ParameterError("--item-timeout", item_timeout, "a number of seconds ≥ 0 (0: no limit)")
@@ -337,7 +349,8 @@ def run_bench(
         backend = get_backend(backend, **(options or {}))
     if hasattr(backend, "set_order"):
         backend.set_order([it["id"] for it in all_items])
-    items = all_items[:limit] if limit else all_items
+    items = _chosen(all_items, ids) if ids else all_items
+    items = items[:limit] if limit else items
     out = Path(out) if out is not None else default_run_dir(bench_dir, backend)
     out.mkdir(parents=True, exist_ok=True)
     started = time.time()
@@ -386,6 +399,7 @@ def run_bench(
             "workers": workers,
             "concurrency": concurrency,
             "limit": limit,
+            "ids": None if not ids else list(ids),
             "use_cache": use_cache,
             "item_timeout_s": item_timeout,
             **{k: v for k, v in (options or {}).items() if k != "api_key"},

@@ -95,6 +95,10 @@ def run(
     workers: Annotated[int, typer.Option("--workers", help="worker processes for local backends")] = 1,
     concurrency: Annotated[int, typer.Option("--concurrency", help="concurrent requests to a server")] = 4,
     limit: Annotated[int | None, typer.Option("--limit", help="only the first N items")] = None,
+    ids: Annotated[
+        str | None,
+        typer.Option("--ids", help="only these items or figures: comma-separated item or sample ids"),
+    ] = None,
     out: Annotated[
         Path | None, typer.Option("--out", help="run directory (default BENCH_DIR/runs/…)")
     ] = None,
@@ -126,6 +130,7 @@ def run(
         workers=workers,
         concurrency=concurrency,
         limit=limit,
+        ids=None if ids is None else ids.split(","),
         use_cache=not no_cache,
         progress=True,
         item_timeout=item_timeout or None,
