@@ -266,3 +266,28 @@ def textbook():
         F=F,
         R=R,
     )
+
+
+def _labelled_cv(species, waveform, *, artifacts=None, ru=0.0, seed=0, area=7.07e-6):
+    """A CV of ``species`` simulated by :mod:`voltlens.simulate` (no double layer), with its exact
+    truth label from :mod:`voltlens.truth`: (measured voltammogram, label)."""
+    from voltlens.simulate.species import Cell
+    from voltlens.synth.sample import curve_label, simulate_curve
+    from voltlens.synth.scenario import CurveSpec
+
+    spec = CurveSpec(
+        "CV",
+        tuple(species),
+        tuple(type(s).__name__ for s in species),
+        waveform,
+        Cell(area_m2=area, ru_ohm=ru, cdl_F_m2=0.0),
+        artifacts or {},
+    )
+    measured, clean, injected = simulate_curve(spec, np.random.default_rng(seed))
+    return measured, curve_label(spec, measured, clean, injected)
+
+
+@pytest.fixture(scope="session")
+def labelled_cv():
+    """:func:`_labelled_cv`: a simulated CV and its exact truth label."""
+    return _labelled_cv

@@ -22,27 +22,11 @@ from voltlens.analyze.engine import analyze_curve
 from voltlens.analyze.result import FoundPeak, Quantity
 from voltlens.constants import f_inverse_volts
 from voltlens.simulate import EE, CVWaveform, Irreversible
-from voltlens.simulate.species import Cell
-from voltlens.synth.sample import curve_label, simulate_curve
-from voltlens.synth.scenario import CurveSpec
 
 AREA = 7.07e-6
 D = 1e-9
 F_ = f_inverse_volts()
 IP = 0.4463 * 96485.33212 * AREA * 1.0 * math.sqrt(F_ * 0.1 * D)  # Randles–Ševčík, n = 1, 1 mM, 0.1 V/s
-
-
-def _run(species, waveform, *, artifacts=None, ru=0.0, seed=0):
-    spec = CurveSpec(
-        "CV",
-        tuple(species),
-        tuple(type(s).__name__ for s in species),
-        waveform,
-        Cell(area_m2=AREA, ru_ohm=ru, cdl_F_m2=0.0),
-        artifacts or {},
-    )
-    measured, clean, injected = simulate_curve(spec, np.random.default_rng(seed))
-    return measured, curve_label(spec, measured, clean, injected)
 
 
 def _return_errors(res, label) -> list[float]:
@@ -62,7 +46,7 @@ def _return_errors(res, label) -> list[float]:
     return out
 
 
-def test_irreversible_return_wave_on_a_noisy_valley_is_unbiased():
+def test_irreversible_return_wave_on_a_noisy_valley_is_unbiased(labelled_cv):
     # the return wave lies ~0.85 V after the vertex; the valley before it is a flat stretch of
     # several hundred points with noise at 3 % of the forward peak (≈ 6 % of the return peak)
     lam = 1e-4
@@ -72,7 +56,7 @@ def test_irreversible_return_wave_on_a_noisy_valley_is_unbiased():
     wave = CVWaveform(start_V=-0.9, vertex_V=0.9, scan_rate_V_s=0.1, step_V=0.001)
     errors = []
     for seed in range(8):
-        v, label = _run([sp], wave, artifacts={"noise": {"rms_A": 0.03 * IP}}, seed=100 + seed)
+        v, label = labelled_cv([sp], wave, artifacts={"noise": {"rms_A": 0.03 * IP}}, seed=100 + seed)
         assert any(abs(p.baseline_A) < 0.02 * abs(p.current_A) for p in label.peaks if p.segment == 1)
         errors += _return_errors(analyze_curve(v), label)
     errors = np.array(errors)
@@ -117,12 +101,12 @@ def test_fast_couple_with_a_follow_up_reaction_stays_reversible():
 @pytest.mark.parametrize(
     ("e0_2", "ru"), [(-0.04, 1000.0), (-0.02, 1000.0), (0.0, 1000.0), (0.0, 2000.0), (-0.04, 4000.0)]
 )
-def test_overlapping_ee_steps_widened_by_ir_drop_are_reversible(e0_2, ru):
+def test_overlapping_ee_steps_widened_by_ir_drop_are_reversible(e0_2, ru, labelled_cv):
     # two Nernstian one-electron steps within 40 mV: one wave with an apparent n between 1 and 2,
     # ΔEp widened to 130–300 mV by the iR drop (Ru·ip ≈ 50–200 mV for the two-electron current)
     sp = EE(e0_1_V=0.0, e0_2_V=e0_2, concentration_mol_m3=1.0, diffusion_m2_s=D)
     wave = CVWaveform(start_V=-0.4, vertex_V=0.4, scan_rate_V_s=0.1, step_V=0.001)
-    v, label = _run([sp], wave, artifacts={"noise": {"rms_A": 0.002 * IP}}, ru=ru, seed=3)
+    v, label = labelled_cv([sp], wave, artifacts={"noise": {"rms_A": 0.002 * IP}}, ru=ru, seed=3)
     (tc,) = label.couples
     res = analyze_curve(v)
     (c,) = res.couples
@@ -132,12 +116,12 @@ def test_overlapping_ee_steps_widened_by_ir_drop_are_reversible(e0_2, ru):
 
 
 @pytest.mark.parametrize("e0_2", [-0.04, 0.03])
-def test_overlapping_ee_steps_with_slow_electron_transfer_stay_quasi_reversible(e0_2):
+def test_overlapping_ee_steps_with_slow_electron_transfer_stay_quasi_reversible(e0_2, labelled_cv):
     # the control: the same overlapping steps, each with Matsuda–Ayabe Λ = 1 (quasi-reversible by
     # its definition, whatever the truth label of an EE species says) and a little Ru
     k0 = 1.0 * math.sqrt(D * F_ * 0.1)
     sp = EE(e0_1_V=0.0, e0_2_V=e0_2, concentration_mol_m3=1.0, diffusion_m2_s=D, k0_1_m_s=k0, k0_2_m_s=k0)
     wave = CVWaveform(start_V=-0.5, vertex_V=0.5, scan_rate_V_s=0.1, step_V=0.001)
-    v, _label = _run([sp], wave, artifacts={"noise": {"rms_A": 0.002 * IP}}, ru=500.0, seed=4)
+    v, _label = labelled_cv([sp], wave, artifacts={"noise": {"rms_A": 0.002 * IP}}, ru=500.0, seed=4)
     (c,) = analyze_curve(v).couples
     assert c.reversibility == "quasi-reversible", c.reasons

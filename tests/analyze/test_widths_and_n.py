@@ -14,27 +14,11 @@ from voltlens.analyze.engine import analyze_curve
 from voltlens.constants import f_inverse_volts
 from voltlens.model import Voltammogram
 from voltlens.simulate import CVWaveform, Irreversible
-from voltlens.simulate.species import Cell
-from voltlens.synth.sample import curve_label, simulate_curve
-from voltlens.synth.scenario import CurveSpec
 
 AREA = 7.07e-6
 D = 1e-9
 F_ = f_inverse_volts()
 IP = 0.4463 * 96485.33212 * AREA * 1.0 * math.sqrt(F_ * 0.1 * D)  # Randles–Ševčík, 1 mM, 0.1 V/s
-
-
-def _run(species, waveform, *, artifacts=None, ru=0.0, seed=0):
-    spec = CurveSpec(
-        "CV",
-        tuple(species),
-        tuple(type(s).__name__ for s in species),
-        waveform,
-        Cell(area_m2=AREA, ru_ohm=ru, cdl_F_m2=0.0),
-        artifacts or {},
-    )
-    measured, clean, injected = simulate_curve(spec, np.random.default_rng(seed))
-    return measured, curve_label(spec, measured, clean, injected)
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -54,7 +38,7 @@ def test_nernstian_half_peak_width_on_a_coarse_grid(textbook, seed):
 
 
 @pytest.mark.parametrize(("ru", "seed"), [(0.0, 1), (500.0, 2)])
-def test_two_electron_irreversible_couple_is_irreversible(ru, seed):
+def test_two_electron_irreversible_couple_is_irreversible(ru, seed, labelled_cv):
     # n = 2, Λ = 3·10⁻⁴: ΔEp ≈ 0.45 V, which for n = 1 would read Λ ≈ 0.02 (quasi-reversible); the two
     # half-peak widths, 47.7/(αn) and 47.7/((1−α)n) mV, tell n = 2, also when an iR drop of about
     # 20 mV at the peaks broadens them (their estimate falls to ≈ 1.6)
@@ -64,7 +48,7 @@ def test_two_electron_irreversible_couple_is_irreversible(ru, seed):
         e0_V=0.0, concentration_mol_m3=1.0, diffusion_m2_s=D, k0_m_s=k0, alpha=0.45, n=2, initially="ox"
     )
     wave = CVWaveform(start_V=0.45, vertex_V=-0.55, scan_rate_V_s=0.1, step_V=0.002)
-    v, label = _run([sp], wave, artifacts={"noise": {"rms_A": 0.003 * IP}}, ru=ru, seed=seed)
+    v, label = labelled_cv([sp], wave, artifacts={"noise": {"rms_A": 0.003 * IP}}, ru=ru, seed=seed)
     (tc,) = label.couples
     assert tc.reversibility == "irreversible" and tc.delta_Ep_V > 0.3
     (c,) = analyze_curve(v).couples
@@ -73,7 +57,7 @@ def test_two_electron_irreversible_couple_is_irreversible(ru, seed):
 
 
 @pytest.mark.parametrize("seed", range(3))
-def test_quantised_dying_current_is_not_a_return_peak(seed):
+def test_quantised_dying_current_is_not_a_return_peak(seed, labelled_cv):
     # an ADC step larger than the noise: after the forward process of an irreversible couple has
     # stopped, the flat current's quantisation steps must not pass for the turn-over of a peak
     lam = 1.2e-4
@@ -81,10 +65,10 @@ def test_quantised_dying_current_is_not_a_return_peak(seed):
         e0_V=0.0, concentration_mol_m3=1.0, diffusion_m2_s=D, alpha=0.4, k0_m_s=lam * math.sqrt(D * F_ * 0.03)
     )
     wave = CVWaveform(start_V=-0.76, vertex_V=0.61, scan_rate_V_s=0.03, step_V=0.001, n_cycles=2)
-    _, clean = _run([sp], wave, seed=seed)
+    _, clean = labelled_cv([sp], wave, seed=seed)
     ip = max(abs(p.current_A) for p in clean.peaks)
     arts = {"noise": {"rms_A": 0.023 * ip}, "quantization": {"lsb_A": 0.032 * ip}}
-    v, label = _run([sp], wave, artifacts=arts, seed=40 + seed)
+    v, label = labelled_cv([sp], wave, artifacts=arts, seed=40 + seed)
     res = analyze_curve(v)
     truth_e = [(p.segment, p.potential_V) for p in label.peaks]
     spurious = [
