@@ -193,6 +193,20 @@ def planted_figure(
     return np.asarray(im), to_pixel
 
 
+def office_axes(
+    ax: Any, *, grid: tuple[str, float], spine: str, xlabel: str, ylabel: str, ink: str = "#595959"
+) -> None:
+    """Spreadsheet-chart styling: horizontal gridlines only, a bottom axis line only, no tick marks,
+    grey tick labels and titles.  ``grid``: (colour, line width)."""
+    ax.grid(axis="y", color=grid[0], lw=grid[1])
+    for side in ("left", "right", "top"):
+        ax.spines[side].set_visible(False)
+    ax.spines["bottom"].set_color(spine)
+    ax.tick_params(length=0, labelcolor=ink)
+    ax.set_xlabel(xlabel, color=ink)
+    ax.set_ylabel(ylabel, color=ink)
+
+
 def layout_errors(
     img: np.ndarray, to_pixel: Any, xlim: tuple, ylim: tuple, *, warp: np.ndarray | None = None
 ) -> tuple[float, float]:

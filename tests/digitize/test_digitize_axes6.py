@@ -17,7 +17,7 @@ import pytest
 
 from voltlens.digitize.calibrate import TickLabel, fit_axis
 
-from .conftest import layout_errors, planted_figure
+from .conftest import layout_errors, office_axes, planted_figure
 
 
 def _cv(rng: np.random.Generator, lo: float, hi: float, ip: float) -> tuple[np.ndarray, np.ndarray]:
@@ -99,13 +99,7 @@ def test_gridlines_only_rotated_scan(angle: float) -> None:
         ax.set_xlim(*xlim)
         ax.set_ylim(*ylim)
         ax.set_yticks([-400.0, -200.0, 0.0, 200.0])
-        ax.grid(axis="y", color="#d9d9d9", lw=0.8)
-        for side in ("left", "right", "top"):
-            ax.spines[side].set_visible(False)
-        ax.spines["bottom"].set_color("#bfbfbf")
-        ax.tick_params(length=0, labelcolor="#595959")
-        ax.set_xlabel("Potential (V)", color="#595959")
-        ax.set_ylabel("Current [µA]", color="#595959")
+        office_axes(ax, grid=("#d9d9d9", 0.8), spine="#bfbfbf", xlabel="Potential (V)", ylabel="Current [µA]")
 
     img, to_pixel = planted_figure(draw, size=(5.0, 5.6), rotate_deg=angle)
     ex, ey = layout_errors(img, to_pixel, xlim, ylim)

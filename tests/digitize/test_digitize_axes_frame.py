@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from .conftest import layout_errors, planted_figure
+from .conftest import layout_errors, office_axes, planted_figure
 
 
 def _cv(rng: np.random.Generator, n: int = 400) -> tuple[np.ndarray, np.ndarray]:
@@ -49,13 +49,9 @@ def test_pale_hairline_gridlines_without_left_spine(seed: int) -> None:
         _series(ax, rng, 4, marker="o", markevery=40, lw=1.2)
         ax.set_xlim(*xlim)
         ax.set_ylim(*ylim)
-        ax.grid(axis="y", color="#dfe8df", lw=0.5)
-        for side in ("left", "right", "top"):
-            ax.spines[side].set_visible(False)
-        ax.spines["bottom"].set_color("#c8c8c8")
-        ax.tick_params(length=0, labelcolor="#595959")
-        ax.set_xlabel("Applied potential (V)", color="#595959")
-        ax.set_ylabel("I (uA)", color="#595959")
+        office_axes(
+            ax, grid=("#dfe8df", 0.5), spine="#c8c8c8", xlabel="Applied potential (V)", ylabel="I (uA)"
+        )
 
     img, to_pixel = planted_figure(draw, facecolor="#f3fdf3", rotate_deg=0.15)
     ex, ey = layout_errors(img, to_pixel, xlim, ylim)
