@@ -237,8 +237,14 @@ def find_pulse_peaks(
     temperature_K: float = STANDARD_TEMPERATURE,
     unit: str = "A",
     max_peaks: int = 8,
+    digitized: bool = False,
 ) -> list[FoundPeak]:
-    """Peaks of a DPV or SWV curve (every sweep), each fitted with the reversible DPV shape."""
+    """Peaks of a DPV or SWV curve (every sweep), each fitted with the reversible DPV shape.
+
+    ``digitized``: the curve was read off a plot.  Its pixel-quantised trace shows almost no noise, so
+    the fit takes up a misread or curved baseline with extra broad components that share the real
+    peaks' current; a component that all but vanishes under the alternative (quadratic) baseline is
+    then dropped and the rest refitted (:func:`_baseline_only`)."""
     out: list[FoundPeak] = []
     f = f_inverse_volts(temperature_K)
     amp = 0.0 if amplitude_V is None else float(amplitude_V)
@@ -279,11 +285,32 @@ def find_pulse_peaks(
         fit = fit.subset(keep)
         # alternative baseline: quadratic through the ends (peak-free regions) for the spread
         alt = _alternative_heights(e, raw, fit, amp, f, noise)
+        if digitized:
+            fit, alt = _baseline_only(e, raw, raw - base, fit, alt, amp, f, noise)
         for i in np.argsort(fit.centers):
             out.append(
                 _peak(prep, j, s, a, e, fit, int(i), base, alt, amp, f, noise, unit, min_snr, temperature_K)
             )
     return out
+
+
+BASELINE_ONLY = 0.5  # a component whose height under the other baseline falls below this fraction
+
+
+def _baseline_only(e, raw, r_raw, fit: _Fit, alt: np.ndarray, amp, f, noise) -> tuple[_Fit, np.ndarray]:
+    """The fit without components that stand on the baseline's choice alone (their height under the
+    quadratic baseline below :data:`BASELINE_ONLY` of the fitted one), refitted, with its new
+    alternative heights; the fit as it is when none does or all would go."""
+    n_bounds = (0.3, 4.0)
+    for _ in range(fit.centers.size):
+        ratio = np.asarray(alt, dtype=float) / np.maximum(fit.heights, 1e-300)
+        if fit.centers.size < 2 or ratio.min() >= BASELINE_ONLY:
+            break
+        keep = np.ones(fit.centers.size, dtype=bool)
+        keep[int(np.argmin(ratio))] = False
+        fit = _refit(e, r_raw, fit, keep, amp, f, noise, n_bounds)
+        alt = _alternative_heights(e, raw, fit, amp, f, noise)
+    return fit, alt
 
 
 def _merge_close(fit: _Fit, amp: float, f: float) -> np.ndarray:

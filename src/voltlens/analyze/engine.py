@@ -118,7 +118,14 @@ def analyze_curve(
             notes.append("pulse amplitude unknown: DPV widths read as the small-amplitude limit")
         if v.technique is Technique.SWV:
             amp = None  # the net SWV peak is fitted with a free width
-        peaks = find_pulse_peaks(prep, amplitude_V=amp, min_snr=min_snr, temperature_K=temp, unit=unit)
+        peaks = find_pulse_peaks(
+            prep,
+            amplitude_V=amp,
+            min_snr=min_snr,
+            temperature_K=temp,
+            unit=unit,
+            digitized=bool(v.metadata.get("digitized")),
+        )
         return CurveAnalysis(
             voltammogram=v,
             noise=noise,

@@ -273,10 +273,35 @@ def is_reductive_dpv(v: Voltammogram) -> bool:
     return down > REDUCTIVE_RATIO * max(up, 0.0)
 
 
+def is_reductive_lsv(v: Voltammogram) -> bool:
+    """Whether a single-sweep LSV read off a plot (points in increasing potential) is a reduction
+    sweep.  A negative-going LSV starts at the right-hand end, at its foot, and its current falls away
+    from there; read left to right it arrives as a positive-going sweep whose peaks point down and
+    whose only maximum lies between them.  An oxidative sweep rises from its left-hand foot, a
+    reductive one falls from its right-hand foot: the fall below the right-hand end must exceed the
+    rise above the left-hand end :data:`REDUCTIVE_RATIO` times."""
+    if v.technique is not Technique.LSV:
+        return False
+    if v.segment is not None and np.unique(v.segment).size > 1:
+        return False
+    e, i = np.asarray(v.potential, dtype=float), np.asarray(v.current, dtype=float)
+    ok = np.isfinite(i) & np.isfinite(e)
+    if ok.sum() < 5:
+        return False
+    e, i = e[ok], i[ok]
+    if e[-1] <= e[0] or np.any(np.diff(e) < 0):
+        return False
+    foot = max(3, i.size // 50)  # a few points at each end, against the trace's jitter
+    rise = float(i.max()) - float(np.median(i[:foot]))
+    fall = float(np.median(i[-foot:])) - float(i.min())
+    return fall > REDUCTIVE_RATIO * max(rise, 0.0)
+
+
 def as_plotted_sweep(v: Voltammogram) -> Voltammogram:
-    """A digitised curve in the order its sweep recorded it: a reductive DPV (downward peaks) is turned
-    round into the negative-going sweep that drew it; anything else is returned as it is."""
-    if not is_reductive_dpv(v):
+    """A digitised curve in the order its sweep recorded it: a reductive DPV (downward peaks) or a
+    reductive single-sweep LSV (:func:`is_reductive_lsv`) is turned round into the negative-going
+    sweep that drew it; anything else is returned as it is."""
+    if not (is_reductive_dpv(v) or is_reductive_lsv(v)):
         return v
     names = ("potential", "current", "cycle", "segment")  # times stay increasing; a plot gives none
     return v.replace(**{n: getattr(v, n)[::-1] for n in names if getattr(v, n, None) is not None})
