@@ -602,9 +602,7 @@ def test_a_peak_riding_on_the_tail_of_an_earlier_one_is_measured_from_its_own_ba
     order = np.random.default_rng(shuffle_seed).permutation(len(conc))
     shuffled = [curves[k] for k in order]
     sensitivity = TB.randles_sevcik(1, AREA, 1.0, D, 0.1)
-    tallest_raw = max(float(np.max(v.current)) for v in curves) - max(
-        float(np.max(v.current)) for v in curves[:1]
-    )
+    tallest_raw = max(float(np.max(v.current)) for v in curves) - float(np.max(curves[0].current))  # − blank
     assert tallest_raw / 2.0 > 1.2 * sensitivity  # the raw extreme overstates the peak
     cal = raw_calibration(conc, shuffled)
     assert cal is not None and cal.slope == pytest.approx(sensitivity, rel=0.05)

@@ -267,7 +267,8 @@ def find_pulse_peaks(
         if wide >= 7 and r.size > 2 * wide:
             res = r - savgol_filter(r, wide, 3)
             noise = max(noise, 1.4826 * float(np.median(np.abs(res - np.median(res)))))
-        fit = _fit_select(e, raw - base, cands, r, amp, f, noise, step, min_snr, max_peaks)
+        r_raw = raw - base
+        fit = _fit_select(e, r_raw, cands, r, amp, f, noise, step, min_snr, max_peaks)
         if fit is None:
             continue
         # as the ground truth counts peaks: at least 2 % of the largest, inside the window
@@ -286,7 +287,7 @@ def find_pulse_peaks(
         # alternative baseline: quadratic through the ends (peak-free regions) for the spread
         alt = _alternative_heights(e, raw, fit, amp, f, noise)
         if digitized:
-            fit, alt = _baseline_only(e, raw, raw - base, fit, alt, amp, f, noise)
+            fit, alt = _baseline_only(e, raw, r_raw, fit, alt, amp, f, noise)
         for i in np.argsort(fit.centers):
             out.append(
                 _peak(prep, j, s, a, e, fit, int(i), base, alt, amp, f, noise, unit, min_snr, temperature_K)
@@ -294,6 +295,7 @@ def find_pulse_peaks(
     return out
 
 
+N_BOUNDS = (0.3, 4.0)  # the fitted peak shape's n on either side: from a broad wave to a thin layer
 BASELINE_ONLY = 0.5  # a component whose height under the other baseline falls below this fraction
 
 
@@ -301,14 +303,13 @@ def _baseline_only(e, raw, r_raw, fit: _Fit, alt: np.ndarray, amp, f, noise) -> 
     """The fit without components that stand on the baseline's choice alone (their height under the
     quadratic baseline below :data:`BASELINE_ONLY` of the fitted one), refitted, with its new
     alternative heights; the fit as it is when none does or all would go."""
-    n_bounds = (0.3, 4.0)
     for _ in range(fit.centers.size):
         ratio = np.asarray(alt, dtype=float) / np.maximum(fit.heights, 1e-300)
         if fit.centers.size < 2 or ratio.min() >= BASELINE_ONLY:
             break
         keep = np.ones(fit.centers.size, dtype=bool)
         keep[int(np.argmin(ratio))] = False
-        fit = _refit(e, r_raw, fit, keep, amp, f, noise, n_bounds)
+        fit = _refit(e, r_raw, fit, keep, amp, f, noise, N_BOUNDS)
         alt = _alternative_heights(e, raw, fit, amp, f, noise)
     return fit, alt
 
@@ -340,7 +341,6 @@ def _fit_select(e, r_raw, cands, r_s, amp, f, noise, step, min_snr, max_peaks):
     """Least-squares peaks from the candidates; components that merge or lose significance are
     dropped, and one more is added where the residual still holds a significant bump that a
     separate peak explains far better (BIC) — a peak's own skew never calls for a second one."""
-    n_bounds = (0.3, 4.0)
     if len(cands) > max_peaks:  # a ragged (e.g. digitised) curve: fit only the tallest candidates
         cands = sorted(sorted(cands, key=lambda c: -r_s[c])[:max_peaks])
     ones = [1.0] * len(cands)
@@ -354,7 +354,7 @@ def _fit_select(e, r_raw, cands, r_s, amp, f, noise, step, min_snr, max_peaks):
         amp,
         f,
         noise,
-        n_bounds,
+        N_BOUNDS,
     )
     pruning = True
     for _ in range(3 + max_peaks):
@@ -365,7 +365,7 @@ def _fit_select(e, r_raw, cands, r_s, amp, f, noise, step, min_snr, max_peaks):
             weak = _least_significant(fit, amp, f)
             if weak is not None:
                 keep[weak] = False
-                pruned = _refit(e, r_raw, fit, keep, amp, f, noise, n_bounds)
+                pruned = _refit(e, r_raw, fit, keep, amp, f, noise, N_BOUNDS)
                 # dropped only when the fit without it is about as good (BIC, as for adding one)
                 floor = SHAPE_ERROR * float(np.max(fit.heights))
                 if _bic(pruned, e.size, floor) < _bic(fit, e.size, floor) + 10:
@@ -374,9 +374,9 @@ def _fit_select(e, r_raw, cands, r_s, amp, f, noise, step, min_snr, max_peaks):
                 pruning = False
                 keep[weak] = True
         if not keep.all():
-            fit = _refit(e, r_raw, fit, keep, amp, f, noise, n_bounds)
+            fit = _refit(e, r_raw, fit, keep, amp, f, noise, N_BOUNDS)
             continue
-        trial = _with_one_more(e, r_raw, fit, amp, f, noise, step, min_snr, max_peaks, n_bounds)
+        trial = _with_one_more(e, r_raw, fit, amp, f, noise, step, min_snr, max_peaks, N_BOUNDS)
         if trial is None:
             break
         fit = trial

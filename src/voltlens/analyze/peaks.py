@@ -396,7 +396,7 @@ class _State:
     stopped: dict[int, tuple[int, int]] = field(default_factory=dict)  # sweep → (valley, peak), global
 
 
-def _context(prep, time, scan_rate, min_snr, min_half_width_V, rel_prominence, unit) -> _Ctx:
+def _context(prep, time, scan_rate, min_snr, min_half_width_V, rel_prominence, unit, *, drop_clipped) -> _Ctx:
     e = prep.potential
     dt = None
     if time is not None:
@@ -428,7 +428,7 @@ def _context(prep, time, scan_rate, min_snr, min_half_width_V, rel_prominence, u
         w_diff=Weights(semi_weights(e.size, -0.5)),
         cycle=prep.cycle,
         prep=prep,
-        clipped=_clipped_runs(prep.current),
+        clipped=_clipped_runs(prep.current) if drop_clipped else (np.zeros(0, bool), np.zeros(0, bool)),
     )
 
 
@@ -524,9 +524,9 @@ def fit_sweeps(
     """Peaks and background of a CV/LSV together (see :func:`find_sweep_peaks`).  ``drop_clipped``:
     leave out a peak whose top the instrument's current range cut off (False for a curve traced
     from a plot, whose flat runs are the tracing's pixel rows)."""
-    ctx = _context(prep, time, scan_rate, min_snr, min_half_width_V, rel_prominence, unit)
-    if not drop_clipped:
-        ctx = replace(ctx, clipped=(np.zeros(0, bool), np.zeros(0, bool)))
+    ctx = _context(
+        prep, time, scan_rate, min_snr, min_half_width_V, rel_prominence, unit, drop_clipped=drop_clipped
+    )
     light = replace(ctx, light=True)
     nf = _initial_background(ctx)
     charging = np.zeros_like(nf)

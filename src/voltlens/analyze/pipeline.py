@@ -262,15 +262,23 @@ def is_reductive_dpv(v: Voltammogram) -> bool:
     point down.  A plot does not show the sweep direction and the digitizer returns the trace left to
     right, so a reductive DPV arrives as a positive-going sweep with negative peaks, which the analysis
     (rightly, for a real positive-going DPV) does not take for peaks."""
-    if v.technique is not Technique.DPV:
+    trace = _left_to_right(v) if v.technique is Technique.DPV else None
+    if trace is None:
         return False
+    _, i = trace
+    base = float(np.median(i))
+    up, down = float(i.max()) - base, base - float(i.min())
+    return down > REDUCTIVE_RATIO * max(up, 0.0)
+
+
+def _left_to_right(v: Voltammogram) -> tuple[np.ndarray, np.ndarray] | None:
+    """The finite points of a trace that runs from lower to higher potential (five or more), as
+    (potential, current); None otherwise."""
     e, i = np.asarray(v.potential, dtype=float), np.asarray(v.current, dtype=float)
     ok = np.isfinite(i) & np.isfinite(e)
     if ok.sum() < 5 or e[ok][-1] <= e[ok][0]:
-        return False
-    base = float(np.median(i[ok]))
-    up, down = float(i[ok].max()) - base, base - float(i[ok].min())
-    return down > REDUCTIVE_RATIO * max(up, 0.0)
+        return None
+    return e[ok], i[ok]
 
 
 def is_reductive_lsv(v: Voltammogram) -> bool:
@@ -280,17 +288,11 @@ def is_reductive_lsv(v: Voltammogram) -> bool:
     whose only maximum lies between them.  An oxidative sweep rises from its left-hand foot, a
     reductive one falls from its right-hand foot: the fall below the right-hand end must exceed the
     rise above the left-hand end :data:`REDUCTIVE_RATIO` times."""
-    if v.technique is not Technique.LSV:
+    single = v.segment is None or np.unique(v.segment).size == 1
+    trace = _left_to_right(v) if v.technique is Technique.LSV and single else None
+    if trace is None or np.any(np.diff(trace[0]) < 0):
         return False
-    if v.segment is not None and np.unique(v.segment).size > 1:
-        return False
-    e, i = np.asarray(v.potential, dtype=float), np.asarray(v.current, dtype=float)
-    ok = np.isfinite(i) & np.isfinite(e)
-    if ok.sum() < 5:
-        return False
-    e, i = e[ok], i[ok]
-    if e[-1] <= e[0] or np.any(np.diff(e) < 0):
-        return False
+    _, i = trace
     foot = max(3, i.size // 50)  # a few points at each end, against the trace's jitter
     rise = float(i.max()) - float(np.median(i[:foot]))
     fall = float(np.median(i[-foot:])) - float(i.min())

@@ -967,28 +967,35 @@ def _sweep_peak_heights(up: bool, e: Any, s: Any) -> tuple[float, list[tuple[flo
     return abs(float(y[0])) / span, out
 
 
-def first_sweep_sensitivity(curves: list[Any], values: list[float | None]) -> float | None:
+PerMM = list[tuple[bool, Any, tuple[float, list[tuple[float, float]]]]]
+
+
+def per_mm_peaks(curves: list[Any], values: list[float | None]) -> PerMM:
+    """Every sweep of the per-mM voltammogram (:func:`slope_sweeps`) as (positive-going, potential,
+    (foot, peaks)) with its peaks measured from their own baselines (:func:`_sweep_peak_heights`)."""
+    return [(up, e, _sweep_peak_heights(up, e, s)) for up, e, s in slope_sweeps(curves, values)]
+
+
+def first_sweep_sensitivity(per_mm: PerMM) -> float | None:
     """The tallest peak per mM of the sweep that starts where nothing flows (the first sweep: its
     foot is the zero the analyte-free currents left, unlike a return sweep that starts on the
-    forward peak's tail), each peak measured from its own baseline (:func:`_sweep_peak_heights`);
+    forward peak's tail), each peak measured from its own baseline (:func:`per_mm_peaks`);
     None when no sweep shows a peak."""
-    sweeps = [_sweep_peak_heights(up, e, s) for up, e, s in slope_sweeps(curves, values)]
-    sweeps = [(foot, peaks) for foot, peaks in sweeps if peaks]
+    sweeps = [(foot, peaks) for _, _, (foot, peaks) in per_mm if peaks]
     if not sweeps:
         return None
     _, peaks = min(sweeps, key=lambda sw: sw[0])
     return max(h for _, h in peaks)
 
 
-def _misread_peak(curves: list[Any], values: list[float | None], up: bool, e_star: float) -> bool:
+def _misread_peak(per_mm: PerMM, up: bool, e_star: float) -> bool:
     """Whether the largest current (of the sign ``up``) at ``e_star`` misreads the peak height: in
-    the per-mM voltammogram (:func:`slope_sweeps`) of its sweep it comes after another peak, so it
+    the per-mM voltammogram (:func:`per_mm_peaks`) of its sweep it comes after another peak, so it
     includes that peak's tail (which grows with the concentration as the peak does), or it is no
     peak at all (a background larger than the peaks puts the extreme elsewhere)."""
-    for sweep_up, e, s in slope_sweeps(curves, values):
+    for sweep_up, e, (_, peaks) in per_mm:
         if sweep_up != up or not (min(e[0], e[-1]) <= e_star <= max(e[0], e[-1])):
             continue
-        _, peaks = _sweep_peak_heights(up, e, s)
         before = [ep for ep, _ in peaks if (ep < e_star if up else ep > e_star)]
         if any(abs(ep - e_star) > TAIL_SEPARATION_V for ep in before):
             return True
@@ -1031,14 +1038,17 @@ def raw_calibration(
         if best is None or cal.slope > best.slope:
             best, best_at = cal, (up, e_star)
             paired = list(values)
-            if ordered:  # the values in the order of the curves' faradaic change (else their sizes)
-                rank = sizes
-                for k, v in zip(sorted(use, key=lambda k: rank[use.index(k)]), sorted(c), strict=True):
+            if ordered:  # the concentrations given to the curves in the order of their sizes
+                by_size = [use[j] for j in np.argsort(sizes, kind="stable")]
+                for k, v in zip(by_size, sorted(c), strict=True):
                     paired[k] = float(v)
-    if best is not None and best_at is not None and _misread_peak(curves, paired, *best_at):
+    if best is None or best_at is None:
+        return best
+    per_mm = per_mm_peaks(curves, paired)
+    if _misread_peak(per_mm, *best_at):
         # the largest current rides on the tail of an earlier peak, or on no peak: the tallest
         # peak from its own baseline is read off the per-mM voltammogram instead
-        height = first_sweep_sensitivity(curves, paired)
+        height = first_sweep_sensitivity(per_mm)
         if height is not None and height > 0:
             best = replace(best, slope=height)
     return best

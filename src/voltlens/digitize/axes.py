@@ -59,9 +59,10 @@ def _is_tick_row(row: list[Glyph], edge: float) -> bool:
 def find_x_text(mask: np.ndarray, box: Box, *, below: bool = True) -> AxisText | None:
     """Tick labels under (or above) the box, the title row after them, and an offset text at the
     right end (matplotlib puts an x offset there).  When none are found, they are looked for
-    again with the box's lines wiped out: labels set close to a thick (blurred) spine touch it."""
+    again with the box's lines wiped out when that side has a line: labels set close to a thick
+    (blurred) spine touch it."""
     found = _x_text(mask, box, below=below)
-    if found is None and any(ln is not None for ln in box.lines.values()):
+    if found is None and box.lines.get("b" if below else "t") is not None:
         found = _x_text(without_lines(mask, box, pad=1), box, below=below)
     return found
 
@@ -246,9 +247,9 @@ def split_at_ticks(mask: np.ndarray, box: Box, word: Word, ch: float, *, below: 
 def find_y_text(mask: np.ndarray, box: Box, *, left: bool = True) -> AxisText | None:
     """Right-aligned tick labels left of the box (or left-aligned ones right of it) and the
     rotated title beyond them (:func:`_y_text`); looked for again with the box's lines wiped
-    out when none are found (labels touching a thick spine)."""
+    out when none are found and that side has a line (labels touching a thick spine)."""
     found = _y_text(mask, box, left=left)
-    if found is None and any(ln is not None for ln in box.lines.values()):
+    if found is None and box.lines.get("l" if left else "r") is not None:
         found = _y_text(without_lines(mask, box, pad=1), box, left=left)
     return found
 

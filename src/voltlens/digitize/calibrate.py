@@ -85,13 +85,13 @@ _NICE_BONUS = 0.6  # a fit whose tick step is nice (axes are drawn so) over one 
 _INLIER_BONUS = 0.2  # each label a fit explains, even by a misreading, over a label it leaves out
 
 
-def _nice(step: float) -> bool:
-    """A nice tick step (1, 2, 2.5, 5 × 10ⁿ) up to the precision of a pixel fit."""
+def _nice(step: float, *, tol: float = 0.02) -> bool:
+    """A nice tick step (1, 2, 2.5, 5 × 10ⁿ) up to ``tol`` (relative; the precision of a pixel fit)."""
     if not (step > 0 and np.isfinite(step)):
         return False
     e = np.floor(np.log10(step))
     m = step / 10.0**e
-    return any(abs(m - n) <= 0.02 * n for n in (1.0, 2.0, 2.5, 5.0, 10.0))
+    return any(abs(m - n) <= tol * n for n in (1.0, 2.0, 2.5, 5.0, 10.0))
 
 
 def _nice_values(values: list[float]) -> bool:
@@ -136,12 +136,7 @@ def _nice_pair(pos: np.ndarray, inl: list[int], vals: list[float]) -> bool:
     k = round(abs(pos[inl[1]] - pos[inl[0]]) / pitch)
     if k < 1:
         return False
-    step = abs(vals[1] - vals[0]) / k
-    if not (step > 0 and np.isfinite(step)):
-        return False
-    e = np.floor(np.log10(step))
-    m = step / 10.0**e
-    return any(abs(m - c) <= 0.03 * c for c in (1.0, 2.0, 2.5, 5.0, 10.0))
+    return _nice(abs(vals[1] - vals[0]) / k, tol=0.03)
 
 
 _TIE = 0.5  # weights this close (OCR scores of different labels) do not decide between lines

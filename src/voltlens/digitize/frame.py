@@ -106,26 +106,6 @@ def background_edges(background: np.ndarray) -> np.ndarray:
     return edge
 
 
-def panel_steps(background: np.ndarray, box: Box, *, reach: int = 2, level: int = 5) -> np.ndarray:
-    """Steps of the background colour inside ``box``: where it changes by ``level`` or more over
-    ``2·reach`` px.  A filled panel on a photographed sheet fades into it over a few pixels (blur,
-    uneven light), too gently for :func:`background_edges`."""
-    bg = background.astype(np.int16)
-    h, w = bg.shape[:2]
-    out = np.zeros((h, w), dtype=bool)
-    x0, y0 = max(0, round(box.left)), max(0, round(box.top))
-    x1, y1 = min(w, round(box.right) + 1), min(h, round(box.bottom) + 1)
-    sub = bg[y0:y1, x0:x1]
-    d = 2 * reach
-    if sub.shape[0] <= d or sub.shape[1] <= d:
-        return out
-    step = np.zeros(sub.shape[:2], dtype=bool)
-    step[:, reach:-reach] |= np.abs(sub[:, d:] - sub[:, :-d]).max(axis=2) >= level
-    step[reach:-reach, :] |= np.abs(sub[d:, :] - sub[:-d, :]).max(axis=2) >= level
-    out[y0:y1, x0:x1] = step
-    return out
-
-
 def _oriented_points(
     mask: np.ndarray, horizontal: bool, k: int, weights: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -538,11 +518,7 @@ def find_box(evidence: np.ndarray, background: np.ndarray | None = None) -> Box 
     h, w = evidence.shape
     box = _box_of(evidence, w, h)
     if box is not None:
-        inner = _inner_frame(evidence, box)
-        if inner is None and background is not None:
-            # a filled panel without lines (ggplot) on a sheet whose edges were found (a photo)
-            inner = _inner_frame(panel_steps(background, box), box)
-        box = inner or box
+        box = _inner_frame(evidence, box) or box
     if background is not None and (box is None or _sides(box) < 2):
         alt = _box_of(background_edges(background), w, h)
         if alt is not None and (box is None or _sides(alt) > _sides(box)):
@@ -810,6 +786,8 @@ def rectifying_homography(mask: np.ndarray) -> np.ndarray | None:
     # the plot's own frame inside a photographed sheet rectifies the plot itself
     box = _inner_frame(small, box, tilted=True) or box
     frame = [ln for ln in box.lines.values() if ln is not None]
+    if len(frame) < 2:  # gridlines framing no box (Excel: no spines): their common tilt
+        return _derotation(hl + vl, sw, sh, scale)
     shifts = sorted(abs(ln.slope) * ln.length for ln in frame)
     # one line alone drifting: a sheared photo's spine when it is long and solid (4 px over more
     # than half the image), else the straight stretch of a curve
@@ -819,8 +797,6 @@ def rectifying_homography(mask: np.ndarray) -> np.ndarray | None:
         and ln.length >= 0.5 * (sw if ln.horizontal else sh)
         for ln in frame
     )
-    if len(frame) < 2:  # gridlines framing no box (Excel: no spines): their common tilt
-        return _derotation(hl + vl, sw, sh, scale)
     if len(shifts) < 2 or (shifts[-2] < 1.5 and not sheared):
         return None  # no two frame lines drift by 1.5 px along their length: not skewed
     src = _corners(box)
