@@ -44,6 +44,20 @@ def test_ir_broadened_reversible_couple_is_reversible_with_its_ru(textbook, ru):
     assert any("iR drop" in r for r in c.reasons)
 
 
+@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("ru", [350.0, 400.0])
+def test_small_ir_drop_of_a_nernstian_couple_is_reversible(textbook, ru, seed):
+    """ΔEp 75–77 mV, of which Ru explains only 11–13 mV (below the 15 mV that guards against Ru and
+    slow kinetics trading off): where the fit with free kinetics finds none at all (Λ = ∞), the
+    couple is still Nernstian, its ΔEp widened by the iR drop."""
+    v, s = _cv(textbook, textbook.Couple(0.0), ru=ru, noise=2e-8, seed=seed)
+    ip = float(np.max(s.faradaic))
+    (c,) = analyze_curve(v).couples
+    assert 0.070 < c.delta_ep.value < 0.059 + 2.5 * ru * ip  # widened by about 2·Ru·ip, not by more
+    assert c.reversibility == "reversible", c.reasons
+    assert c.apparent_ru_ohm == pytest.approx(ru, rel=0.15)
+
+
 @pytest.mark.parametrize("lam", [0.3, 1.0])
 def test_slow_electron_transfer_without_ru_stays_quasi_reversible(textbook, lam):
     k0 = lam * math.sqrt(D * F_RT * 0.1)  # Matsuda–Ayabe Λ = k0/√(D f v)

@@ -443,6 +443,7 @@ def describe_couple(
 
 NERNST_DELTA_EP_V = 0.059  # reversible ΔEp at usual switching potentials (n = 1, 25 °C)
 IR_MIN_V = 0.015  # an iR share of ΔEp below this is within what slow kinetics and Ru trade off
+IR_MIN_FREE_V = 0.010  # ... when the fit with free kinetics found none (Λ = ∞): the fit's resolution
 IR_SHARE = 0.4  # the share of the ΔEp excess the apparent Ru must account for
 NERNST_RMS_RATIO = 1.4  # slow kinetics must cut the Nernstian fit's residual by more than this
 NERNST_RMS_FLOOR_V = 0.0003  # …and by more than the rms of a 1 mV potential step (1/√12 mV)
@@ -486,7 +487,10 @@ def _iR_explains(kinetics: CoupleKinetics | None, ir_delta_ep: float | None, exc
             and kinetics.nernst_rms_V
             <= max(NERNST_RMS_RATIO * kinetics.rms_V, kinetics.rms_V + NERNST_RMS_FLOOR_V)
         )
-        share = n * ir_delta_ep >= max(IR_SHARE * excess, IR_MIN_V)
+        # the floor guards against Ru and slow kinetics trading off within the fit; where the fit with
+        # free kinetics put nothing into them (Λ = ∞) there is no such trade-off to guard against
+        floor = IR_MIN_FREE_V if math.isinf(kinetics.lam) else IR_MIN_V
+        share = n * ir_delta_ep >= max(IR_SHARE * excess, floor)
         if not (fits and share):
             return None
         ru = kinetics.nernst_ru_ohm

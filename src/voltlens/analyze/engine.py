@@ -107,7 +107,14 @@ def analyze_curve(
     if np.ptp(potential) <= 0:
         raise DataError(v.source, "the potential never changes", field="potential")
 
-    prep = preprocess(potential, current, cycle=v.cycle, despike=despike, smoothing=smooth)
+    prep = preprocess(
+        potential,
+        current,
+        cycle=v.cycle,
+        despike=despike,
+        smoothing=smooth,
+        traced=bool(v.metadata.get("digitized")),
+    )
     if prep.spikes.size:
         notes.append(f"{prep.spikes.size} spike point(s) replaced")
     noise = Quantity(prep.noise, unit, prep.noise / math.sqrt(2.0 * max(v.n_points - 1, 1)))

@@ -181,14 +181,23 @@ def estimate_noise(current: np.ndarray, *, segment: np.ndarray | None = None) ->
 
 
 def remove_spikes(
-    current: np.ndarray, *, noise: float, segment: np.ndarray | None = None, n_sigma: float = 6.0
+    current: np.ndarray,
+    *,
+    noise: float,
+    segment: np.ndarray | None = None,
+    n_sigma: float = 6.0,
+    traced: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Replace isolated spikes (runs of 1–3 points) by the line through their neighbours.
 
     A run is a spike when it departs from the chord between the points around it by more than
     ``n_sigma`` × noise and by more than four times what the local curvature (measured just outside
-    the run) could explain.  Returns the cleaned current and the indices replaced.  Smooth peaks,
-    however sharp, bend gradually and are left alone.
+    the run, on the smoother side) could explain, and sticks out of the tent of its flanks
+    (:func:`_under_tent`).  Returns the cleaned current and the indices replaced.  Smooth peaks,
+    however sharp or coarsely sampled, bend gradually and are left alone; a spike on the steep
+    flank of a peak (where the 7-point median flags a long stretch) is found point by point.
+    ``traced``: a curve read off a plot, whose pixel staircase is not sampled data — only isolated
+    runs are tested there, against the mean curvature of both sides, without the tent.
     """
     y = np.array(current, dtype=float)
     n = y.size
@@ -199,27 +208,95 @@ def remove_spikes(
     dev = np.abs(y - med)
     cand = np.flatnonzero(dev > n_sigma * noise)
     replaced: list[int] = []
+    if cand.size == 0:
+        return y, np.empty(0, dtype=np.int64)
+    # maximal stretches of candidates: one of up to 3 points is tested as one run; in a longer one
+    # (a spike on the steep flank of a sharp peak, whose neighbours the 7-point median also flags)
+    # single points are tested, the one that stands out most from its neighbours first
+    if traced:
+        for a0, b0 in _chunked_runs(cand):
+            if _is_spike(y, a0, b0, seg, noise, n_sigma, careful=False):
+                _bridge(y, a0, b0)
+                replaced.extend(range(a0, b0 + 1))
+        return y, np.asarray(replaced, dtype=np.int64)
+    breaks = np.flatnonzero(np.diff(cand) > 1)
+    for first, last in zip(np.r_[0, breaks + 1], np.r_[breaks, cand.size - 1], strict=True):
+        a0, b0 = int(cand[first]), int(cand[last])
+        if b0 - a0 <= 2:
+            if _is_spike(y, a0, b0, seg, noise, n_sigma):
+                _bridge(y, a0, b0)
+                replaced.extend(range(a0, b0 + 1))
+            continue
+        inner = np.arange(max(a0, 1), min(b0, n - 2) + 1)
+        for _ in range(inner.size):
+            k = int(inner[np.argmax(np.abs(y[inner] - 0.5 * (y[inner - 1] + y[inner + 1])))])
+            if not _is_spike(y, k, k, seg, noise, n_sigma):
+                break
+            _bridge(y, k, k)
+            replaced.append(k)
+    return y, np.asarray(replaced, dtype=np.int64)
+
+
+def _bridge(y: np.ndarray, a: int, b: int) -> None:
+    """Replace y[a..b] in place by the line between its neighbours."""
+    y[a : b + 1] = y[a - 1] + (y[b + 1] - y[a - 1]) * (np.arange(a, b + 1) - a + 1) / (b - a + 2)
+
+
+def _chunked_runs(cand: np.ndarray) -> list[tuple[int, int]]:
+    """Consecutive candidates cut into runs of at most four points; runs of four are no spikes."""
+    out = []
     i = 0
     while i < cand.size:
-        a = int(cand[i])
-        b = a
+        a = b = int(cand[i])
         while i + 1 < cand.size and cand[i + 1] == b + 1 and b - a < 3:
             i += 1
             b = int(cand[i])
         i += 1
-        if b - a > 2:
-            continue
-        lo, hi = a - 1, b + 1
-        if lo < 2 or hi > n - 3 or seg[lo - 2] != seg[hi + 2]:
-            continue
-        g = hi - lo
-        chord = y[lo] + (y[hi] - y[lo]) * (np.arange(a, b + 1) - lo) / g
-        departure = float(np.max(np.abs(y[a : b + 1] - chord)))
-        curv = 0.5 * (abs(y[lo - 2] - 2 * y[lo - 1] + y[lo]) + abs(y[hi] - 2 * y[hi + 1] + y[hi + 2]))
-        if departure > n_sigma * noise and departure > 4.0 * curv * g * g / 8.0 + 3.0 * noise:
-            y[a : b + 1] = chord
-            replaced.extend(range(a, b + 1))
-    return y, np.asarray(replaced, dtype=np.int64)
+        if b - a <= 2:
+            out.append((a, b))
+    return out
+
+
+def _is_spike(
+    y: np.ndarray, a: int, b: int, seg: np.ndarray, noise: float, n_sigma: float, *, careful: bool = True
+) -> bool:
+    """Does the run a..b depart from the chord between its neighbours by more than ``n_sigma`` ×
+    noise, by more than four times what the curvature just outside it explains (``careful``: on the
+    smoother side, else the mean of both), and (``careful``) out of the tent of its flanks
+    (:func:`_under_tent`)?"""
+    n = y.size
+    lo, hi = a - 1, b + 1
+    if lo < 2 or hi > n - 3 or seg[lo - 2] != seg[hi + 2]:
+        return False
+    g = hi - lo
+    chord = y[lo] + (y[hi] - y[lo]) * (np.arange(a, b + 1) - lo) / g
+    departure = float(np.max(np.abs(y[a : b + 1] - chord)))
+    # the curvature just outside, on the smoother side (a second spike beside this one bends the other)
+    sides = (abs(y[lo - 2] - 2 * y[lo - 1] + y[lo]), abs(y[hi] - 2 * y[hi + 1] + y[hi + 2]))
+    curv = min(sides) if careful else 0.5 * (sides[0] + sides[1])
+    return (
+        departure > n_sigma * noise
+        and departure > 4.0 * curv * g * g / 8.0 + 3.0 * noise
+        and not (careful and _under_tent(y, lo, hi, 3.0 * noise))
+    )
+
+
+def _under_tent(y: np.ndarray, lo: int, hi: int, tol: float) -> bool:
+    """Is the run between ``lo`` and ``hi`` (exclusive) the top of a smooth peak (or the bottom of a
+    smooth valley) rather than a spike?  The flanks of a concave apex, extended as straight lines
+    from their last two points, pass above it: the apex never rises (within ``tol``) above the
+    lower of the two extensions.  A coarsely sampled sharp peak (a DPV peak at 10 mV steps bends
+    six times faster at its top than two points away) departs from the chord between its
+    neighbours by more than the flanks' own curvature explains, yet stays under this tent; a spike
+    sticks out of it."""
+    x = np.arange(lo + 1, hi)
+    run = y[lo + 1 : hi]
+    left = y[lo] + (y[lo] - y[lo - 1]) * (x - lo)
+    right = y[hi] + (y[hi] - y[hi + 1]) * (hi - x)
+    mid = 0.5 * (y[lo] + y[hi])
+    if float(np.mean(run)) >= mid:  # departs upwards: a peak's top
+        return bool(np.all(run <= np.minimum(left, right) + tol)) and y[lo] > y[lo - 1] and y[hi] > y[hi + 1]
+    return bool(np.all(run >= np.maximum(left, right) - tol)) and y[lo] < y[lo - 1] and y[hi] < y[hi + 1]
 
 
 def smoothing_window(noise: float, scale: float, step_V: float, *, max_width_V: float = 0.02) -> int:
@@ -316,8 +393,10 @@ def preprocess(
     despike: bool = True,
     smoothing: bool = True,
     max_window_V: float = 0.02,
+    traced: bool = False,
 ) -> Preprocessed:
-    """Sweeps, cycles, noise, spike removal and smoothing in one call."""
+    """Sweeps, cycles, noise, spike removal and smoothing in one call (``traced``: a curve read off
+    a plot, see :func:`remove_spikes`)."""
     e = np.asarray(potential, dtype=float)
     y = np.asarray(current, dtype=float)
     if e.shape != y.shape:
@@ -330,7 +409,7 @@ def preprocess(
     spikes = np.empty(0, dtype=np.int64)
     clean = y
     if despike:
-        clean, spikes = remove_spikes(y, noise=noise, segment=sweeps.segment)
+        clean, spikes = remove_spikes(y, noise=noise, segment=sweeps.segment, traced=traced)
         if spikes.size:
             noise = estimate_noise(clean, segment=sweeps.segment)
     scale = float(np.percentile(clean, 99) - np.percentile(clean, 1)) if clean.size > 10 else 0.0
