@@ -15,6 +15,8 @@ reference_drift        the reference moving 10–30 mV per cycle (3–5 cycles)
 truncated              the vertex 50 mV before to 15 mV past E½ (the wave cut)
 fouling                8–25 % of the active area lost per cycle (3–5 cycles)
 quantisation           an ADC step of 3–8 % of S
+background             a background changing by 40–100 % of S across the window: linear, quadratic
+                       (bowing away from the start) or a solvent onset 40 mV before the vertex
 =====================  ===========================================================================
 
 The detector is voltlens's full pipeline (engine + anomaly detectors, confidence ≥ 0.5).  The
@@ -128,6 +130,17 @@ def make_sample(rng: np.random.Generator, kinds: set[str] | None = None) -> Samp
         art["fouling_per_cycle"] = rng.uniform(0.08, 0.25)
     if "reference_drift" in kinds:
         art["reference_drift_V_per_cycle"] = rng.choice([-1, 1]) * rng.uniform(0.010, 0.030)
+    if "background" in kinds:
+        size = s_ref * rng.uniform(0.4, 1.0) * rng.choice([-1, 1])
+        span = abs(vertex - start)
+        shape = rng.choice(["linear", "quadratic", "onset"])
+        if shape == "linear":
+            art["background_linear_A_per_V"] = size / span
+        elif shape == "quadratic":
+            art["background_quadratic_A_per_V2"] = size / span**2
+        else:
+            art["anodic_onset_V"] = vertex - 0.04
+            art["onset_current_A"] = abs(size) / math.exp(0.04 / 0.03)
     if "clipping" in kinds:
         clean, _, _ = simulate_measurement(species, wave, cell, Artifacts(), rng=np.random.default_rng(0))
         art["clip_A"] = float(np.max(np.abs(clean.current))) * rng.uniform(0.55, 0.85)

@@ -19,6 +19,7 @@ from voltlens.analyze.anomalies import (
     TRACE_UNRELIABLE,
     curve_features,
     detect_anomalies,
+    detect_background,
     detect_clipping,
     detect_quantisation,
     detect_spikes,
@@ -76,6 +77,8 @@ def _measure(
         sp = EC(e0_V=0.0, concentration_mol_m3=CONC, diffusion_m2_s=D, kf_per_s=10 * f_inverse_volts() * v)
     elif kind == "truncated":
         vertex = 0.0
+    elif kind == "background":
+        art["background_quadratic_A_per_V2"] = 0.8 * ip / 0.7**2  # 80 % of ip at the vertex
     wave = CVWaveform(start_V=-0.35, vertex_V=vertex, scan_rate_V_s=v, step_V=0.002, n_cycles=cycles)
     cell = Cell(area_m2=AREA, cdl_F_m2=0.15, ru_ohm=ru)
     measured, _, _ = simulate_measurement(sp, wave, cell, Artifacts(**art), rng=rng)
@@ -231,6 +234,7 @@ def test_registry_and_errors():
         "truncated",
         "fouling",
         "quantisation",
+        "background",
     } == set(DETECTORS)
     e = _triangle()
     v = Voltammogram(e, _bump(e))
@@ -239,3 +243,58 @@ def test_registry_and_errors():
     with pytest.raises(ParameterError, match="min_confidence"):
         detect_anomalies(v, min_confidence=2)
     assert detect_anomalies(v, kinds=["noise"]) == ()
+
+
+_BACKGROUNDS = {  # shape → Artifacts fields for a background of size x·ip at the vertex (window 0.7 V)
+    "linear": lambda x, ip: {"background_linear_A_per_V": x * ip / 0.7},
+    "quadratic": lambda x, ip: {"background_quadratic_A_per_V2": -x * ip / 0.7**2},
+    "onset": lambda x, ip: {"anodic_onset_V": 0.31, "onset_current_A": x * ip / math.exp(0.04 / 0.03)},
+}
+
+
+@pytest.mark.parametrize("seed", SEEDS[:2])
+@pytest.mark.parametrize("shape", sorted(_BACKGROUNDS))
+@pytest.mark.parametrize("size", [0.1, 0.5, 0.9])
+def test_background_is_sized_like_the_simulator(shape, size, seed):
+    """The detector's severity is the simulator's (largest |background| over the largest faradaic
+    current, injected with the curve) within 0.12, whatever the shape; none below its threshold.
+    Strong charging (0.3 F/m²) and an EC return peak must not read as a background."""
+    rng = np.random.default_rng(seed)
+    ip = _ip(0.1)
+    art = {"noise_rms_A": 0.002 * ip, **_BACKGROUNDS[shape](size, ip)}
+    wave = CVWaveform(start_V=-0.35, vertex_V=0.35, scan_rate_V_s=0.1, step_V=0.002)
+    sp = Reversible(e0_V=0.0, concentration_mol_m3=CONC, diffusion_m2_s=D)
+    v, _, injected = simulate_measurement(
+        sp, wave, Cell(area_m2=AREA, cdl_F_m2=0.3), Artifacts(**art), rng=rng
+    )
+    truth = max((a.severity for a in injected if a.kind == "background"), default=0.0)
+    a = detect_background(v, analyze_curve(v))
+    found = a.severity if a is not None and a.confidence >= 0.5 else 0.0
+    if truth < THRESHOLDS["background"] - 0.1:
+        assert found == 0.0, f"{shape} {truth:.2f}: flagged at {found:.2f}"
+    elif truth > THRESHOLDS["background"] + 0.1:
+        assert abs(found - truth) <= 0.12, f"{shape}: severity {found:.2f}, simulator {truth:.2f}"
+    assert detect_background(v) is None  # the tails need the engine's peaks
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_no_background_on_an_ec_or_a_dpv_curve(seed):
+    rng = np.random.default_rng(seed)
+    ec = EC(e0_V=0.0, concentration_mol_m3=CONC, diffusion_m2_s=D, kf_per_s=10 * f_inverse_volts() * 0.1)
+    v = _measure(rng, species=ec)
+    a = detect_background(v, analyze_curve(v))
+    assert a is None or a.confidence < 0.5
+    sp = Reversible(e0_V=0.0, concentration_mol_m3=CONC, diffusion_m2_s=D)
+    wave = DPVWaveform(
+        start_V=-0.3, end_V=0.3, step_V=0.005, amplitude_V=0.025, pulse_width_s=0.05, period_s=0.1
+    )
+    ip = float(
+        np.max(np.abs(simulate_measurement(sp, wave, Cell(area_m2=AREA), Artifacts(), rng=rng)[0].current))
+    )
+    for x, flagged in ((0.0, False), (0.8, True)):
+        art = Artifacts(noise_rms_A=0.002 * ip, background_linear_A_per_V=x * ip / 0.6)
+        d, _, _ = simulate_measurement(sp, wave, Cell(area_m2=AREA), art, rng=rng)
+        a = detect_background(d, analyze_curve(d))
+        assert (a is not None and a.confidence >= 0.5) is flagged
+        if flagged:
+            assert abs(a.severity - 0.8) <= 0.12

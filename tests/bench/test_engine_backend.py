@@ -441,6 +441,46 @@ def test_noise_is_sized_on_the_figure_scale_from_the_digitizers_stroke_noise() -
     assert RULES["anomaly.trust"](series, {})[0]["trustworthy"] is True
 
 
+def test_a_background_is_judged_on_the_figure_from_the_median_trace() -> None:
+    """A series shares its cell: the background change each trace shows, over the figure's largest
+    peak, is judged by its median — one misread trace neither makes nor unmakes it; a blank
+    (no peak) does not count; per-trace 'background' flags are not used on their own."""
+    from voltlens.bench.engine_backend import (
+        BACKGROUND_UNTRUSTED,
+        BACKGROUND_VISIBLE,
+        RULES,
+        FigureReading,
+        background_severity,
+    )
+
+    def curve(ip: float) -> dict:
+        q = {"value": ip, "unit": "A", "uncertainty": None}
+        peak = {"direction": "anodic", "cycle": 1, "potential": {"value": 0.1, "unit": "V"}, "current": q}
+        flag = [{"kind": "background", "confidence": 0.99, "severity": 1.0}]
+        return {
+            "technique": "CV",
+            "n_points": 100,
+            "peaks": [{**peak, "confidence": 0.9}] if ip else [],
+            "couples": [],
+            "anomalies": flag,
+        }
+
+    def reading(changes: list[float], ips: list[float]) -> FigureReading:
+        return FigureReading("f", report={"curves": [curve(i) for i in ips]}, background=changes)
+
+    big = 1.2 * BACKGROUND_UNTRUSTED * 1e-5
+    strong = reading([big, big, 0.0, big], [1e-5, 5e-6, 2e-6, 1e-5])
+    assert background_severity(strong) == pytest.approx(1.2 * BACKGROUND_UNTRUSTED)
+    assert RULES["anomaly.trust"](strong, {})[0] == {"trustworthy": False, "reasons": ["background"]}
+    assert "background" in RULES["anomaly.kinds"](strong, {})[0]["anomalies"]
+    one_misread = reading([big, 0.0, 0.0, 0.0], [1e-5, 5e-6, 2e-6, 1e-5])
+    assert RULES["anomaly.trust"](one_misread, {})[0]["trustworthy"] is True
+    assert "background" not in RULES["anomaly.kinds"](one_misread, {})[0]["anomalies"]
+    blank_aside = reading([0.0, 0.5 * (BACKGROUND_VISIBLE + BACKGROUND_UNTRUSTED) * 1e-5], [0.0, 1e-5])
+    assert RULES["anomaly.trust"](blank_aside, {})[0]["trustworthy"] is True
+    assert "background" in RULES["anomaly.kinds"](blank_aside, {})[0]["anomalies"]
+
+
 def test_a_dpv_peak_cut_in_two_is_joined_at_the_traces_extreme() -> None:
     """Two peaks reported either side of the top of one DPV peak (no valley between them) are one
     peak, at E½ − ΔE/2; two real peaks 0.4 V apart stay two."""
@@ -639,3 +679,43 @@ def test_stated_concentrations_follow_the_faradaic_change_not_the_largest_curren
     assert [("blank" if t == "0 mM" else t) for t in reading.legends] == expected
     trend, _ = RULES["concentration.trend"](reading, {"question": question})
     assert trend["sensitivity"]["value"] == pytest.approx(TB.randles_sevcik(1, AREA, 1.0, D, 0.1), rel=0.03)
+
+
+@pytest.mark.parametrize(
+    ("species", "regime"),
+    [
+        ({"kind": "Adsorbed", "e0_V": 0.1, "coverage_mol_m2": 1e-6}, "adsorption"),
+        (
+            {"kind": "Reversible", "e0_V": 0.1, "concentration_mol_m3": 1.0, "diffusion_m2_s": 1e-9},
+            "diffusion",
+        ),
+    ],
+)
+def test_the_regime_is_read_from_the_peak_shape_without_a_scan_rate_study(species: dict, regime: str) -> None:
+    """No legend gives the scan rates: a surface layer (ΔEp ≈ 0, no diffusion tail) is adsorption with
+    the slope of 1 a layer gives; a diffusing couple (ΔEp ≈ 59 mV) diffusion with Randles–Ševčík's
+    0.5 (the simulator's own series give these slopes)."""
+    import voltlens.simulate as sim
+    from voltlens.analyze.contract import report_of
+    from voltlens.analyze.pipeline import run_analysis
+    from voltlens.bench.engine_backend import RULES, FigureReading
+
+    species = dict(species)
+    kind = species.pop("kind")
+    wave = sim.CVWaveform(start_V=-0.3, vertex_V=0.5, scan_rate_V_s=0.1, step_V=0.002)
+    curves = [
+        sim.simulate_measurement(
+            getattr(sim, kind)(**species),
+            wave,
+            sim.Cell(area_m2=AREA),
+            sim.Artifacts(),
+            rng=np.random.default_rng(k),
+        )[0]
+        for k in range(2)
+    ]
+    report = report_of(run_analysis(curves)).model_dump(mode="json")
+    reading = FigureReading("tb", report=report, legends=[None, None], curves=curves)
+    answer, confidence = RULES["scan_rate.regime"](reading, {})
+    assert answer["regime"] == regime
+    assert answer["log_log_slope"]["value"] == pytest.approx({"adsorption": 1.0, "diffusion": 0.5}[regime])
+    assert confidence < 0.5

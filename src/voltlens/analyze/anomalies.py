@@ -3,7 +3,8 @@
 Each detector is a small pure function ``detect_<kind>(voltammogram, analysis=None, *,
 features=None) -> Anomaly | None``; :data:`DETECTORS` maps the anomaly kind to it and
 :func:`detect_anomalies` runs them all.  ``analysis`` (the engine's :class:`CurveAnalysis`) is
-used where it helps (peak heights, couples) but every detector also works without it.
+used where it helps (peak heights, couples); every detector but ``background`` (which must know the
+peaks' diffusion tails) also works without it.
 
 Confidence is a logistic function of log(score/threshold): 0.5 exactly at the detector's
 threshold, above 0.9 at about twice it.  Severity runs from 0 (cosmetic) to 1 (the numbers
@@ -22,6 +23,8 @@ reference_drift        anodic and cathodic peaks shifting cycle to cycle by simi
 truncated              the window cuts through a wave: the current still rising at a vertex or end
 fouling                peak currents decaying from cycle to cycle
 quantisation           few distinct current levels: a step above 1 % of the peak height
+background             a sloping or curved background: the current at the window's ends, less the
+                       peaks' diffusion tails, differing by over 30 % of the peak height
 =====================  ==============================================================================
 """
 
@@ -38,7 +41,7 @@ from scipy.signal import find_peaks
 from ..errors import ParameterError
 from ..model import Technique, Voltammogram
 from .preprocess import Sweeps, assign_cycles, estimate_noise, savgol_interp, smooth, split_sweeps
-from .result import Anomaly, CurveAnalysis
+from .result import Anomaly, CurveAnalysis, FoundPeak
 from .series import cycle_stability, linear_fit
 
 __all__ = [
@@ -49,6 +52,7 @@ __all__ = [
     "Detector",
     "curve_features",
     "detect_anomalies",
+    "detect_background",
     "detect_clipping",
     "detect_drift",
     "detect_fouling",
@@ -75,6 +79,7 @@ THRESHOLDS: Mapping[str, float] = MappingProxyType(
         "truncated": 1.0,  # rise over the last points / max(8 σ, 5 % of peak height)
         "fouling": 0.10,  # fraction of the peak current lost from the first to the last cycle
         "quantisation": 0.01,  # current step / peak height
+        "background": 0.3,  # background change across the window / peak height
     }
 )
 IR_SKEW = 0.58  # peak skew below which the shape is that of an iR-sheared peak
@@ -661,6 +666,122 @@ def detect_truncated(
     )
 
 
+_END_BAND = 0.01  # the ends of the window: the outer 1 % of its span
+_PEAK_CONFIDENCE = 0.5  # the peaks whose tails are counted
+_COMPLETE = 0.06  # a forward peak this far (V) from the window's end has been passed, not cut
+_TAIL_X0 = 0.8  # tail width over the half-peak width: i/ip = 1/sqrt(1 + x/x0) (x0 ≈ 45 mV at n = 1)
+
+
+def _tail(peak: FoundPeak, distance: float) -> float:
+    """|current| a diffusion peak still carries ``distance`` (V) past it in its sweep direction:
+    the reversible wave's decay, i/ip ≈ 1/√(1 + x/x₀) with x₀ = 0.8·|Ep − Ep/2| (45 mV for a
+    Nernstian one-electron wave; within 0.02·ip of the simulated wave from 150 to 500 mV past the
+    peak, below it nearer, where a window seldom ends).
+    Adsorbed (surface) and DPV peaks return to their baseline: no tail."""
+    if peak.surface or distance <= 0:
+        return 0.0
+    hpw = peak.half_peak_width.value if peak.half_peak_width is not None else math.nan
+    x0 = _TAIL_X0 * hpw if math.isfinite(hpw) and hpw > 0 else 0.045
+    x0 = min(max(x0, 0.02), 0.2)
+    return abs(float(peak.height.value)) / math.sqrt(1.0 + distance / x0)
+
+
+def _end_means(f: CurveFeatures, sel: np.ndarray) -> tuple[dict[int, float], dict[int, float]] | None:
+    """Mean current of each sweep direction (+1 positive-going, −1 negative-going) at the low and
+    at the high end of the window, over the points ``sel``."""
+    e = f.potential[sel]
+    lo, hi = float(np.min(e)), float(np.max(e))
+    if hi <= lo:
+        return None
+    band = _END_BAND * (hi - lo)
+    direction = np.asarray(f.sweeps.direction)[f.sweeps.segment[sel]]
+    y = f.smoothed[sel]
+    ends = []
+    for near in (e <= lo + band, e >= hi - band):
+        means = {
+            d: float(np.mean(y[near & (direction == d)]))
+            for d in (1, -1)
+            if np.count_nonzero(near & (direction == d)) >= 2
+        }
+        if not means:
+            return None
+        ends.append(means)
+    return ends[0], ends[1]
+
+
+def detect_background(
+    voltammogram: Voltammogram,
+    analysis: CurveAnalysis | None = None,
+    *,
+    features: CurveFeatures | None = None,
+) -> Anomaly | None:
+    """A sloping or curved background (a resistive leak, a solvent or electrolyte onset) under the
+    faradaic signal: the background current changes across the window by much more than the peaks
+    explain.  First cycle.  At the vertex (the far end of the first sweep; on a traced curve, whose
+    point order is the tracer's, the end where the two sweeps meet with only the charging step
+    between them) both sweeps carry the background plus the diffusion tails of the
+    forward peaks (:func:`_tail`, from each peak's height and width), and their mean has no charging
+    current; at the start end the forward sweep carries the background plus the charging current
+    (half the step at the vertex) and nothing faradaic yet.  A single sweep (LSV, DPV) is read the
+    same way from its start to its end.  Score: the change of the background from start to vertex
+    over the largest peak height (the simulator's severity, whose background is zero at the start).
+    It needs the engine's peaks (``analysis``): without them the tails cannot be told from a
+    background, and nothing is reported."""
+    if analysis is None:
+        return None
+    f = _features(voltammogram, analysis, features)
+    if f.scale <= 0 or f.potential.size < 20:
+        return None
+    first = int(np.min(f.cycle))
+    sel = np.flatnonzero(f.cycle == first)
+    ends = _end_means(f, sel)
+    if ends is None:
+        return None
+    e = f.potential[sel]
+    e_lo, e_hi = float(np.min(e)), float(np.max(e))
+    gaps = [abs(m[1] - m[-1]) if len(m) == 2 else math.inf for m in ends]
+    if voltammogram.metadata.get("digitized") and math.isfinite(min(gaps)):
+        # a trace's point order is the tracer's: the sweeps meet at the vertex, a charging step apart
+        high_vertex = gaps[1] <= gaps[0]
+    else:  # the first sweep runs from the start to the vertex
+        a, b = f.sweeps.bounds[int(f.sweeps.segment[sel[0]])]
+        high_vertex = f.potential[b - 1] >= f.potential[a]
+    d = 1 if high_vertex else -1
+    start, vertex = (ends[0], ends[1]) if high_vertex else (ends[1], ends[0])
+    forward = "anodic" if d > 0 else "cathodic"
+    far = e_hi if high_vertex else e_lo
+    peaks = [
+        p
+        for p in analysis.peaks
+        if p.cycle == first and math.isfinite(p.height.value) and p.confidence >= _PEAK_CONFIDENCE
+    ]
+    tail = 0.0
+    if f.technique not in (Technique.DPV, Technique.SWV):
+        if not any(p.direction == forward and abs(far - p.potential.value) >= _COMPLETE for p in peaks):
+            return None  # no complete forward peak: the window may cut through the wave
+        clipped = detect_clipping(voltammogram, analysis, features=f)
+        if clipped is not None and clipped.confidence >= 0.5:
+            return None  # the peak heights are cut: their tails cannot be sized
+        tail = d * sum(_tail(p, abs(far - p.potential.value)) for p in peaks if p.direction == forward)
+    charging = 0.5 * (vertex[d] - vertex[-d]) if len(vertex) == 2 else 0.0
+    bg_vertex = float(np.mean(list(vertex.values()))) - tail
+    bg_start = start.get(d, float(np.mean(list(start.values())))) - charging
+    change = bg_vertex - bg_start
+    ratio = abs(change) / f.scale
+    if ratio <= 0:
+        return None
+    side = "rising" if change > 0 else "falling"
+    return _anomaly(
+        "background",
+        ratio,
+        f"the background current changes by {_pct(ratio)} of the largest peak height from the start to "
+        f"the vertex ({side}; criterion: above {_pct(THRESHOLDS['background'])})",
+        severity=ratio,
+        change=change,
+        scale=f.scale,
+    )
+
+
 # ----------------------------------------------------------------------------------------------
 # cycle-to-cycle changes
 
@@ -936,6 +1057,7 @@ DETECTORS: Mapping[str, Detector] = MappingProxyType(
         "truncated": detect_truncated,
         "fouling": detect_fouling,
         "quantisation": detect_quantisation,
+        "background": detect_background,
     }
 )
 

@@ -40,6 +40,7 @@ ANOMALY_WORDS = {
     "truncated": "the potential window cuts through a wave",
     "fouling": "the peak currents decay from cycle to cycle (fouling)",
     "quantisation": "the current is coarsely quantised",
+    "background": "a sloping or curved background underlies the peaks",
 }
 
 _PREFIXES = (("", 1.0), ("m", 1e-3), ("µ", 1e-6), ("n", 1e-9), ("p", 1e-12), ("f", 1e-15))

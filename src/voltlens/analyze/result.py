@@ -101,7 +101,7 @@ class Anomaly:
     """Something that makes the data less trustworthy, with a confidence in 0–1."""
 
     # noise, drift, clipping, spikes, ir_distortion, missing_return_peak, reference_drift, truncated,
-    # fouling, quantisation — see voltlens.analyze.anomalies.DETECTORS
+    # fouling, quantisation, background — see voltlens.analyze.anomalies.DETECTORS
     kind: str
     confidence: float
     detail: str
