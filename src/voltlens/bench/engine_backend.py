@@ -343,11 +343,7 @@ def _faradaic_scores(curves: list[Any]) -> list[float] | None:
         if hi - lo < MIN_SHARED * widest:
             continue
         grid = np.linspace(lo, hi, 200)
-        rows = []
-        for _, e, i in chosen:  # type: ignore[misc]
-            order = np.argsort(e, kind="stable")
-            rows.append(np.interp(grid, e[order], i[order]))
-        columns.append(np.array(rows))
+        columns.append(np.array([_on_grid(sw, grid)[0] for sw in chosen]))  # type: ignore[arg-type]
         signs.append(np.full(grid.size, 1.0 if up else -1.0))
     if not columns:
         return None
@@ -961,6 +957,17 @@ def _sweeps(curve: Any) -> list[tuple[bool, Any, Any]]:
     return out
 
 
+def _on_grid(sweep: tuple[bool, Any, Any], grid: Any) -> tuple[Any, Any]:
+    """One sweep's current interpolated onto ``grid`` (held at its ends outside the sweep), and
+    which grid points lie inside the sweep's potential span."""
+    import numpy as np
+
+    _, e, i = sweep
+    order = np.argsort(e, kind="stable")
+    e, i = e[order], i[order]
+    return np.interp(grid, e, i), (grid >= e[0]) & (grid <= e[-1])
+
+
 def slope_sweeps(curves: list[Any], values: list[float | None]) -> list[tuple[bool, Any, Any]]:
     """The current per mM at each potential, sweep by sweep: at every potential of each sweep of
     the highest-concentration curve, the least-squares slope of the curves' currents (same sweep
@@ -982,11 +989,9 @@ def slope_sweeps(curves: list[Any], values: list[float | None]) -> list[tuple[bo
             same = [sw for sw in all_sweeps[k] if sw[0] == up] or all_sweeps[k]  # a flat blank: one sweep
             if not same:
                 return []
-            _, ek, ik = max(same, key=lambda sw: sw[1].size)
-            order = np.argsort(ek, kind="stable")
-            ek, ik = ek[order], ik[order]
-            ok &= (grid >= ek[0]) & (grid <= ek[-1])
-            rows.append(np.interp(grid, ek, ik))
+            row, inside = _on_grid(max(same, key=lambda sw: sw[1].size), grid)
+            ok &= inside
+            rows.append(row)
         y, dc = np.array(rows), c - c.mean()
         slope = (dc[:, None] * (y - y.mean(axis=0))).sum(axis=0) / float((dc**2).sum())
         if ok.sum() >= SWEEP_MIN_POINTS:
@@ -1001,11 +1006,12 @@ def _sweep_peak_heights(up: bool, e: Any, s: Any) -> tuple[float, list[tuple[flo
     since the previous peak (or since the start of the sweep): the first peak of the first sweep
     stands on the zero the background left, a later one on the tail of the peak before it."""
     import numpy as np
+    from scipy.ndimage import uniform_filter1d
     from scipy.signal import find_peaks
 
     y = (1.0 if up else -1.0) * np.asarray(s, dtype=float)
     w = max(1, min(SWEEP_SMOOTH, y.size // 10))
-    y = np.convolve(np.pad(y, (w // 2, w - 1 - w // 2), mode="edge"), np.ones(w) / w, mode="valid")
+    y = uniform_filter1d(y, w, mode="nearest")
     span = float(np.ptp(y))
     if span <= 0:
         return math.inf, []
