@@ -288,7 +288,8 @@ def _y_text(mask: np.ndarray, box: Box, *, left: bool) -> AxisText | None:
         # right-aligned text ends at the same advance, its ink a little apart ("1" vs "0")
         slack = max(2.0, 0.12 * c.h)
         same = [g for g in glyphs if abs(dist(g) - dist(c)) <= slack and 0.7 * c.h <= g.h <= 1.4 * c.h]
-        if len(same) >= 2:
+        # thin flat strokes all: tick marks drawn without a spine, not the labels' ends
+        if len(same) >= 2 and not all(g.w >= 1.5 * g.h and g.h <= 4 for g in same):
             ends = same
             break
     if len(ends) < 2:
@@ -421,27 +422,44 @@ def _columns(seeds: list[Glyph], ch: float) -> list[list[Glyph]]:
     return list(groups.values())
 
 
-def _regular(centres: list[float]) -> bool:
-    """At least three positions, evenly spaced (tick labels)."""
+def _steps(centres: list[float]) -> np.ndarray | None:
+    """The gaps between at least three positions, in order, all positive; None otherwise."""
     c = np.sort(np.asarray(centres, dtype=float))
     if c.size < 3:
-        return False
+        return None
     d = np.diff(c)
-    return bool(d.min() > 0 and np.ptp(d) <= max(3.0, 0.12 * float(np.median(d))))
+    return d if d.min() > 0 else None
+
+
+def _regular(centres: list[float]) -> bool:
+    """At least three positions, evenly spaced (tick labels)."""
+    d = _steps(centres)
+    return d is not None and bool(np.ptp(d) <= max(3.0, 0.12 * float(np.median(d))))
 
 
 def _regular_with_gaps(centres: list[float]) -> bool:
     """At least three positions on an even grid, up to two steps missing in a row (a label
     that is not text-like: ``0`` set apart from the others, in line with an axis)."""
-    c = np.sort(np.asarray(centres, dtype=float))
-    if c.size < 3:
+    d = _steps(centres)
+    if d is None:
         return False
-    d = np.diff(c)
     step = float(d.min())
-    if step <= 0:
-        return False
     k = np.round(d / step)
     return bool(k.max() <= 3 and np.all(np.abs(d - k * step) <= max(3.0, 0.06 * step)))
+
+
+def _gapped_run(col: list[Word], min_step: float) -> list[Word]:
+    """The longest run of neighbouring words of a column (top to bottom) on an even grid of rows
+    (:func:`_regular_with_gaps`) at least ``min_step`` apart, three or more: the y tick labels
+    without a mark in line with them above or below (a tick mark of the x axis at the corner),
+    not the letters of a rotated title (a character apart)."""
+    n = len(col)
+    for size in range(n, 2, -1):
+        for a in range(n - size + 1):
+            cy = [wd.cy for wd in col[a : a + size]]
+            if float(np.min(np.diff(cy))) >= min_step and _regular_with_gaps(cy):
+                return col[a : a + size]
+    return []
 
 
 def _regular_run(words: list[Word]) -> list[Word]:
@@ -493,9 +511,9 @@ def box_from_text(mask: np.ndarray) -> Box | None:
         cand += words
     best: list[Word] = []
     for c in cand:
-        col = [wd for wd in cand if abs(wd.x1 - c.x1) <= 2]
-        if len(col) >= 3 and len(col) > len(best) and _regular_with_gaps([wd.cy for wd in col]):
-            best = col
+        col = sorted((wd for wd in cand if abs(wd.x1 - c.x1) <= 2), key=lambda wd: wd.cy)
+        if len(col) >= 3 and len(col) > len(best):
+            best = max(best, _gapped_run(col, 1.5 * ch), key=len)
     if len(best) < 3:
         return None
     left = max(wd.x1 for wd in best) + 0.6 * ch
@@ -587,7 +605,13 @@ def tick_position(
         run = np.argmin(np.vstack([from_line, np.zeros((1, from_line.shape[1]), dtype=bool)]), axis=0)
         prof = band.mean(axis=0)
         k = int(np.argmax(prof))
-        if on[k] < 0.7 and run[k] < max(3.0, 0.25 * band.shape[0]):
+        attached = _attached_tick(run, k)
+        if attached is not None:  # the strongest stroke stands apart from the line (a legend's
+            k, depth_k = attached  # frame): the short stroke that starts at the line is the tick
+            near = from_line[:depth_k]
+            band = (band if sign > 0 else band[::-1])[:depth_k]
+            on, prof = near.mean(axis=0), band.mean(axis=0)
+        elif on[k] < 0.7 and run[k] < max(3.0, 0.25 * band.shape[0]):
             continue
         # narrow: falls off within a few pixels on both sides
         left_ok = k >= 2 and prof[max(0, k - 5) : k - 1].min(initial=prof[k]) < 0.4 * prof[k]
@@ -603,3 +627,18 @@ def tick_position(
         if best is None or score > best[1]:
             best = (c, score)
     return None if best is None else best[0]
+
+
+def _attached_tick(run: np.ndarray, k: int) -> tuple[int, int] | None:
+    """The column of a short stroke that starts at the axis line (``run``: inked rows from the line
+    on, per column), with its length, when the strongest column ``k`` does not touch the line;
+    None when ``k`` does or no narrow stroke does."""
+    if run[k] >= 2 or run.max() < 2:
+        return None
+    j = int(np.argmax(run))
+    r = int(run[j])
+    left = run[max(0, j - 5) : max(0, j - 1)]
+    right = run[j + 2 : j + 6]
+    if left.size == 0 or right.size == 0 or left.min() >= 0.5 * r or right.min() >= 0.5 * r:
+        return None  # not narrow: the line's own blur or a flat stroke along it
+    return j, r

@@ -139,6 +139,7 @@ def _nice_pair(pos: np.ndarray, inl: list[int], vals: list[float]) -> bool:
     return _nice(abs(vals[1] - vals[0]) / k, tol=0.03)
 
 
+_TWO_LABEL_SCORE = 0.5  # an axis fitted on two labels alone needs both read at least this surely
 _TIE = 0.5  # weights this close (OCR scores of different labels) do not decide between lines
 
 
@@ -223,6 +224,8 @@ def fit_axis(labels: list[TickLabel], *, source: str, axis: str) -> AxisFit | No
         return None
     if len(inl) == 2 and n == 2 and (fixes or any(_ragged(labels[k].text) for k in inl)):
         return None  # two labels only, one of them corrected or cut short: too little to trust
+    if len(inl) == 2 and n >= 3 and min(labels[k].score for k in inl) < _TWO_LABEL_SCORE:
+        return None  # two of several labels agree, one of them barely read (a blurred photo)
     p = pos[inl]
     v = np.array(vals)
     if len(inl) >= 3:

@@ -259,44 +259,46 @@ def _trim_text_ends(mask: np.ndarray, line: Line) -> Line:
         else mask[along, centre.clip(0, n_across - 1)]
     )
 
-    def past_gap(i: int, row: np.ndarray) -> tuple[int, int]:
-        """Past the gap between the text and the line: the text's last column may still be
-        clean 3 px off the line (a round glyph's edge), so the gap is looked for a little on."""
-        holes = np.flatnonzero(~row[i : i + 5])
-        if holes.size == 0:
-            return i, 0
-        j, gap = i + int(holes[0]), 0
-        while j < row.size // 3 and not row[j]:
-            j, gap = j + 1, gap + 1
-        return j, gap
-
-    def cut(inked: np.ndarray, texty: np.ndarray, row: np.ndarray) -> int:
-        """Columns of text at this end: up to the first clean run of 6 columns after which the
-        line resumes, when before it many columns span the line (or a few and a gap: the last
-        glyph) and the line's own row is interrupted (text, not a spine crossed by a curve); a
-        spine crossing the line's end spans it over its own width only, with no gap."""
-        run = 0
-        for i in range(int(0.3 * inked.size)):
-            run = 0 if inked[i] else run + 1
-            if run != 6 or i == 5:
-                continue
-            c = i - 5
-            if texty[c : c + 15].any():  # a flat glyph inside the text (a minus), not its end
-                continue
-            n = int(texty[:c].sum())
-            j, gap = past_gap(c, row)
-            if (n >= 6 or (n >= 2 and gap)) and not row[:c].all():
-                return j
-        return 0
-
-    i0 = cut(inked, texty, on_line)
-    i1 = cut(inked[::-1], texty[::-1], on_line[::-1])
+    i0 = _text_cut(inked, texty, on_line)
+    i1 = _text_cut(inked[::-1], texty[::-1], on_line[::-1])
     new_s, new_e = s + i0, e - i1
     if (new_s, new_e) == (s, e):
         return line
     return Line(
         line.horizontal, line.slope, line.offset, float(new_s), float(new_e), line.thickness, line.fill
     )
+
+
+def _past_gap(i: int, row: np.ndarray) -> tuple[int, int]:
+    """Past the gap between the text and the line: the text's last column may still be
+    clean 3 px off the line (a round glyph's edge), so the gap is looked for a little on."""
+    holes = np.flatnonzero(~row[i : i + 5])
+    if holes.size == 0:
+        return i, 0
+    j, gap = i + int(holes[0]), 0
+    while j < row.size // 3 and not row[j]:
+        j, gap = j + 1, gap + 1
+    return j, gap
+
+
+def _text_cut(inked: np.ndarray, texty: np.ndarray, row: np.ndarray) -> int:
+    """Columns of text at this end: up to the first clean run of 6 columns after which the
+    line resumes, when before it many columns span the line (or a few and a gap: the last
+    glyph) and the line's own row is interrupted (text, not a spine crossed by a curve); a
+    spine crossing the line's end spans it over its own width only, with no gap."""
+    run = 0
+    for i in range(int(0.3 * inked.size)):
+        run = 0 if inked[i] else run + 1
+        if run != 6 or i == 5:
+            continue
+        c = i - 5
+        if texty[c : c + 15].any():  # a flat glyph inside the text (a minus), not its end
+            continue
+        n = int(texty[:c].sum())
+        j, gap = _past_gap(c, row)
+        if (n >= 6 or (n >= 2 and gap)) and not row[:c].all():
+            return j
+    return 0
 
 
 def _refine_angle(a: np.ndarray, b: np.ndarray, t0: float, off: float) -> float:
@@ -786,22 +788,36 @@ def rectifying_homography(mask: np.ndarray) -> np.ndarray | None:
     # the plot's own frame inside a photographed sheet rectifies the plot itself
     box = _inner_frame(small, box, tilted=True) or box
     frame = [ln for ln in box.lines.values() if ln is not None]
-    if len(frame) < 2:  # gridlines framing no box (Excel: no spines): their common tilt
-        return _derotation(hl + vl, sw, sh, scale)
-    shifts = sorted(abs(ln.slope) * ln.length for ln in frame)
-    # one line alone drifting: a sheared photo's spine when it is long and solid (4 px over more
-    # than half the image), else the straight stretch of a curve
-    sheared = any(
-        abs(ln.slope) * ln.length >= 4.0
-        and ln.fill >= 0.95
-        and ln.length >= 0.5 * (sw if ln.horizontal else sh)
-        for ln in frame
-    )
-    if len(shifts) < 2 or (shifts[-2] < 1.5 and not sheared):
-        return None  # no two frame lines drift by 1.5 px along their length: not skewed
-    src = _corners(box)
-    if src is None:
-        return None
+    # a frame open on a side leaves a corner to guess (as if there were no perspective): the
+    # photographed sheet's four edges around it (or the spines with the outer gridlines) give
+    # all four corners of a true rectangle
+    src = _sheet_corners(hl, vl, box, sw, sh) if len(frame) < 4 else None
+    if src is not None:
+        drift = max(
+            abs(src[0, 1] - src[1, 1]),
+            abs(src[3, 1] - src[2, 1]),
+            abs(src[0, 0] - src[3, 0]),
+            abs(src[1, 0] - src[2, 0]),
+        )
+        if drift < 1.5:
+            return None  # an axis-aligned rectangle: not skewed
+    else:
+        if len(frame) < 2:  # gridlines framing no box (Excel: no spines): their common tilt
+            return _derotation(hl + vl, sw, sh, scale)
+        shifts = sorted(abs(ln.slope) * ln.length for ln in frame)
+        # one line alone drifting: a sheared photo's spine when it is long and solid (4 px over
+        # more than half the image), else the straight stretch of a curve
+        sheared = any(
+            abs(ln.slope) * ln.length >= 4.0
+            and ln.fill >= 0.95
+            and ln.length >= 0.5 * (sw if ln.horizontal else sh)
+            for ln in frame
+        )
+        if len(shifts) < 2 or (shifts[-2] < 1.5 and not sheared):
+            return None  # no two frame lines drift by 1.5 px along their length: not skewed
+        src = _corners(box)
+        if src is None:
+            return None
     src = (src + 0.5) / scale - 0.5
     wt = 0.5 * (np.hypot(*(src[1] - src[0])) + np.hypot(*(src[2] - src[3])))
     ht = 0.5 * (np.hypot(*(src[3] - src[0])) + np.hypot(*(src[2] - src[1])))
@@ -844,6 +860,46 @@ def _off_edge(line: Line, across: int) -> bool:
     lo, hi = sorted((line.at(line.start), line.at(line.end)))
     margin = 0.5 * line.thickness + 3.0
     return lo > margin and hi < across - 1 - margin
+
+
+def _sheet_corners(hl: list[Line], vl: list[Line], box: Box, w: int, h: int) -> np.ndarray | None:
+    """Corners (tl, tr, br, bl) of a rectangle of the plot's plane around the frame ``box``: the
+    outermost long, solid line on each side that spans the frame — the edges of the photographed
+    sheet of paper, or the frame's own spines and outer gridlines; None when a side has none.
+    Any rectangle of that plane rectifies the plot as well as the frame's own corners would."""
+
+    def spans(ln: Line, lo: float, hi: float) -> bool:
+        return ln.start <= lo + 0.25 * (hi - lo) and ln.end >= hi - 0.25 * (hi - lo)
+
+    def outermost(lines: list[Line], lo: float, hi: float, extent: int, first: bool) -> Line | None:
+        # solid: a sheet's edge or a spine, not the dashes of a column of minus signs
+        cand = [ln for ln in lines if ln.fill >= 0.97 and ln.length >= 0.3 * extent and spans(ln, lo, hi)]
+        if not cand:
+            return None
+        return min(cand, key=lambda ln: ln.middle) if first else max(cand, key=lambda ln: ln.middle)
+
+    top = outermost(hl, box.left, box.right, w, True)
+    bottom = outermost(hl, box.left, box.right, w, False)
+    left = outermost(vl, box.top, box.bottom, h, True)
+    right = outermost(vl, box.top, box.bottom, h, False)
+    if top is None or bottom is None or left is None or right is None:
+        return None
+    if max(abs(top.angle_deg() - bottom.angle_deg()), abs(left.angle_deg() - right.angle_deg())) > 4.0:
+        return None  # opposite sides far from parallel: not the edges of one rectangle
+    pts = np.asarray(
+        [_intersect(top, left), _intersect(top, right), _intersect(bottom, right), _intersect(bottom, left)]
+    )
+    # a rectangle around the frame (sharing its lines or beyond them), not a strip of it
+    # (a frame's edge without a line, from where a tilted line ends, is a few px off)
+    tx, ty = max(3.0, 0.05 * box.width), max(3.0, 0.05 * box.height)
+    if not (
+        pts[[0, 3], 0].max() <= box.left + tx
+        and pts[[1, 2], 0].min() >= box.right - tx
+        and pts[[0, 1], 1].max() <= box.top + ty
+        and pts[[2, 3], 1].min() >= box.bottom - ty
+    ):
+        return None
+    return pts
 
 
 def _corners(box: Box) -> np.ndarray | None:

@@ -99,7 +99,8 @@ def parse_multiplier(text: str) -> tuple[int, bool] | None:
     """
     t = _normalise(text).translate(_SUPER).replace("×", "x").replace("X", "x").replace("*", "x")
     t = t.strip(".'`\"")
-    m = re.fullmatch(r"\+?1[eE]([-+]?)(\d{1,2})", t)
+    # "1e−5" with its thin "1" lost to OCR or cut off the crop ("e−5"): the exponent is whole
+    m = re.fullmatch(r"\+?[1lI|]?[eE]([-+]?)(\d{1,2})", t)
     if not m:
         m = re.fullmatch(r"x?10([-+]?)(\d{1,2})", t)
     if not m:
@@ -161,10 +162,12 @@ def parse_potential_title(text: str) -> AxisTitle:
     t = _clean_title(text)
     ref = _reference(t)
     # the slash of "E/V" read as I, l or | ("EIV", "E lmV"): a lone symbol, a bar, then the unit
-    t = re.sub(r"^(\s*(?:[EU](?:we)?|[Pp]otential|[Vv]oltage)\s*)[Il|](\s*m?V\b)", r"\1/\2", t)
+    # …and brackets read so too ("EIVI" for "E [V]")
+    t = re.sub(r"^(\s*(?:[EU](?:we)?|[Pp]otential|[Vv]oltage)\s*)[Il|](\s*m?V)(?:\b|[Il|]\s*$)", r"\1/\2", t)
     core = re.split(r"\b(?:vs\.?|versus)\b", t, flags=re.IGNORECASE)[0] + " " + _unit_zone(t)
     unit = None
-    if re.search(r"(?<![A-Za-z])(m\s*[vV]|mi[vV]|rn[vV])(?![a-z])", core):
+    # "mV" closing the title after a letter: its slash or bracket misread ("PotentiaymV")
+    if re.search(r"(?<![A-Za-z])(m\s*[vV]|mi[vV]|rn[vV])(?![a-z])", core) or re.search(r"[a-z]mV\W*$", t):
         unit = parse_unit("mV")
     elif re.search(r"(?<![A-Za-z])[vV](?![a-z])", core):
         unit = parse_unit("V")
@@ -206,6 +209,8 @@ def parse_current_title(text: str) -> AxisTitle:
             unread = True
             zone = zone[: g.start()] + " " + zone[g.end() :]
     z = zone.strip()
+    # a prefixed ampere in lower case at the end of its bracket ("(μa)"): no word ends so
+    z = re.sub(r"([µμ])a(?=\s*[)\]]?\s*$)", r"\1A", z)
     # the current unit: the last "A" that is not part of a word, with its prefix
     hits = [
         j
@@ -217,7 +222,8 @@ def parse_current_title(text: str) -> AxisTitle:
     j = hits[-1]
     before = z[j - 1] if j > 0 else " "
     guessed = False
-    if before in "kmµμunp" and (j < 2 or not z[j - 2].isalpha()):
+    # µ is in no word: it is the prefix whatever stands before it (a slash read as "i": "<l>iμA")
+    if before in "µμ" or (before in "kmunp" and (j < 2 or not z[j - 2].isalpha())):
         prefix = _PREFIX_FIX.get(before, before)
     elif before in " ([/" or j == 0:
         prefix = ""

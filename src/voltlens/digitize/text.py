@@ -70,7 +70,12 @@ class Word:
 
     @property
     def cy(self) -> float:
-        return 0.5 * (self.y0 + self.y1 - 1)
+        """Centre row of the word's body (its glyphs over half as tall as the tallest): a small
+        mark below or above the others — the decimal comma of "2,5", whose tail descends under
+        the baseline, or a tick mark run into a label — does not pull it off."""
+        tall = max(g.h for g in self.glyphs)
+        body = [g for g in self.glyphs if g.h > 0.5 * tall]
+        return 0.5 * (min(g.y0 for g in body) + max(g.y1 for g in body) - 1)
 
     @property
     def w(self) -> int:
