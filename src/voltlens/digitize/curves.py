@@ -683,8 +683,10 @@ def _main_body(mask: np.ndarray) -> np.ndarray:
     return keep[lab] & mask
 
 
-def trace_series(series: Series, strength: np.ndarray) -> Trace | None:
-    """Branch points of one series (box-crop pixel coordinates)."""
+def trace_series(series: Series, strength: np.ndarray, *, noisy_loops: bool = False) -> Trace | None:
+    """Branch points of one series (box-crop pixel coordinates).  ``noisy_loops``: a line series
+    that does not read as a loop is asked again at its ink's own width (see below) — for figures
+    whose other curves are loops, where a noisy cycle is likelier than a noisy single sweep."""
     mask = series.mask if series.markers else _main_body(series.mask)
     if series.markers:
         px, py, size = _marker_points(mask)
@@ -700,20 +702,28 @@ def trace_series(series: Series, strength: np.ndarray) -> Trace | None:
         single = counts[rx.astype(np.int64)] == 1
         thick = float(np.median(runs_len[single])) if single.any() else float(np.median(runs_len))
         thick = max(thick, 1.0)
-        # long runs (steep strokes) give points all along the run
-        xs, ys = [rx], [yc]
-        long_ = runs_len > 2.5 * thick
-        if long_.any():
-            for x, a, b in zip(rx[long_], top[long_], bot[long_], strict=True):
-                inner = np.arange(a + 0.5 * thick, b - 0.5 * thick + 1e-9, 1.0)
-                xs.append(np.full(inner.size, x))
-                ys.append(inner)
-        pts_x, pts_y = np.concatenate(xs), np.concatenate(ys)
+        pts_x, pts_y = _run_points(rx, top, bot, yc, thick)
     if pts_x.size < 3:
         return None
     x_lo, x_hi = float(pts_x.min()), float(pts_x.max())
     span = max(x_hi - x_lo, 1.0)
     upper, lower, loop = _split_loop(pts_x, pts_y, thick, span, series.markers)
+    if noisy_loops and not loop and not series.markers:
+        # a noisy stroke zig-zags: its columns' runs are long and overstate its width, hiding the
+        # gap between a loop's branches — ask again at the ink's own width (distance transform)
+        width = _ink_width(mask, counts)
+        if width <= 0.7 * thick:
+            wx, wy = _run_points(rx, top, bot, yc, width)
+            up2, dn2, loop2 = _split_loop(wx, wy, width, span, False)
+            # …where the branches leave clear ink-free gaps between them in part of the plot (a
+            # noisy single sweep is a solid band: its spread is noise, with no gap inside)
+            if (
+                loop2
+                and _hole_share(wx, wy, width, span) >= LOOP_HOLE_SHARE
+                and _corridor_share(mask, span) >= LOOP_CORRIDOR_SHARE
+            ):
+                upper, lower, loop = up2, dn2, True
+                pts_x, pts_y = wx, wy
     if loop:
         ups = sub_branches(*upper, thick, outer_first="top")
         dns = sub_branches(*lower, thick, outer_first="bottom")
@@ -731,6 +741,83 @@ def trace_series(series: Series, strength: np.ndarray) -> Trace | None:
         coverage = 1.0
     jitter = _marker_jitter(branches) if series.markers else _stroke_jitter(rx, top, bot, branches)
     return Trace(branches, loop, thick, min(1.0, coverage), (x_lo, x_hi), jitter)
+
+
+LOOP_HOLE_SHARE = 0.2  # share of the columns where a noisy loop's branches leave a gap between them
+LOOP_CORRIDOR_SHARE = 0.15  # …and a corridor free of ink over whole bins of columns
+# the narrowest gap between two branches that tells them apart (an anti-aliased edge drops 1 px)
+CORRIDOR_PX = 2
+
+
+def _hole_share(x: np.ndarray, y: np.ndarray, thick: float, span: float) -> float:
+    """Share of the column bins of :func:`_split_loop` whose points leave an empty vertical
+    stretch wider than half the branch separation."""
+    bw = max(3.0, span / 120.0)
+    nb = int(np.floor(span / bw)) + 1
+    b = np.minimum(((x - x.min()) / bw).astype(np.int64), nb - 1)
+    present = np.bincount(b, minlength=nb) > 0
+    sep = min(3.0 * thick + 2.0, thick + 8.0)
+    hole = _inner_gaps(b, y, nb)
+    return float(np.count_nonzero(present & (hole > 0.5 * sep)) / max(1, np.count_nonzero(present)))
+
+
+def _corridor_share(mask: np.ndarray, span: float) -> float:
+    """Share of the column bins of :func:`_split_loop` whose ink, taken over all the bin's
+    columns together, leaves an empty stretch of rows inside it.  One curve drawn as a function of
+    potential, however noisy, inks every row between its lowest and highest point within any range
+    of columns (it passes through every value in between); two branches leave a corridor between
+    them wherever they do not touch."""
+    cols = np.flatnonzero(mask.any(axis=0))
+    if cols.size == 0:
+        return 0.0
+    bw = max(3, round(span / 120.0))
+    edges = np.arange(cols[0], cols[-1] + 1, bw)
+    if edges.size == 0:
+        return 0.0
+    rows = np.logical_or.reduceat(mask[:, cols[0] : cols[-1] + 1], edges - cols[0], axis=1)
+    inked = rows.any(axis=0)
+    top = np.argmax(rows, axis=0)
+    bot = rows.shape[0] - 1 - np.argmax(rows[::-1], axis=0)
+    depth = np.arange(rows.shape[0])[:, None]
+    empty = ~rows & (depth > top[None, :]) & (depth < bot[None, :])
+    # the longest empty stretch per bin, at least CORRIDOR_PX rows
+    run = np.zeros(rows.shape[1], dtype=np.int64)
+    best = np.zeros(rows.shape[1], dtype=np.int64)
+    for r in range(rows.shape[0]):
+        run = np.where(empty[r], run + 1, 0)
+        best = np.maximum(best, run)
+    return float(np.count_nonzero(inked & (best >= CORRIDOR_PX)) / max(1, np.count_nonzero(inked)))
+
+
+def _run_points(
+    rx: np.ndarray, top: np.ndarray, bot: np.ndarray, yc: np.ndarray, thick: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Points of a line series from its column runs: each run's centre, and points all along the
+    runs longer than 2.5 stroke widths (steep strokes)."""
+    xs, ys = [rx], [yc]
+    long_ = bot - top + 1 > 2.5 * thick
+    for x, a, b in zip(rx[long_], top[long_], bot[long_], strict=True):
+        inner = np.arange(a + 0.5 * thick, b - 0.5 * thick + 1e-9, 1.0)
+        xs.append(np.full(inner.size, x))
+        ys.append(inner)
+    return np.concatenate(xs), np.concatenate(ys)
+
+
+def _ink_width(mask: np.ndarray, counts: np.ndarray) -> float:
+    """Stroke width (px) from the distance transform: twice the median over the columns holding
+    one run of the column's deepest pixel, less one.  Unlike a column's run length, it does not
+    grow where the stroke is steep."""
+    import cv2
+
+    deep = cv2.distanceTransform(mask.astype(np.uint8), cv2.DIST_L2, 5).max(axis=0)
+    one = np.zeros(mask.shape[1], dtype=bool)
+    one[: counts.size] = counts == 1
+    sel = one & (deep > 0)
+    if not sel.any():
+        sel = deep > 0
+    if not sel.any():
+        return 1.0
+    return max(1.0, 2.0 * float(np.median(deep[sel])) - 1.0)
 
 
 def _stroke_jitter(

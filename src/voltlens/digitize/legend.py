@@ -46,18 +46,46 @@ def _colour(img: np.ndarray, strength: np.ndarray, g: Glyph) -> np.ndarray:
 
 
 def _text_colour(layout) -> np.ndarray:  # type: ignore[no-untyped-def]
-    """Colour of the tick-label text (drawn in the figure's foreground colour)."""
-    img, s = layout.image, layout.ink.strength
-    box = layout.box
+    """Colour of the tick-label text (drawn in the figure's foreground colour): the strongest ink
+    of the tick-label bands beside the axes (below the x axis, left of the y axis, or on the
+    sides the labels are), each band reaching out 6 character heights so labels set well apart
+    from a box drawn at the gridlines are still found.  Black (white on a dark theme) where the
+    bands hold no ink."""
+    img, s, m = layout.image, layout.ink.strength, layout.ink.mask
+    box, ch = layout.box, layout.char_h
     h, w = s.shape
-    y0 = int(min(h - 1, box.bottom + 3))
-    y1 = int(min(h, box.bottom + 3 + 3 * layout.char_h))
+    reach = 6 * ch + 3
+    bands = []
     x0, x1 = int(max(0, box.left)), int(min(w, box.right))
-    patch = s[y0:y1, x0:x1]
-    if patch.size and patch.max() > 0:
-        sel = patch >= 0.7 * patch.max()
-        return np.median(img[y0:y1, x0:x1][sel].astype(np.float64), axis=0)
-    return np.array([0.0, 0.0, 0.0])
+    y0, y1 = int(max(0, box.top)), int(min(h, box.bottom))
+    if layout.x.side == "top":
+        bands.append((slice(int(max(0, box.top - reach)), int(max(0, box.top - 3))), slice(x0, x1)))
+    else:
+        bands.append((slice(int(min(h, box.bottom + 3)), int(min(h, box.bottom + reach))), slice(x0, x1)))
+    if layout.y.side == "right":
+        bands.append((slice(y0, y1), slice(int(min(w, box.right + 3)), int(min(w, box.right + reach)))))
+    else:
+        bands.append((slice(y0, y1), slice(int(max(0, box.left - reach)), int(max(0, box.left - 3)))))
+    import cv2
+
+    px, st = [], []
+    for k, band in enumerate(bands):
+        sel = m[band].copy()
+        # tick marks reach into the band from the axis (drawn in the tick colour, which need not
+        # be the text's): what touches the band's edge along the axis is left out
+        _n, lab = cv2.connectedComponents(sel.astype(np.uint8), connectivity=8)
+        edge = lab[:2] if (k == 0) == (layout.x.side != "top") else lab[-2:]
+        if k == 1:
+            edge = lab[:, :2] if layout.y.side == "right" else lab[:, -2:]
+        touching = np.unique(edge[edge > 0])
+        sel &= ~np.isin(lab, touching)
+        if int(sel.sum()) >= 8:
+            px.append(img[band][sel].astype(np.float64))
+            st.append(s[band][sel].astype(np.float64))
+    if not px:
+        return np.array([255.0, 255.0, 255.0]) if layout.ink.dark else np.array([0.0, 0.0, 0.0])
+    allpx, allst = np.concatenate(px), np.concatenate(st)
+    return np.median(allpx[allst >= 0.7 * allst.max()], axis=0)
 
 
 def find_legend(layout, region: tuple[int, int, int, int]) -> Legend | None:  # type: ignore[no-untyped-def]
@@ -98,7 +126,10 @@ def _merged(first: Legend, second: Legend) -> Legend:
     for i, e in enumerate(first.entries):
         for j, f in enumerate(second.entries):
             if j not in pairs_b and _overlap(e.text, f.text):
-                core.append(max((f, e), key=_quality))  # ties: the text-only reading
+                best = max((f, e), key=_quality)  # ties: the text-only reading
+                # the handle as the full reading saw it: the text-only one keeps only the ink
+                # of the text colour, not a coloured handle's
+                core.append(LegendEntry(e.color, best.label, best.score, e.handle, best.text))
                 pairs_a.add(i)
                 pairs_b.add(j)
                 break
@@ -161,9 +192,10 @@ def _find_legend(layout, region: tuple[int, int, int, int], *, text_only: bool) 
     glyphs = glyphs_in(mask, (0, 0, w, h), max_h=2.5 * ch_axis + 4, max_w=0.25 * w)
     if not glyphs:
         return None
-    ocr_img = img
+    # gridlines and spines crossing a text are not read as strokes ('|', '$' for 's')
+    ocr_img = np.where((base & ~mask)[..., None], ink.background, img)
     if text_only:  # what reads as text now: only its own colour goes to the OCR
-        ocr_img = np.where((ink.mask & ~base)[..., None], ink.background, img)
+        ocr_img = np.where((ink.mask & ~base)[..., None], ink.background, ocr_img)
     axis_zone = _axis_text_zone(layout)
     glyphs = [g for g in glyphs if not _in_any(g, axis_zone)]
     if len(glyphs) < 3:
@@ -205,8 +237,10 @@ def _find_legend(layout, region: tuple[int, int, int, int], *, text_only: bool) 
             word_idx.append(int(c))
             right = max(right, gx1[c])
         used[word_idx] = True
-        word = [glyphs[k] for k in word_idx]
+        word, lead = _split_lead([glyphs[k] for k in word_idx], mask)
         tall = [g.h for g in word if g.h >= 3]
+        if not tall:  # all of it was the handle
+            continue
         ch = float(np.percentile(tall, 75))
         wx0 = min(g.x0 for g in word)
         if not _looks_like_text(word, ch):
@@ -239,6 +273,8 @@ def _find_legend(layout, region: tuple[int, int, int, int], *, text_only: bool) 
             )
             if not _looks_like_handle(hb, handle_g, ch):
                 hb = None
+        if hb is None and lead:  # drawn in the text colour: what came before the text on its line
+            hb = _union(lead)
         if hb is None:  # a handle fused with a curve, a marker or the legend frame: a bar of pixels
             hb = _bar_handle(ink.mask, img, ink.strength, wx0, wcy, ch, text_rgb)
         if hb is None:
@@ -261,7 +297,10 @@ def _find_legend(layout, region: tuple[int, int, int, int], *, text_only: bool) 
         for b in range(a + 1, n):
             ch = max(entries[a][2], entries[b][2])
             dy = abs(entries[a][0].cy - entries[b][0].cy)
-            same_col = abs(tx[a] - tx[b]) <= 0.6 * ch and dy <= 3.2 * ch
+            # a column: texts start together, one line apart — or two, where an entry between
+            # was not read, when the handles start together too
+            hx = abs(entries[a][0].x0 - entries[b][0].x0) <= 0.6 * ch
+            same_col = abs(tx[a] - tx[b]) <= 0.6 * ch and (dy <= 3.2 * ch or (hx and dy <= 5.5 * ch))
             ends = (max(g.x1 for g in entries[a][1]), max(g.x1 for g in entries[b][1]))
             same_row = dy <= 0.4 * ch and (
                 0 < entries[b][0].x0 - ends[0] <= 6 * ch or 0 < entries[a][0].x0 - ends[1] <= 6 * ch
@@ -299,13 +338,16 @@ def _find_legend(layout, region: tuple[int, int, int, int], *, text_only: bool) 
     inside = rx0 <= cx <= rx1 and ry0 <= cy <= ry1
     crops, longer, long_idx = [], [], []
     ends = _column_ends(grp, ch)
-    for k, (_handle, text, _) in enumerate(grp):
+    for k, (handle, text, _) in enumerate(grp):
         tx0, ty0 = min(g.x0 for g in text), min(g.y0 for g in text)
         tx1, ty1 = max(g.x1 for g in text), max(g.y1 for g in text)
         p = max(2, int(0.25 * ch))
-        crops.append(ocr_img[max(0, ty0 - p) : ty1 + p, max(0, tx0 - p) : tx1 + p])
+        cx0 = max(0, tx0 - p)
+        if handle.x1 <= tx0 and abs(handle.cy - 0.5 * (ty0 + ty1)) <= 0.5 * ch:
+            cx0 = max(cx0, handle.x1 + (1 if tx0 - handle.x1 >= 2 else 0))  # not the handle's end
+        crops.append(ocr_img[max(0, ty0 - p) : ty1 + p, cx0 : tx1 + p])
         if ends[k] > tx1 + 0.5 * ch:  # the text may go on where a curve crossing it hid it
-            longer.append(ocr_img[max(0, ty0 - p) : ty1 + p, max(0, tx0 - p) : ends[k] + p])
+            longer.append(ocr_img[max(0, ty0 - p) : ty1 + p, cx0 : ends[k] + p])
             long_idx.append(k)
     readings = ocr.read_crops(crops + longer, dark=ink.dark)
     readings, extra = readings[: len(crops)], readings[len(crops) :]
@@ -413,15 +455,26 @@ def _legible(text: str, score: float) -> bool:
 
 def _without_long_lines(mask: np.ndarray, ch: float) -> np.ndarray:
     """The ink mask less gridlines and spines: vertical strokes taller than two text lines and
-    horizontal ones longer than any legend handle, so text they cross splits back into glyphs."""
+    horizontal ones longer than any legend handle, so text they cross splits back into glyphs —
+    except where such a line runs through a letter (ink on both sides of it), which stays whole."""
     import cv2
 
     m = mask.astype(np.uint8)
     lv = max(5, round(2.2 * ch))
     lh = max(9, round(7.0 * ch))
     vert = cv2.morphologyEx(m, cv2.MORPH_OPEN, np.ones((lv, 1), np.uint8))
-    hor = cv2.morphologyEx(m, cv2.MORPH_OPEN, np.ones((1, lh), np.uint8))
-    return mask & (vert == 0) & (hor == 0)
+    hor = cv2.morphologyEx(m, cv2.MORPH_OPEN, np.ones((1, lh), np.uint8)) > 0
+    kept = mask & (vert == 0) & ~hor
+    # a gridline through a line of text: its pixels between a letter's stroke above and below
+    # stay, so the letters it crosses are not cut in halves
+    above, below = np.zeros_like(kept), np.zeros_like(kept)
+    left, right = np.zeros_like(kept), np.zeros_like(kept)
+    for d in range(1, 4):
+        above[d:] |= kept[:-d]
+        below[:-d] |= kept[d:]
+        left[:, d:] |= kept[:, :-d]
+        right[:, :-d] |= kept[:, d:]
+    return kept | (hor & (vert == 0) & above & below) | ((vert > 0) & ~hor & left & right)
 
 
 def _bar_handle(
@@ -456,6 +509,9 @@ def _bar_handle(
         while start > 0 and row[start - 1]:
             start -= 1
         n = end - start + 1
+        if start == 0:  # running on past the window: a gridline, a flat curve — or a coloured
+            start, end = _chromatic_run(img[y, xa:xb], end)  # handle drawn over a grey gridline
+            n = end - start + 1
         if n < 1.0 * ch or start == 0:
             continue  # too short, or running on past the window (a gridline, a flat curve)
         if best is None or n > best[2] - best[1]:
@@ -472,6 +528,23 @@ def _bar_handle(
     return g
 
 
+def _chromatic_run(row: np.ndarray, end: int) -> tuple[int, int]:
+    """The run of chromatic pixels (a series colour, not a grey) ending nearest ``end`` in a
+    row of RGB pixels, as (start, end); (0, end) when there is none."""
+    px = row.astype(np.int16)
+    chroma = (px.max(axis=1) - px.min(axis=1)) >= 60
+    idx = np.flatnonzero(chroma[: end + 1])
+    if idx.size == 0:
+        return 0, end
+    e = int(idx[-1])
+    if end - e > 2:
+        return 0, end
+    a = e
+    while a > 0 and chroma[a - 1]:
+        a -= 1
+    return a, e
+
+
 def _handle_colour(img: np.ndarray, strength: np.ndarray, g: Glyph, text_rgb: np.ndarray) -> np.ndarray:
     """The series colour of a handle: its strongest pixels (a marker's face, a line's core)."""
     return _colour(img, strength, g)
@@ -479,6 +552,104 @@ def _handle_colour(img: np.ndarray, strength: np.ndarray, g: Glyph, text_rgb: np
 
 def _colour_key(img: np.ndarray, strength: np.ndarray, g: Glyph) -> tuple[int, int, int]:
     return tuple(int(v) // 40 for v in _colour(img, strength, g))  # type: ignore[return-value]
+
+
+def _union(gs: list[Glyph]) -> Glyph:
+    return Glyph(
+        min(g.x0 for g in gs),
+        min(g.y0 for g in gs),
+        max(g.x1 for g in gs),
+        max(g.y1 for g in gs),
+        sum(g.area for g in gs),
+    )
+
+
+def _split_lead(word: list[Glyph], mask: np.ndarray) -> tuple[list[Glyph], list[Glyph]]:
+    """A line of text less the handle drawn in the text colour at its start (a black line, solid
+    or dashed, with or without a marker: no letter is that long and flat), and that handle
+    (empty when there is none).  The handle ends a gap before the text — or touches its first
+    letter (:func:`_cut_swatch`); what is left is text."""
+    word = sorted(word, key=lambda g: g.x0)
+    letters = [g.h for g in word if g.h >= 3 and g.w < 1.6 * g.h]
+    if len(letters) < 2:  # letters run together (blurred, tight text): heights of all but the first
+        letters = [g.h for g in word[1:] if g.h >= 3]
+    if len(letters) < 2:
+        return word, []
+    ch = float(np.percentile(letters, 75))
+    k, marks = 0, 0
+    while k < len(word) - 2:
+        g = word[k]
+        # a line (a marker on it or not): longer than letters run together, and thin in most
+        # of its columns where letters run together are letter-tall
+        bar = g.w >= 2.2 * ch and g.h <= 1.4 * ch and _median_extent(mask, g) <= 0.85 * ch
+        # a dash or a dot: flat or round and solid (small letters are neither)
+        dash = g.h <= 0.5 * ch + 1 and g.w >= max(0.3 * ch, 0.8 * g.h) and g.area >= 0.75 * g.w * g.h
+        mark = 0.5 * ch <= g.w <= 1.4 * ch and 0.5 * ch <= g.h <= 1.4 * ch  # a marker on the line
+        if not (bar or dash or (mark and marks == 0)):
+            break
+        marks += int(mark and not (bar or dash))
+        k += 1
+    while k > 0 and marks and not (word[k - 1].h <= 0.5 * ch + 1 or word[k - 1].w >= 1.5 * ch):
+        k -= 1  # a lead ending in its marker: the marker may be the text's first letter
+        marks -= 1
+    if 0 < k < len(word) and word[k].x0 - word[k - 1].x1 < 0.3 * ch:
+        # the lead's last glyph a letter's width from the next: its end may be a letter it touches
+        cut = _cut_swatch(word[k - 1], mask, ch)
+        if cut is not None:
+            return [cut[1], *word[k:]], [*word[: k - 1], cut[0]]
+    lead, rest = word[:k], word[k:]
+    if not lead or (marks and len(lead) < 2):
+        cut = _cut_swatch(word[0], mask, ch)
+        return ([cut[1], *word[1:]], [cut[0]]) if cut is not None else (word, [])
+    span = max(g.x1 for g in lead) - lead[0].x0
+    gap = rest[0].x0 - max(g.x1 for g in lead)
+    if span < 1.2 * ch and gap < 0.6 * ch:
+        return word, []  # one short dash close to the text: a minus sign
+    long_bar = any(g.w >= 2.5 * ch and g.h <= ch for g in lead)  # no letter is: it may touch the text
+    if gap < (0.15 if long_bar or any(g.w >= 1.5 * ch for g in lead) else 0.4) * ch and not long_bar:
+        return word, []  # dashes and dots alone: a handle's pad from its text, not a letter's
+    return rest, lead
+
+
+def _median_extent(mask: np.ndarray, g: Glyph) -> float:
+    """Median height of the ink in the glyph's columns (top to bottom, holes included)."""
+    sub = mask[g.y0 : g.y1, g.x0 : g.x1]
+    rows = np.arange(sub.shape[0])[:, None]
+    has = sub.any(axis=0)
+    if not has.any():
+        return 0.0
+    ext = np.where(sub, rows, -1).max(axis=0) - np.where(sub, rows, sub.shape[0]).min(axis=0) + 1
+    return float(np.median(ext[has]))
+
+
+def _cut_swatch(g: Glyph, mask: np.ndarray, ch: float) -> tuple[Glyph, Glyph] | None:
+    """A line swatch and the first letter it touches, apart: the glyph's leading columns as
+    thin as a line (at most 0.85 character heights) for at least 1.2 characters, then a
+    letter's taller columns.  None when the glyph does not start so."""
+    if g.w < 1.7 * ch:
+        return None
+    sub = mask[g.y0 : g.y1, g.x0 : g.x1]
+    rows = np.arange(sub.shape[0])[:, None]
+    top = np.where(sub, rows, sub.shape[0]).min(axis=0)
+    heights = np.where(sub.any(axis=0), np.where(sub, rows, -1).max(axis=0) - top + 1, 0)
+    h0 = float(np.median(heights[: max(2, round(ch))]))
+    if h0 > 0.85 * ch:
+        return None
+    tall = np.flatnonzero(heights > h0 + max(1.0, 0.1 * ch))
+    if tall.size == 0:
+        return None
+    n = int(tall[0])
+    if n < 1.2 * ch or g.w - n < 0.3 * ch:
+        return None
+    bar, rest = sub[:, :n], sub[:, n:]
+    rb, rr = np.flatnonzero(bar.any(axis=1)), np.flatnonzero(rest.any(axis=1))
+    cr = np.flatnonzero(rest.any(axis=0))
+    if rb.size == 0 or rr.size == 0:
+        return None
+    return (
+        Glyph(g.x0, g.y0 + int(rb[0]), g.x0 + n, g.y0 + int(rb[-1]) + 1, int(bar.sum())),
+        Glyph(g.x0 + n + int(cr[0]), g.y0 + int(rr[0]), g.x1, g.y0 + int(rr[-1]) + 1, int(rest.sum())),
+    )
 
 
 def _looks_like_text(word: list[Glyph], ch: float) -> bool:
@@ -498,6 +669,14 @@ def _looks_like_handle(hb: Glyph, pieces: list[Glyph], ch: float) -> bool:
         return True  # a line, solid or dashed
     if hb.w >= 0.9 * ch and len(pieces) <= 3:
         return True  # a line with a marker on it
+    tall = [p for p in pieces if p.h >= 0.6 * ch]
+    rest = [p for p in pieces if p not in tall]
+    if (
+        hb.w >= 0.9 * ch
+        and len(tall) <= 1
+        and all(p.h <= 0.5 * ch + 1 and abs(p.cy - hb.cy) <= 0.25 * ch + 1 for p in rest)
+    ):
+        return True  # a dotted or dashed line with a marker on it: one mark, the rest dots and dashes
     return (
         0.25 * ch <= hb.w <= 1.8 * ch and 0.25 * ch <= hb.h <= 1.8 * ch and 0.4 <= hb.w / max(hb.h, 1) <= 2.5
     )

@@ -103,6 +103,7 @@ def _assemble(img: np.ndarray, layout: Layout, src: str, t0: float) -> Digitized
             traces.append((s, tr))
     if not traces:
         raise DigitizeError(src, "no curve could be traced inside the plot area")
+    traces = _noisy_loops(traces, ink.strength[sub])
     if legend is not None and len(legend.entries) > len(traces):
         traces = _split_shared(traces, legend, ink.strength[sub])
     labels: list[str | None] = [None] * len(traces)
@@ -131,6 +132,30 @@ def _assemble(img: np.ndarray, layout: Layout, src: str, t0: float) -> Digitized
         fmap,
         tuple(noise),
     )
+
+
+NOISY_LOOP_COVERAGE = 0.9  # least share of its span a noisy loop's ink must cover to be read again
+
+
+def _noisy_loops(traces: list[tuple[Series, Trace]], strength: np.ndarray) -> list[tuple[Series, Trace]]:
+    """Line traces read as single sweeps in a figure where more than half the line traces are
+    loops, traced again allowing for a noisy loop (:func:`.curves.trace_series`): the curves of
+    one figure are mostly of one technique, and a noisy cycle's zig-zag hides its branches' gap
+    from the plain reading.  Single-curve figures and sweep figures are left as they are."""
+    lines = [(s, tr) for s, tr in traces if not s.markers]
+    n_loops = sum(tr.loop for _s, tr in lines)
+    if len(lines) < 2 or n_loops == len(lines) or 2 * n_loops <= len(lines):
+        return traces
+    out = []
+    for s, tr in traces:
+        if not s.markers and not tr.loop:
+            again = trace_series(s, strength, noisy_loops=True)
+            # drawn over nearly all its span: a series mostly hidden under curves drawn after it
+            # leaves gaps in its ink that are occlusion, not a gap between branches
+            if again is not None and again.loop and again.coverage >= NOISY_LOOP_COVERAGE:
+                tr = again
+        out.append((s, tr))
+    return out
 
 
 def _split_shared(traces: list[tuple[Series, Trace]], legend: Legend, strength: np.ndarray) -> list:
