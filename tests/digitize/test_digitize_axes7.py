@@ -121,6 +121,22 @@ def test_potential_titles_without_a_unit_stay_unread(read: str) -> None:
     assert parse_potential_title(read).unit is None
 
 
+def _loop(
+    n: int,
+    start: float,
+    span: float,
+    anodic: tuple[float, float, float],
+    cathodic: tuple[float, float, float],
+) -> tuple[np.ndarray, np.ndarray]:
+    """A CV-like loop of ``n`` points from ``start`` up by ``span`` and back: a Gaussian peak
+    (height, centre, width) on the way up and a negative one on the way down."""
+    t = np.linspace(0.0, 1.0, n)
+    e = start + span * np.where(t < 0.5, 2.0 * t, 2.0 - 2.0 * t)
+    (ha, ca, wa), (hc, cc, wc) = anodic, cathodic
+    i = np.where(t < 0.5, ha * np.exp(-(((e - ca) / wa) ** 2)), -hc * np.exp(-(((e - cc) / wc) ** 2)))
+    return e, i
+
+
 @pytest.mark.parametrize(("size", "fontsize"), [((3.7, 2.7), 8), ((4.5, 3.4), 8), ((4.5, 3.4), 10)])
 def test_decimal_comma_labels_placed_by_their_digits(size: tuple[float, float], fontsize: int) -> None:
     """Y tick labels "2,0E+01" with no tick marks: each label stands for the row of its centre,
@@ -132,12 +148,8 @@ def test_decimal_comma_labels_placed_by_their_digits(size: tuple[float, float], 
     xlim, ylim = (-0.45, 0.25), (-31.0, 29.0)
 
     def draw(ax: Any) -> None:
-        t = np.linspace(0.0, 1.0, 300)
-        e = -0.4 + 0.6 * np.where(t < 0.5, 2.0 * t, 2.0 - 2.0 * t)
-        i = np.where(
-            t < 0.5, 22 * np.exp(-(((e + 0.1) / 0.06) ** 2)), -25 * np.exp(-(((e + 0.15) / 0.06) ** 2))
-        )
-        ax.plot(e, i + rng.normal(0.0, 0.3, t.size), lw=1.5)
+        e, i = _loop(300, -0.4, 0.6, (22.0, -0.1, 0.06), (25.0, -0.15, 0.06))
+        ax.plot(e, i + rng.normal(0.0, 0.3, e.size), lw=1.5)
         ax.set_xlim(*xlim)
         ax.set_ylim(*ylim)
         ax.set_yticks([-20.0, 0.0, 20.0])
@@ -166,12 +178,8 @@ def test_no_spines_ticks_on_both_sides_of_the_labels(size: tuple[float, float]) 
     xlim, ylim = (-400.0, 1200.0), (-30.0, 90.0)
 
     def draw(ax: Any) -> None:
-        t = np.linspace(0.0, 1.0, 400)
-        e = -350.0 + 1400.0 * np.where(t < 0.5, 2.0 * t, 2.0 - 2.0 * t)
-        peak = np.where(
-            t < 0.5, 40 * np.exp(-(((e - 850) / 80) ** 2)), -30 * np.exp(-(((e + 100) / 90) ** 2))
-        )
-        ax.plot(e, 0.05 * (e - 200.0) + peak + rng.normal(0.0, 0.5, t.size), lw=2.5)
+        e, peak = _loop(400, -350.0, 1400.0, (40.0, 850.0, 80.0), (30.0, -100.0, 90.0))
+        ax.plot(e, 0.05 * (e - 200.0) + peak + rng.normal(0.0, 0.5, e.size), lw=2.5)
         ax.set_xlim(*xlim)
         ax.set_ylim(*ylim)
         ax.set_xticks([0.0, 500.0, 1000.0])
