@@ -719,3 +719,21 @@ def test_the_regime_is_read_from_the_peak_shape_without_a_scan_rate_study(specie
     assert answer["regime"] == regime
     assert answer["log_log_slope"]["value"] == pytest.approx({"adsorption": 1.0, "diffusion": 0.5}[regime])
     assert confidence < 0.5
+
+
+@pytest.mark.parametrize("hump", [1.5, 3.0])
+def test_a_blank_with_a_large_background_wave_does_not_set_the_peak_potential(hump: float) -> None:
+    """A blank whose background carries a wave of its own, taller than the analyte's largest peak,
+    every curve's concentration read: the sensitivity is read where the highest-concentration
+    trace peaks, not at the blank's wave (where the rank-paired currents are no calibration)."""
+    from voltlens.bench.engine_backend import raw_calibration
+    from voltlens.model import Voltammogram
+
+    conc = [0.0, 0.5, 1.0, 1.5, 2.0]
+    curves = [_cv(conc=c, slope=2e-6) for c in conc]
+    sensitivity = TB.randles_sevcik(1, AREA, 1.0, D, 0.1)
+    e = curves[0].potential
+    wave = hump * 2.0 * sensitivity * np.exp(-(((e - 0.45) / 0.05) ** 2))
+    blank = Voltammogram(e, curves[0].current + wave, scan_rate=0.1)
+    cal = raw_calibration(conc, [blank, *curves[1:]])
+    assert cal is not None and cal.slope == pytest.approx(sensitivity, rel=0.03)

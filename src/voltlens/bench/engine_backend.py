@@ -901,8 +901,9 @@ class RawCalibration:
 
 
 def _branch_sizes(curves: list[Any], use: list[int], up: bool) -> tuple[list[float], float] | None:
-    """Every curve's current (signed as ``up``) at the potential where the largest current of
-    that sign lies among the traces (inside their windows), and that potential."""
+    """Every curve's current (signed as ``up``) at the potential where the highest-concentration
+    trace (the last of ``use``) has its largest current of that sign inside its window, and that
+    potential: a blank's background, however large, does not say where the analyte peaks."""
     import numpy as np
 
     sign = 1.0 if up else -1.0
@@ -917,8 +918,7 @@ def _branch_sizes(curves: list[Any], use: list[int], up: bool) -> tuple[list[flo
     parts = [inner(k) for k in use]
     if any(i.size == 0 for _, i in parts):
         return None
-    top = int(np.argmax([float(i.max()) for _, i in parts]))
-    e_star = float(parts[top][0][int(np.argmax(parts[top][1]))])
+    e_star = float(parts[-1][0][int(np.argmax(parts[-1][1]))])
     out = []
     for k in use:
         e = np.asarray(curves[k].potential, dtype=float)
