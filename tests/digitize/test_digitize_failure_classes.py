@@ -104,6 +104,15 @@ def test_unreadable_power_of_ten_in_title_is_flagged() -> None:
     assert not t.multiplier_unread and t.multiplier_exponent == -6
 
 
+def test_unreadable_power_of_ten_stays_flagged_under_the_micro_guess() -> None:
+    """'Current (10-° A)' over ticks of 0…2: taken as µA (the commonest multiplier), but the title
+    keeps its unreadable-multiplier flag, so the reading is not reported as a confident µA."""
+    t = parse_current_title("WE(1).Current (10-° A)")
+    title, note = _plausible_current_unit(t, _fit([0.0, 1.0, 2.0]), 0)
+    assert title.unit is not None and title.unit.symbol == "µA" and title.prefix_guessed and note
+    assert title.multiplier_unread
+
+
 @pytest.mark.parametrize(("text", "value"), [("4.0c-04", 4.0e-4), ("0.0c+00", 0.0), ("-2.0é-04", -2.0e-4)])
 def test_exponent_e_misread_as_c(text: str, value: float) -> None:
     """Small E-notation tick labels whose 'e' OCR reads as 'c' still parse."""

@@ -6,7 +6,7 @@ curve extraction and the report build on it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -195,7 +195,9 @@ def _title_text(img: np.ndarray, ink: Ink, box: tuple[int, int, int, int] | None
 def _plausible_current_unit(title: AxisTitle, fit: AxisFit, exponent: int) -> tuple[AxisTitle, str]:
     """A title read as bare amperes over ticks of 0.5 or more (half an ampere and up, with no
     multiplier) has lost its prefix: voltammetric currents are µA to mA, and the µ is the
-    glyph OCR drops (a tiny or odd mark before the A).  Taken as µA, flagged as guessed."""
+    glyph OCR drops (a tiny or odd mark before the A).  Taken as µA, flagged as guessed; a title
+    whose power of ten was unreadable keeps that flag too (the guess is the commonest multiplier,
+    not a reading)."""
     unit = title.unit
     if unit is None or not fit.values:
         return title, ""
@@ -203,13 +205,13 @@ def _plausible_current_unit(title: AxisTitle, fit: AxisFit, exponent: int) -> tu
     if title.prefix_guessed and unit.symbol == "µA" and top < 1e-2:
         # an odd mark before the A was a slash or a bracket, not a µ: ticks of 1e-4 are amperes
         # (a µA axis never needs ticks below 0.01 — it would be drawn in nA)
-        fixed = AxisTitle(title.text, parse_unit("A"), title.multiplier_exponent, title.reference, False)
+        fixed = replace(title, unit=parse_unit("A"), prefix_guessed=False)
         return fixed, f"current title {title.text!r}: the mark before A taken as a separator (ticks {top:g})"
     if unit.symbol != "A" or exponent != 0:
         return title, ""
     if max(abs(v) for v in fit.values) < 0.5:
         return title, ""
-    fixed = AxisTitle(title.text, parse_unit("µA"), title.multiplier_exponent, title.reference, True)
+    fixed = replace(title, unit=parse_unit("µA"), prefix_guessed=True)
     return (
         fixed,
         f"current title {title.text!r} reads as A but ticks reach {max(abs(v) for v in fit.values):g}",
