@@ -268,7 +268,7 @@ def textbook():
     )
 
 
-def _labelled_cv(species, waveform, *, artifacts=None, ru=0.0, seed=0, area=7.07e-6):
+def _labelled_cv(species, waveform, *, artifacts=None, ru=0.0, seed=0):
     """A CV of ``species`` simulated by :mod:`voltlens.simulate` (no double layer), with its exact
     truth label from :mod:`voltlens.truth`: (measured voltammogram, label)."""
     from voltlens.simulate.species import Cell
@@ -280,7 +280,7 @@ def _labelled_cv(species, waveform, *, artifacts=None, ru=0.0, seed=0, area=7.07
         tuple(species),
         tuple(type(s).__name__ for s in species),
         waveform,
-        Cell(area_m2=area, ru_ohm=ru, cdl_F_m2=0.0),
+        Cell(area_m2=7.07e-6, ru_ohm=ru, cdl_F_m2=0.0),
         artifacts or {},
     )
     measured, clean, injected = simulate_curve(spec, np.random.default_rng(seed))

@@ -18,7 +18,6 @@ from voltlens.simulate import CVWaveform, Irreversible
 AREA = 7.07e-6
 D = 1e-9
 F_ = f_inverse_volts()
-IP = 0.4463 * 96485.33212 * AREA * 1.0 * math.sqrt(F_ * 0.1 * D)  # Randles–Ševčík, 1 mM, 0.1 V/s
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -38,7 +37,7 @@ def test_nernstian_half_peak_width_on_a_coarse_grid(textbook, seed):
 
 
 @pytest.mark.parametrize(("ru", "seed"), [(0.0, 1), (500.0, 2)])
-def test_two_electron_irreversible_couple_is_irreversible(ru, seed, labelled_cv):
+def test_two_electron_irreversible_couple_is_irreversible(ru, seed, labelled_cv, textbook):
     # n = 2, Λ = 3·10⁻⁴: ΔEp ≈ 0.45 V, which for n = 1 would read Λ ≈ 0.02 (quasi-reversible); the two
     # half-peak widths, 47.7/(αn) and 47.7/((1−α)n) mV, tell n = 2, also when an iR drop of about
     # 20 mV at the peaks broadens them (their estimate falls to ≈ 1.6)
@@ -48,7 +47,8 @@ def test_two_electron_irreversible_couple_is_irreversible(ru, seed, labelled_cv)
         e0_V=0.0, concentration_mol_m3=1.0, diffusion_m2_s=D, k0_m_s=k0, alpha=0.45, n=2, initially="ox"
     )
     wave = CVWaveform(start_V=0.45, vertex_V=-0.55, scan_rate_V_s=0.1, step_V=0.002)
-    v, label = labelled_cv([sp], wave, artifacts={"noise": {"rms_A": 0.003 * IP}}, ru=ru, seed=seed)
+    ip = textbook.randles_sevcik(1, AREA, 1.0, D, 0.1)  # 1 mM at 0.1 V/s: the noise scale
+    v, label = labelled_cv([sp], wave, artifacts={"noise": {"rms_A": 0.003 * ip}}, ru=ru, seed=seed)
     (tc,) = label.couples
     assert tc.reversibility == "irreversible" and tc.delta_Ep_V > 0.3
     (c,) = analyze_curve(v).couples

@@ -481,6 +481,35 @@ def test_a_background_is_judged_on_the_figure_from_the_median_trace() -> None:
     assert "background" in RULES["anomaly.kinds"](blank_aside, {})[0]["anomalies"]
 
 
+def test_the_report_names_the_figures_background_on_every_curve() -> None:
+    """interpretation.report says what anomaly.kinds says: with the figure's background visible every
+    curve carries it, flagged trace by trace or not; with none, no curve does."""
+    import voltlens.simulate as sim
+    from voltlens.analyze.contract import report_of
+    from voltlens.analyze.pipeline import run_analysis
+    from voltlens.bench.engine_backend import BACKGROUND_VISIBLE, RULES, FigureReading, background_severity
+
+    wave = sim.CVWaveform(start_V=-0.3, vertex_V=0.5, scan_rate_V_s=0.1, step_V=0.002)
+    species = sim.Reversible(e0_V=0.1, concentration_mol_m3=1.0, diffusion_m2_s=1e-9)
+    curves = [
+        sim.simulate_measurement(
+            species, wave, sim.Cell(area_m2=AREA), sim.Artifacts(), rng=np.random.default_rng(k)
+        )[0]
+        for k in range(2)
+    ]
+    report = report_of(run_analysis(curves)).model_dump(mode="json")
+    ip = max(abs(p["current"]["value"]) for p in report["curves"][0]["peaks"])
+    for change, named in ((2.0 * BACKGROUND_VISIBLE * ip, True), (0.0, False)):
+        reading = FigureReading(
+            "tb", report=report, legends=[None, None], curves=curves, background=[change] * 2
+        )
+        assert ((background_severity(reading) or 0.0) >= BACKGROUND_VISIBLE) is named
+        answer = RULES["interpretation.report"](reading, {})[0]
+        flagged = [any(a["kind"] == "background" for a in c["anomalies"]) for c in answer["curves"]]
+        assert flagged == [named, named]
+        assert ("background" in RULES["anomaly.kinds"](reading, {})[0]["anomalies"]) is named
+
+
 def test_a_dpv_peak_cut_in_two_is_joined_at_the_traces_extreme() -> None:
     """Two peaks reported either side of the top of one DPV peak (no valley between them) are one
     peak, at E½ − ΔE/2; two real peaks 0.4 V apart stay two."""
@@ -698,7 +727,7 @@ def test_the_regime_is_read_from_the_peak_shape_without_a_scan_rate_study(specie
     import voltlens.simulate as sim
     from voltlens.analyze.contract import report_of
     from voltlens.analyze.pipeline import run_analysis
-    from voltlens.bench.engine_backend import RULES, FigureReading
+    from voltlens.bench.engine_backend import REGIME_SLOPE, RULES, FigureReading
 
     species = dict(species)
     kind = species.pop("kind")
@@ -714,11 +743,14 @@ def test_the_regime_is_read_from_the_peak_shape_without_a_scan_rate_study(specie
         for k in range(2)
     ]
     report = report_of(run_analysis(curves)).model_dump(mode="json")
-    reading = FigureReading("tb", report=report, legends=[None, None], curves=curves)
-    answer, confidence = RULES["scan_rate.regime"](reading, {})
-    assert answer["regime"] == regime
-    assert answer["log_log_slope"]["value"] == pytest.approx({"adsorption": 1.0, "diffusion": 0.5}[regime])
-    assert confidence < 0.5
+    for legends in ([None, None], ["100 mV/s", "400 mV/s"]):
+        # no scan rates read, or rates that give no transport regime's slope (the two curves were
+        # recorded at the same rate: a slope near 0): both fall back on the peak shape
+        reading = FigureReading("tb", report=report, legends=legends, curves=curves)
+        answer, confidence = RULES["scan_rate.regime"](reading, {})
+        assert answer["regime"] == regime, legends
+        assert answer["log_log_slope"]["value"] == REGIME_SLOPE[regime]  # the regime's stated slope
+        assert confidence < 0.5
 
 
 @pytest.mark.parametrize("hump", [1.5, 3.0])

@@ -247,3 +247,15 @@ def test_two_labels_one_barely_read_fit_no_axis() -> None:
     assert fit_axis(labels(0.47), source="planted", axis="x") is None
     sure = fit_axis(labels(0.9), source="planted", axis="x")
     assert sure is not None and len(sure.inliers) == 2
+
+
+def test_column_extent_spans_holes_and_is_zero_on_empty_columns() -> None:
+    """Each column's ink height from its top to its bottom pixel, holes included (an 'o', an '8'
+    read as one piece); 0 where the column holds no ink."""
+    from voltlens.digitize.text import column_extent
+
+    sub = np.zeros((7, 4), dtype=bool)
+    sub[1:3, 0] = True  # a 2-px run
+    sub[[0, 6], 1] = True  # two pixels with a hole between: 7 px
+    sub[4, 3] = True  # one pixel; column 2 empty
+    assert column_extent(sub).tolist() == [2, 7, 0, 1]

@@ -106,6 +106,7 @@ def analyze_curve(
         notes.append(f"potential corrected for Ru = {uncompensated_resistance_ohm:g} Ω")
     if np.ptp(potential) <= 0:
         raise DataError(v.source, "the potential never changes", field="potential")
+    traced = bool(v.metadata.get("digitized"))  # read off a plot: pixel rows, not sampled data
 
     prep = preprocess(
         potential,
@@ -113,7 +114,7 @@ def analyze_curve(
         cycle=v.cycle,
         despike=despike,
         smoothing=smooth,
-        traced=bool(v.metadata.get("digitized")),
+        traced=traced,
     )
     if prep.spikes.size:
         notes.append(f"{prep.spikes.size} spike point(s) replaced")
@@ -131,7 +132,7 @@ def analyze_curve(
             min_snr=min_snr,
             temperature_K=temp,
             unit=unit,
-            digitized=bool(v.metadata.get("digitized")),
+            digitized=traced,
         )
         return CurveAnalysis(
             voltammogram=v,
@@ -150,7 +151,7 @@ def analyze_curve(
         min_snr=min_snr,
         min_half_width_V=min_half_width_V,
         unit=unit,
-        drop_clipped=not v.metadata.get("digitized"),
+        drop_clipped=not traced,
     )
     raw_peaks = fit.peaks
     if v.technique is Technique.LSV or prep.sweeps.count == 1:

@@ -848,6 +848,17 @@ def _background_visible(reading: FigureReading) -> bool:
     return bg is not None and bg >= BACKGROUND_VISIBLE
 
 
+def _figure_background(severity: float) -> dict[str, Any]:
+    """The background anomaly every curve of the figure carries when the figure's background
+    (:func:`background_severity`) is visible: the curves of one cell share it."""
+    return {
+        "kind": "background",
+        "confidence": round(min(1.0, severity / (2.0 * BACKGROUND_VISIBLE)), 3),
+        "detail": f"the figure's background changes by {severity:.0%} of its largest peak across the window",
+        "severity": round(min(1.0, severity), 3),
+    }
+
+
 def _trust(reading: FigureReading, item: dict[str, Any]) -> tuple[dict[str, Any], float]:
     curves = (reading.report or {}).get("curves") or []
     if not curves:
@@ -1442,9 +1453,11 @@ def _report(reading: FigureReading, item: dict[str, Any]) -> tuple[dict[str, Any
 
     data = dict(reading.report or {})
     data["curves"] = [_confident_curve(c) for c in data.get("curves", [])]
-    if not _background_visible(reading):  # judged on the figure, not trace by trace
-        for c in data["curves"]:
-            c["anomalies"] = [a for a in c["anomalies"] if a["kind"] != "background"]
+    bg = background_severity(reading)  # judged on the figure, not trace by trace (as _visible_kinds)
+    for c in data["curves"]:
+        c["anomalies"] = [a for a in c["anomalies"] if a["kind"] != "background"]
+        if bg is not None and bg >= BACKGROUND_VISIBLE:
+            c["anomalies"].append(_figure_background(bg))
     report = AnalysisReport.model_validate(data).model_dump(mode="json", exclude_defaults=True)
     report["schema_version"] = "1"
     for key in _DROP:

@@ -308,7 +308,9 @@ def _bench_info(bench_dir: Path) -> dict[str, Any]:
 def _chosen(items: list[dict[str, Any]], ids: Sequence[str]) -> list[dict[str, Any]]:
     """The items whose id or figure (sample) is one of ``ids``; an id that names nothing is an error."""
     wanted = {i.strip() for i in ids if i.strip()}
-    known = {it["id"] for it in items} | {str(it.get("sample")) for it in items}
+    if not wanted:
+        raise ParameterError("--ids", ",".join(ids), "one or more item or figure (sample) ids")
+    known = {it["id"] for it in items} | {str(it["sample"]) for it in items if it.get("sample") is not None}
     unknown = sorted(wanted - known)
     if unknown:
         raise ParameterError("--ids", ",".join(unknown), "item ids or figure (sample) ids of this bench")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .frame import Box, without_lines
-from .text import Glyph, Word, glyphs_in, rows_of, words_of
+from .text import Glyph, Word, column_extent, glyphs_in, rows_of, words_of
 
 __all__ = ["AxisText", "find_x_text", "find_y_text", "split_crowded", "tick_position"]
 
@@ -167,9 +167,7 @@ def _split_at_minus(mask: np.ndarray, word: Word, ch: float) -> list[Word]:
     hh = sub.shape[0]
     rows = np.arange(hh)[:, None]
     inked = sub.any(axis=0)
-    top = np.where(inked, np.argmax(sub, axis=0), hh)
-    bottom = np.where(inked, hh - 1 - np.argmax(sub[::-1], axis=0), -1)
-    extent = np.where(inked, bottom - top + 1, 0)
+    extent = column_extent(sub)
     centre = np.where(inked, (sub * rows).sum(axis=0) / np.maximum(sub.sum(axis=0), 1), -1.0)
     tall = extent >= 0.6 * hh
     flat = inked & (extent <= 0.3 * hh) & (centre >= 0.3 * hh) & (centre <= 0.75 * hh)

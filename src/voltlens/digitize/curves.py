@@ -762,8 +762,8 @@ def _hole_share(x: np.ndarray, y: np.ndarray, thick: float, span: float) -> floa
 
 
 def _corridor_share(mask: np.ndarray, span: float) -> float:
-    """Share of the column bins of :func:`_split_loop` whose ink, taken over all the bin's
-    columns together, leaves an empty stretch of rows inside it.  One curve drawn as a function of
+    """Share of the bins of about a 120th of ``span`` (whole columns, at least 3) whose ink,
+    taken over all the bin's columns together, leaves an empty stretch of rows inside it.  One curve drawn as a function of
     potential, however noisy, inks every row between its lowest and highest point within any range
     of columns (it passes through every value in between); two branches leave a corridor between
     them wherever they do not touch."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import ocr
-from .text import Glyph, glyphs_in
+from .text import Glyph, column_extent, glyphs_in
 
 __all__ = ["Legend", "LegendEntry", "clean_label", "find_legend", "harmonise_units", "match_legend"]
 
@@ -613,13 +613,8 @@ def _split_lead(word: list[Glyph], mask: np.ndarray) -> tuple[list[Glyph], list[
 
 def _median_extent(mask: np.ndarray, g: Glyph) -> float:
     """Median height of the ink in the glyph's columns (top to bottom, holes included)."""
-    sub = mask[g.y0 : g.y1, g.x0 : g.x1]
-    rows = np.arange(sub.shape[0])[:, None]
-    has = sub.any(axis=0)
-    if not has.any():
-        return 0.0
-    ext = np.where(sub, rows, -1).max(axis=0) - np.where(sub, rows, sub.shape[0]).min(axis=0) + 1
-    return float(np.median(ext[has]))
+    ext = column_extent(mask[g.y0 : g.y1, g.x0 : g.x1])
+    return float(np.median(ext[ext > 0])) if ext.any() else 0.0
 
 
 def _cut_swatch(g: Glyph, mask: np.ndarray, ch: float) -> tuple[Glyph, Glyph] | None:
@@ -629,9 +624,7 @@ def _cut_swatch(g: Glyph, mask: np.ndarray, ch: float) -> tuple[Glyph, Glyph] | 
     if g.w < 1.7 * ch:
         return None
     sub = mask[g.y0 : g.y1, g.x0 : g.x1]
-    rows = np.arange(sub.shape[0])[:, None]
-    top = np.where(sub, rows, sub.shape[0]).min(axis=0)
-    heights = np.where(sub.any(axis=0), np.where(sub, rows, -1).max(axis=0) - top + 1, 0)
+    heights = column_extent(sub)
     h0 = float(np.median(heights[: max(2, round(ch))]))
     if h0 > 0.85 * ch:
         return None

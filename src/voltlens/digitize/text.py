@@ -12,7 +12,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Glyph", "Word", "glyphs_in", "rows_of", "words_of"]
+__all__ = ["Glyph", "Word", "column_extent", "glyphs_in", "rows_of", "words_of"]
+
+
+def column_extent(sub: np.ndarray) -> np.ndarray:
+    """Height (px) of each column's ink of the mask ``sub``, from its top to its bottom ink pixel
+    with any holes between; 0 for an empty column."""
+    inked = sub.any(axis=0)
+    top = np.argmax(sub, axis=0)
+    bottom = sub.shape[0] - 1 - np.argmax(sub[::-1], axis=0)
+    return np.where(inked, bottom - top + 1, 0)
 
 
 @dataclass(frozen=True, slots=True)
