@@ -769,3 +769,114 @@ def test_a_blank_with_a_large_background_wave_does_not_set_the_peak_potential(hu
     blank = Voltammogram(e, curves[0].current + wave, scan_rate=0.1)
     cal = raw_calibration(conc, [blank, *curves[1:]])
     assert cal is not None and cal.slope == pytest.approx(sensitivity, rel=0.03)
+
+
+def test_a_trace_without_sweep_labels_is_cut_at_every_turn_of_its_programme() -> None:
+    """Two cycles of a textbook CV with no ``segment`` labels: four sweeps, alternately positive-
+    and negative-going, each running between the programme's start and vertex potentials."""
+    from voltlens.bench.engine_backend import _sweeps
+
+    couple = TB.Couple(e0=0.2, conc=1.0, d=D)
+    sim = TB.simulate_cv([couple], e_start=-0.2, e_vertex=0.6, step=2e-3, cycles=2, area=AREA)
+    sweeps = _sweeps(Voltammogram(sim.potential, sim.current))
+    assert [up for up, _, _ in sweeps] == [True, False, True, False]
+    for up, e, _ in sweeps:
+        assert np.all(np.diff(e) > 0) if up else np.all(np.diff(e) < 0)
+        assert min(e[0], e[-1]) == pytest.approx(-0.2, abs=3e-3)
+        assert max(e[0], e[-1]) == pytest.approx(0.6, abs=3e-3)
+
+
+@pytest.mark.parametrize(
+    ("legend", "name"),
+    [
+        ("sample A", "sample A"),
+        ("Sample  b", "sample B"),
+        ("ple A", "sample A"),  # clipped at the legend box's edge
+        ("s8mple B", "sample B"),  # one letter misread
+        ("sample C –", "sample C"),  # a swatch's dash read as text
+        ("SampleD", "sample D"),
+        ("Example A", "Example A"),  # another word: left as read
+        ("sample", "sample"),  # no letter: nothing to tidy
+        ("Au electrode", "Au electrode"),
+        ("0.25 mM", "0.25 mM"),
+    ],
+)
+def test_a_sample_legend_clipped_or_misread_by_the_ocr_is_named_as_drawn(legend: str, name: str) -> None:
+    from voltlens.bench.engine_backend import _legend_name
+
+    assert _legend_name(legend) == name
+
+
+def test_curves_naming_cycles_of_samples_are_compared_by_sample() -> None:
+    """Legends "sample A, cycle 1" … name cycles of two samples: the comparison is between the
+    samples, each by its earliest cycle shown (the later cycles of sample A are smaller here)."""
+    from voltlens.bench.engine_backend import RULES, FigureReading
+
+    def curve(ip: float) -> dict:
+        peak = {"direction": "anodic", "cycle": 1, "potential": {"value": 0.2}, "current": {"value": ip}}
+        return {"technique": "CV", "peaks": [{**peak, "confidence": 0.9}], "couples": []}
+
+    legends = ["sample A, cycle 1", "sample A, cycle 2", "sample B, cycle 1", "sample A, cycle 3"]
+    report = {"curves": [curve(3e-6), curve(2e-6), curve(2.5e-6), curve(1e-6)]}
+    reading = FigureReading("tb", report=report, legends=legends)
+    ranking, _ = RULES["compare.ranking"](reading, {})
+    assert ranking["ranking"] == ["sample A", "sample B"]
+    larger, _ = RULES["compare.larger_peak"](reading, {})
+    assert larger["curve"] == "sample A" and larger["current"]["value"] == pytest.approx(3e-6)
+
+
+@pytest.mark.parametrize("sweep", [0, 1])
+def test_a_blank_that_picked_up_another_curves_ink_is_left_out_of_the_calibration(sweep: int) -> None:
+    """The blank's trace carries the 2 mM curve's current along one sweep (the digitizer followed
+    the wrong ink): that trace is off the line the other four agree on, and the sensitivity is
+    still the Randles–Ševčík ip per mM."""
+    from voltlens.bench.engine_backend import raw_calibration
+
+    conc = [0.0, 0.5, 1.0, 1.5, 2.0]
+    curves = [_cv(conc=c, slope=2e-6) for c in conc]
+    sensitivity = TB.randles_sevcik(1, AREA, 1.0, D, 0.1)
+    e = curves[0].potential
+    turn = int(np.argmax(e))
+    on_sweep = np.arange(e.size) <= turn if sweep == 0 else np.arange(e.size) > turn
+    junk = Voltammogram(e, np.where(on_sweep, curves[-1].current, curves[0].current), scan_rate=0.1)
+    cal = raw_calibration(conc, [junk, *curves[1:]])
+    assert cal is not None and cal.slope == pytest.approx(sensitivity, rel=0.03)
+
+
+def test_a_longer_trace_without_peaks_is_not_taken_for_the_voltammogram() -> None:
+    """A single-curve figure whose zero axis was traced as a second, longer curve: the questions
+    about "the" curve are answered from the voltammogram, a reversible couple whose ΔEp is the
+    Nernstian 2.218 RT/F (57 mV)."""
+    from voltlens.analyze.contract import report_of
+    from voltlens.analyze.pipeline import run_analysis
+    from voltlens.bench.engine_backend import RULES, FigureReading
+    from voltlens.constants import thermal_voltage
+
+    cv = _cv()
+    axis_e = np.linspace(-0.3, 0.7, 3 * cv.n_points)
+    flat = 1e-3 * float(np.ptp(cv.current)) * np.random.default_rng(5).standard_normal(axis_e.size)
+    axis = Voltammogram(axis_e, flat, scan_rate=0.1)
+    report = report_of(run_analysis([cv, axis])).model_dump(mode="json")
+    reading = FigureReading("tb", report=report, legends=[None, None], curves=[cv, axis])
+    answer, _ = RULES["values.delta_ep"](reading, {})
+    assert answer["delta_Ep"]["value"] == pytest.approx(2.218 * thermal_voltage(298.15), abs=0.005)
+    assert RULES["reversibility.class"](reading, {})[0]["reversibility"] == "reversible"
+
+
+@pytest.mark.parametrize(
+    ("legends", "named"),
+    [
+        (["sample A", "sample B", "sample D", None], ["sample A", "sample B", "sample D", "sample C"]),
+        (["sample B", "sam", "sample C"], ["sample B", "sample A", "sample C"]),  # letter clipped off
+        (["sample A", None, None], ["sample A", None, None]),  # two unread: no telling which is which
+        (["sample A", "sample E", None], ["sample A", "sample E", None]),  # not the run A, B, C
+        (["0.5 mM", "1 mM", None], ["0.5 mM", "1 mM", None]),
+    ],
+)
+def test_one_unread_legend_of_a_lettered_run_is_named_by_elimination(legends: list, named: list) -> None:
+    from voltlens.bench.engine_backend import _legend_name, _lettered
+
+    names = [_legend_name(t) for t in legends]
+    assert _lettered(names, [True] * len(names)) == named
+    no_peak = [a == b for a, b in zip(names, named, strict=True)]  # the renamed trace shows no peak
+    assert _lettered(names, no_peak) == names

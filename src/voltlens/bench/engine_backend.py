@@ -103,17 +103,43 @@ def legend_value(text: str | None) -> tuple[str, float] | None:
     return None
 
 
-_SAMPLE = re.compile(r"^\s*sample\s*([A-Za-z0-9])\s*$", re.I)
+# "sample A", "SampleA", "ple A", "s8mple B", "sample C –": a word, then one letter or digit
+_SAMPLE = re.compile(r"^\s*(?:(\S+)\s+|(sample))([A-Za-z0-9])\W*$", re.I)
+_SAMPLE_WORD = "sample"
+
+
+def _reads_as_sample(word: str) -> bool:
+    """Whether an OCR'd word is "sample": cut short at the legend's edge (at least three of its
+    letters, "ple", "sam") or one or two characters after its first misread ("s8mple", "sarnple")."""
+    from difflib import SequenceMatcher
+
+    w = word.lower()
+    if len(w) >= 3 and w in _SAMPLE_WORD:
+        return True
+    return len(w) >= 5 and w[0] in "s5$" and SequenceMatcher(None, w, _SAMPLE_WORD).ratio() >= 0.75
 
 
 def _legend_name(text: str | None) -> str | None:
-    """A legend as a name to answer with (OCR spacing and case tidied for the usual "sample A")."""
+    """A legend as a name to answer with: OCR spacing, case, debris and a clipped or misread word
+    tidied for the usual "sample A" ("ple a" → "sample A"), anything else as read."""
     if not text:
         return None
     m = _SAMPLE.match(text)
-    if m:
-        return f"sample {m.group(1).upper()}"
+    if m and _reads_as_sample(m.group(1) or m.group(2)):
+        return f"sample {m.group(3).upper()}"
     return " ".join(text.split())
+
+
+_CYCLE = re.compile(r"^(.*?)[\s,;]+cycle\s*(\d+)\s*$", re.I)
+
+
+def _sample_and_cycle(name: str) -> tuple[str, int]:
+    """A legend naming one cycle of a sample ("sample A, cycle 2") as (its sample, the cycle);
+    any other legend is its own sample, cycle 1."""
+    m = _CYCLE.match(name)
+    if m and m.group(1).strip():
+        return _legend_name(m.group(1)) or m.group(1).strip(), int(m.group(2))
+    return name, 1
 
 
 def concentration_name(value: float | None) -> str | None:
@@ -331,10 +357,7 @@ def _faradaic_scores(curves: list[Any]) -> list[float] | None:
     per_curve = [_sweeps(c) for c in curves]
     columns, signs = [], []
     for up in (True, False):
-        chosen = [
-            max((sw for sw in sws if sw[0] == up), key=lambda sw: sw[1].size, default=None)
-            for sws in per_curve
-        ]
+        chosen = [_longest(sws, up) for sws in per_curve]
         if any(sw is None for sw in chosen):
             continue
         lo = max(float(sw[1].min()) for sw in chosen)  # type: ignore[union-attr]
@@ -553,11 +576,13 @@ def _val(q: dict[str, Any] | None) -> float | None:
 
 
 def _main_curve(report: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
-    """The curve a single-curve question is about: the one with the most points."""
+    """The curve a single-curve question is about: the one with the most points of those that
+    show a confident peak (a gridline or an axis drawn through the plot, traced as a curve of its
+    own, can be longer than the voltammogram), or of all when none does."""
     curves = report.get("curves") or []
     if not curves:
         return None
-    k = max(range(len(curves)), key=lambda i: curves[i].get("n_points", 0))
+    k = max(range(len(curves)), key=lambda i: (bool(_peaks(curves[i])), curves[i].get("n_points", 0)))
     return k, curves[k]
 
 
@@ -711,13 +736,44 @@ def _all_couples(reading: FigureReading, item: dict[str, Any]) -> tuple[dict[str
 # --- curve comparison
 
 
+_LETTERED = re.compile(r"^sample ([A-Z])$")
+
+
+def _lettered(names: list[str | None], peaked: list[bool] | None = None) -> list[str | None]:
+    """The curves' names (:func:`_legend_name`) with one unreadable legend (none read, or a
+    clipped "sam" without its letter) named by elimination: where every other curve names a
+    different sample of the lettered run "sample A", "sample B", … as long as the figure has
+    curves, and the unread curve shows a peak (``peaked``: a trace without one is more likely a
+    gridline or a stray stroke than a sample's voltammogram), it is the letter the run lacks.
+    Anything else is returned as it is."""
+    letters = [m.group(1) if n and (m := _LETTERED.match(n)) else None for n in names]
+    unread = [k for k, n in enumerate(names) if n is None or (letters[k] is None and _reads_as_sample(n))]
+    missing = [chr(65 + j) for j in range(len(names)) if chr(65 + j) not in letters]
+    read = {x for x in letters if x is not None}
+    if len(unread) != 1 or len(read) != len(names) - 1 or len(missing) != 1:
+        return names
+    if peaked is not None and not peaked[unread[0]]:
+        return names
+    out = list(names)
+    out[unread[0]] = f"sample {missing[0]}"
+    return out
+
+
 def _named_curves(reading: FigureReading) -> list[tuple[str, dict[str, Any]]]:
-    report = reading.report or {}
-    out = []
-    for k, curve in enumerate(report.get("curves") or []):
-        name = _legend_name(reading.legends[k] if k < len(reading.legends) else None)
+    """The figure's curves by the sample their legend names: where the legends name cycles of
+    samples ("sample A, cycle 2") a sample is compared by its earliest cycle shown."""
+    curves = (reading.report or {}).get("curves") or []
+    names = _lettered(
+        [_legend_name(reading.legends[k] if k < len(reading.legends) else None) for k in range(len(curves))],
+        [bool(_peaks(c)) for c in curves],
+    )
+    first: dict[str, tuple[int, dict[str, Any]]] = {}
+    for name, curve in zip(names, curves, strict=True):
         if name:
-            out.append((name, curve))
+            sample, cycle = _sample_and_cycle(name)
+            if sample not in first or cycle < first[sample][0]:
+                first[sample] = (cycle, curve)
+    out = [(name, curve) for name, (_, curve) in first.items()]
     if len(out) < 2:
         raise Unanswerable("fewer than two curves with a readable legend were found")
     return out
@@ -943,21 +999,19 @@ def _branch_sizes(curves: list[Any], use: list[int], up: bool) -> tuple[list[flo
 
 def _sweeps(curve: Any) -> list[tuple[bool, Any, Any]]:
     """A trace's sweeps in the order they were recorded, each as (positive-going, potential,
-    current) with the points in sweep order (by the trace's ``segment`` labels; a trace without
-    them is cut at its potential farthest from the start)."""
+    current) with the points in sweep order: by the trace's ``segment`` labels, else as the
+    analysis splits a potential programme (:func:`voltlens.analyze.preprocess.split_sweeps`)."""
     import numpy as np
 
-    e = np.asarray(curve.potential, dtype=float)
+    from ..analyze.preprocess import split_sweeps
+
+    e = np.asarray(curve.potential, dtype=float)  # a Voltammogram's arrays are finite
     i = np.asarray(curve.current, dtype=float)
     seg = getattr(curve, "segment", None)
-    if seg is None or len(seg) != e.size:
-        ok = np.isfinite(e)
-        turn = int(np.argmax(np.where(ok, np.abs(e - e[ok][0]), -1.0))) if ok.any() else 0
-        seg = (np.arange(e.size) > turn).astype(int)
-    seg = np.asarray(seg)
+    seg = np.asarray(split_sweeps(e).segment if seg is None or len(seg) != e.size else seg)
     out = []
     for s in dict.fromkeys(seg.tolist()):
-        m = (seg == s) & np.isfinite(e) & np.isfinite(i)
+        m = seg == s
         es, cs = e[m], i[m]
         if es.size < SWEEP_MIN_POINTS or np.ptp(es) <= 0:
             continue
@@ -968,14 +1022,20 @@ def _sweeps(curve: Any) -> list[tuple[bool, Any, Any]]:
     return out
 
 
+def _longest(sweeps: list[tuple[bool, Any, Any]], up: bool | None = None) -> tuple[bool, Any, Any] | None:
+    """The sweep of ``sweeps`` (:func:`_sweeps`) with the most points going ``up`` (either way when
+    None), the first of equals; None when there is none."""
+    return max((sw for sw in sweeps if up is None or sw[0] == up), key=lambda sw: sw[1].size, default=None)
+
+
 def _on_grid(sweep: tuple[bool, Any, Any], grid: Any) -> tuple[Any, Any]:
-    """One sweep's current interpolated onto ``grid`` (held at its ends outside the sweep), and
-    which grid points lie inside the sweep's potential span."""
+    """One sweep (:func:`_sweeps`: sorted in its direction) interpolated onto ``grid`` (held at its
+    ends outside the sweep), and which grid points lie inside the sweep's potential span."""
     import numpy as np
 
-    _, e, i = sweep
-    order = np.argsort(e, kind="stable")
-    e, i = e[order], i[order]
+    up, e, i = sweep
+    if not up:
+        e, i = e[::-1], i[::-1]
     return np.interp(grid, e, i), (grid >= e[0]) & (grid <= e[-1])
 
 
@@ -997,10 +1057,10 @@ def slope_sweeps(curves: list[Any], values: list[float | None]) -> list[tuple[bo
     for up, grid, _ in all_sweeps[top]:
         rows, ok = [], np.ones(grid.size, dtype=bool)
         for k in use:
-            same = [sw for sw in all_sweeps[k] if sw[0] == up] or all_sweeps[k]  # a flat blank: one sweep
-            if not same:
+            sweep = _longest(all_sweeps[k], up) or _longest(all_sweeps[k])  # a flat blank: one sweep
+            if sweep is None:
                 return []
-            row, inside = _on_grid(max(same, key=lambda sw: sw[1].size), grid)
+            row, inside = _on_grid(sweep, grid)
             ok &= inside
             rows.append(row)
         y, dc = np.array(rows), c - c.mean()
@@ -1071,13 +1131,53 @@ def _misread_peak(per_mm: PerMM, up: bool, e_star: float) -> bool:
     return False
 
 
+def _r_squared(c: Any, y: Any) -> float:
+    """R² of the least-squares line of ``y`` on ``c`` (0 when ``y`` does not vary)."""
+    import numpy as np
+
+    c, y = np.asarray(c, dtype=float), np.asarray(y, dtype=float)
+    slope, intercept = np.polyfit(c, y, 1)
+    ss = float(np.sum((y - y.mean()) ** 2))
+    return 1.0 - float(np.sum((y - (slope * c + intercept)) ** 2)) / ss if ss > 0 else 0.0
+
+
+STRAY_MIN_CURVES = 4  # a stray trace is looked for only where three curves would remain
+STRAY_BROKEN_R2 = 0.9  # a calibration (legend pairing) below this R² is broken ...
+STRAY_MENDED_R2 = 0.98  # ... and mended by leaving out the one trace whose omission reaches this
+
+
+def _without_stray(c: Any, sizes: list[float]) -> list[int]:
+    """Which of the currents ``sizes`` (at concentrations ``c``, as the legends pair them) to
+    calibrate with: all of them, or all but the one stray trace that breaks an otherwise straight
+    line — a trace the digitizer mistraced (a blank picking up another curve's ink, a trace cut
+    short) sits far off the line the other curves agree on, and would bend the slope however the
+    currents are paired.  At least :data:`STRAY_MIN_CURVES` currents are needed to tell."""
+    import numpy as np
+
+    n = len(sizes)
+    every = list(range(n))
+    c, y = np.asarray(c, dtype=float), np.asarray(sizes, dtype=float)
+    if n < STRAY_MIN_CURVES or _r_squared(c, y) >= STRAY_BROKEN_R2:
+        return every
+    fits = []
+    for j in every:
+        rest = [k for k in every if k != j]
+        if np.ptp(c[rest]) > 0:
+            fits.append((_r_squared(c[rest], y[rest]), j))
+    if not fits:
+        return every
+    r2, j = max(fits)
+    return [k for k in every if k != j] if r2 >= STRAY_MENDED_R2 else every
+
+
 def raw_calibration(
     values: list[float | None], curves: list[Any], *, rank_pairing: bool = True
 ) -> RawCalibration | None:
     """The calibration of the curves whose concentration (mM) is known (:class:`RawCalibration`);
     the peak direction is the one whose current grows fastest with concentration.  When every
     curve's concentration is known (and ``rank_pairing``: legends read off the figure, which may
-    sit on the wrong traces) the currents are paired with the concentrations in rank order.
+    sit on the wrong traces) the currents are paired with the concentrations in rank order.  A
+    stray trace that alone breaks the line the others agree on is left out (:func:`_without_stray`).
     None with fewer than two distinct concentrations."""
     import numpy as np
 
@@ -1097,18 +1197,19 @@ def raw_calibration(
         if found is None:
             continue
         sizes, e_star = found
-        y = np.array(sorted(sizes) if ordered else sizes)
-        slope, intercept = np.polyfit(c, y, 1)
-        ss = float(np.sum((y - y.mean()) ** 2))
-        r2 = 1.0 - float(np.sum((y - (slope * c + intercept)) ** 2)) / ss if ss > 0 else 0.0
+        keep = _without_stray(c, sizes)
+        kept, ck, sk = [use[j] for j in keep], c[keep], [sizes[j] for j in keep]
+        y = np.array(sorted(sk) if ordered else sk)
+        slope, intercept = np.polyfit(ck, y, 1)
+        r2 = _r_squared(ck, y)
         mean = float(np.mean(np.abs(y))) or 1e-300
-        cal = RawCalibration(float(slope), float(intercept), r2, len(use), abs(slope) * np.ptp(c) / mean)
+        cal = RawCalibration(float(slope), float(intercept), r2, len(kept), abs(slope) * np.ptp(ck) / mean)
         if best is None or cal.slope > best.slope:
             best, best_at = cal, (up, e_star)
-            paired = list(values)
+            paired = [v if k in kept or k not in use else None for k, v in enumerate(values)]
             if ordered:  # the concentrations given to the curves in the order of their sizes
-                by_size = [use[j] for j in np.argsort(sizes, kind="stable")]
-                for k, v in zip(by_size, sorted(c), strict=True):
+                by_size = [kept[j] for j in np.argsort(sk, kind="stable")]
+                for k, v in zip(by_size, sorted(ck), strict=True):
                     paired[k] = float(v)
     if best is None or best_at is None:
         return best
