@@ -96,7 +96,9 @@ def _x_text(mask: np.ndarray, box: Box, *, below: bool) -> AxisText | None:
         words = [wd for wd in words if wd.h <= 2.2 * ch]
         inside = [wd for wd in words if box.left - 0.06 * w <= wd.cx <= box.right + 0.06 * w]
         inside = [piece for wd in inside for piece in split_crowded(mask, wd, ch)]
-        if len(inside) <= 2:  # labels run together with no minus to split at: split at the ticks
+        # labels run together with no minus to split at: split at the ticks — in the first row of
+        # words only (a title further down, set in one piece over the ticks, is not labels)
+        if len(inside) <= 2 and not found:
             inside = [piece for wd in inside for piece in split_at_ticks(mask, box, wd, ch, below=below)]
         if 2 <= len(inside) <= 30:  # more: the dashes of a gridline, not tick labels
             found.append((k, inside, ch))
@@ -283,8 +285,9 @@ def _y_text(mask: np.ndarray, box: Box, *, left: bool) -> AxisText | None:
     for c in glyphs:
         if c.h < 3:
             continue
-        # right-aligned text ends at the same advance, its ink a little apart ("1" vs "0")
-        slack = max(2.0, 0.12 * c.h)
+        # right-aligned text ends at the same advance, its ink a little apart ("1" vs "0": a
+        # serif font's "1" ends a fifth of the height short)
+        slack = max(2.0, 0.25 * c.h)
         same = [g for g in glyphs if abs(dist(g) - dist(c)) <= slack and 0.7 * c.h <= g.h <= 1.4 * c.h]
         # thin flat strokes all: tick marks drawn without a spine, not the labels' ends
         if len(same) >= 2 and not all(g.w >= 1.5 * g.h and g.h <= 4 for g in same):
@@ -392,7 +395,14 @@ def _title_beyond(
             and sum(g.h for g in col) >= 0.4 * (y1 - y0)
         ):
             return col
-    return title if title and not any(g in used for g in title) else []
+    if title and not any(g in used for g in title):
+        return title
+    # a small, blurred title whose letters run together into one tall, narrow piece of ink (a
+    # web image's "Current/µA"): not a solid line
+    for g in cand:
+        if g.h >= 3 * ch and g.h >= 3 * g.w and g.area <= 0.8 * g.w * g.h and box.top <= g.cy <= box.bottom:
+            return [g]
+    return []
 
 
 def _columns(seeds: list[Glyph], ch: float) -> list[list[Glyph]]:
@@ -418,6 +428,16 @@ def _columns(seeds: list[Glyph], ch: float) -> list[list[Glyph]]:
     for i in range(n):  # seeds come sorted by distance from the axis: columns keep that order
         groups.setdefault(root(i), []).append(seeds[i])
     return list(groups.values())
+
+
+def _is_bar(word: Word) -> bool:
+    """A solid flat bar, not text: one glyph wider than tall that fills its box (the handle of a
+    legend entry, drawn as a thick line; the handles of a legend stack right-aligned, evenly
+    spaced, like a column of y tick labels)."""
+    if len(word.glyphs) != 1:
+        return False
+    g = word.glyphs[0]
+    return g.w >= 1.5 * g.h and g.area >= 0.85 * g.w * g.h
 
 
 def _steps(centres: list[float]) -> np.ndarray | None:
@@ -504,14 +524,18 @@ def box_from_text(mask: np.ndarray) -> Box | None:
         words = [
             wd
             for wd in words_of(row, gap=0.65 * _median_h(row))
-            if 0.5 * ch <= wd.h <= 1.6 * ch and wd.x1 < 0.5 * w
+            if 0.5 * ch <= wd.h <= 1.6 * ch and wd.x1 < 0.5 * w and not _is_bar(wd)
         ]
         cand += words
     best: list[Word] = []
     for c in cand:
         col = sorted((wd for wd in cand if abs(wd.x1 - c.x1) <= 2), key=lambda wd: wd.cy)
         if len(col) >= 3 and len(col) > len(best):
-            best = max(best, _gapped_run(col, 1.5 * ch), key=len)
+            run = _gapped_run(col, 1.5 * ch)
+            # the lowest y label lies within a tick step or two of the x axis (a column of
+            # numbers standing far higher is a legend's text: "1.56 mM", "3.13 mM", ...)
+            if run and x_top - run[-1].cy <= 2 * float(np.min(np.diff([wd.cy for wd in run]))) + 3 * ch:
+                best = max(best, run, key=len)
     if len(best) < 3:
         return None
     left = max(wd.x1 for wd in best) + 0.6 * ch

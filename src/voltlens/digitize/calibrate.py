@@ -207,8 +207,10 @@ def fit_axis(labels: list[TickLabel], *, source: str, axis: str) -> AxisFit | No
                         resid += rk / abs(b)
                         idx.append(k)
                         used.append(vk)
-                if _nice_values(used):
-                    weight += _NICE_BONUS  # values a nice step apart, as axes are labelled
+                # values a nice step apart, as axes are labelled (two labels alone: a nice step per
+                # tick pitch, which is what lets them fit an axis at all)
+                if _nice_values(used) and (len(idx) != 2 or _nice_pair(pos, idx, used)):
+                    weight += _NICE_BONUS
                 found.append((weight, -resid, b, a, tuple(idx), tuple(used)))
     if not found:
         return None

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Box", "Line", "find_box", "find_lines", "rectifying_homography"]
+__all__ = ["Box", "Evidence", "Line", "evidence_of", "find_box", "find_lines", "rectifying_homography"]
 
 _MAX_TILT_DEG = 6.0
 _TILT_STEPS_DEG = (0.0, -1.0, 1.0, -2.0, 2.0, -3.0, 3.0, -4.0, 4.0)
@@ -72,6 +72,25 @@ class Box:
         return self.bottom - self.top
 
 
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """A stroke mask (:func:`line_evidence`) and the axis-aligned box found on it (None when its
+    lines frame none): the rectification's fast path and the box search take it as it is, so
+    the mask is searched for a frame once, not three times."""
+
+    mask: np.ndarray
+    box: Box | None
+
+
+def evidence_of(strength: np.ndarray, threshold: float) -> Evidence:
+    """:func:`line_evidence` with its axis-aligned box (:class:`Evidence`)."""
+    mask, box = _stroke_mask(strength, threshold)
+    if box is None:
+        h, w = mask.shape
+        box = _box_of(mask, w, h)
+    return Evidence(mask, box)
+
+
 def line_evidence(strength: np.ndarray, threshold: float) -> np.ndarray:
     """Where straight strokes may be: ink at a lower threshold than for curves (faint frames of
     scans and photos matter), lightly smoothed so noise does not break thin lines.
@@ -80,21 +99,35 @@ def line_evidence(strength: np.ndarray, threshold: float) -> np.ndarray:
     columns (an isotropic smoothing halves a one-pixel line): a pale hairline gridline keeps its
     full strength along itself while the noise is averaged down √7 times, so half the threshold
     is still well above it."""
+    return _stroke_mask(strength, threshold)[0]
+
+
+def _stroke_mask(strength: np.ndarray, threshold: float) -> tuple[np.ndarray, Box | None]:
+    """:func:`line_evidence`'s mask, and the box it frames when that made the faint strokes
+    needless (None otherwise: not looked for on the final mask)."""
     import cv2
 
     iso = cv2.GaussianBlur(strength, (3, 3), 0) >= threshold
-    inked = strength >= 0.25 * threshold  # the averages do not smear strong ink onto paper
-    along_x = cv2.blur(strength, (7, 1)) >= 0.5 * threshold
-    along_y = cv2.blur(strength, (1, 7)) >= 0.5 * threshold
     h, w = iso.shape
     framed = _box_of(iso, w, h)
     if framed is not None and _sides(framed) >= 2:
-        return iso  # the frame is plain to see: faint strokes would only add clutter
+        return iso, framed  # the frame is plain to see: faint strokes would only add clutter
+    inked = strength >= 0.25 * threshold  # the averages do not smear strong ink onto paper
+    along_x = cv2.blur(strength, (7, 1)) >= 0.5 * threshold
+    along_y = cv2.blur(strength, (1, 7)) >= 0.5 * threshold
     faint = inked & (along_x | along_y)
     # not at the image's edges, where the background estimate leaves a faint rim (scans, crops)
     faint[:3, :] = faint[-3:, :] = False
     faint[:, :3] = faint[:, -3:] = False
-    return iso | faint
+    return iso | faint, None
+
+
+def _mask_and_box(evidence: np.ndarray | Evidence) -> tuple[np.ndarray, Box | None]:
+    """The stroke mask and its axis-aligned box (found now unless ``evidence`` carries it)."""
+    if isinstance(evidence, Evidence):
+        return evidence.mask, evidence.box
+    h, w = evidence.shape
+    return evidence, _box_of(evidence, w, h)
 
 
 def background_edges(background: np.ndarray) -> np.ndarray:
@@ -388,7 +421,8 @@ def _fit_band(
         dense = np.flatnonzero(local >= 0.75 * level)
         if dense.size:
             lo_c, hi_c = seg[0] + dense[0], seg[0] + dense[-1]
-            keep = (seg >= lo_c - 7) & (seg <= hi_c + 7)
+            lo_c, hi_c = _ends_within(seg, lo_c, hi_c, 7)
+            keep = (seg >= lo_c) & (seg <= hi_c)
             idx = np.flatnonzero(keep)
             s_i, e_i = s_i + idx[0], s_i + idx[-1]
     s, e = ucols[s_i] + c0, ucols[e_i] + c0
@@ -412,6 +446,22 @@ def _fit_band(
     fill = xs.size / length
     thickness = float(np.sum((a >= s - 0.5) & (a <= e + 0.5))) / max(1, xs.size)
     return Line(horizontal, float(slope), float(offset), float(s), float(e), max(thickness, 1.0), float(fill))
+
+
+def _ends_within(seg: np.ndarray, lo: int, hi: int, slack: int) -> tuple[int, int]:
+    """The dense core ``lo..hi`` of a line's columns ``seg`` (sorted) grown back by up to
+    ``slack`` px at each end (the density window erodes the ends).  A solid core grows only
+    through unbroken ink: a glyph a few px past the end of a spine (an offset text "×10⁻⁵" set
+    on top of the left spine) is not the line."""
+    inner = seg[(seg >= lo) & (seg <= hi)]
+    if inner.size < 0.9 * (hi - lo + 1):  # dashed or broken: its ends lie a gap apart
+        return lo - slack, hi + slack
+    i, j = int(np.searchsorted(seg, lo)), int(np.searchsorted(seg, hi, side="right")) - 1
+    while i > 0 and seg[i - 1] >= seg[i] - 2 and seg[i - 1] >= lo - slack:
+        i -= 1
+    while j < seg.size - 1 and seg[j + 1] <= seg[j] + 2 and seg[j + 1] <= hi + slack:
+        j += 1
+    return int(seg[i]), int(seg[j])
 
 
 def _join_periodic(ucols: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -505,22 +555,23 @@ def _family(lines: list[Line], tol: float) -> tuple[float, float, list[Line]] | 
         and ln.end <= end + tol
         and (abs(ln.start - start) <= tol or abs(ln.end - end) <= tol)
     ]
-    if broken and all(ln.thickness <= 2.5 for ln in fam):
+    # (a family of gridlines: one thicker line among them is an axis drawn at zero, Excel-style)
+    if broken and sum(ln.thickness <= 2.5 for ln in fam) >= max(1, len(fam) - 1):
         fam = sorted(fam + broken, key=lambda ln: ln.middle)
     return start, end, fam
 
 
-def find_box(evidence: np.ndarray, background: np.ndarray | None = None) -> Box | None:
+def find_box(evidence: np.ndarray | Evidence, background: np.ndarray | None = None) -> Box | None:
     """The axes box of an axis-aligned plot image, or None when no long lines frame it.
 
-    ``evidence`` is the stroke mask (:func:`line_evidence`); when it frames no box on at least two
-    sides, the edges of the background regions (``background``) are tried: a grey axes area
-    without spines (ggplot) is bounded by them.
+    ``evidence`` is the stroke mask (:func:`line_evidence`, or :func:`evidence_of` with its box
+    already found); when it frames no box on at least two sides, the edges of the background
+    regions (``background``) are tried: a grey axes area without spines (ggplot) is bounded by them.
     """
-    h, w = evidence.shape
-    box = _box_of(evidence, w, h)
+    mask, box = _mask_and_box(evidence)
+    h, w = mask.shape
     if box is not None:
-        box = _inner_frame(evidence, box) or box
+        box = _inner_frame(mask, box) or box
     if background is not None and (box is None or _sides(box) < 2):
         alt = _box_of(background_edges(background), w, h)
         if alt is not None and (box is None or _sides(alt) > _sides(box)):
@@ -548,6 +599,8 @@ def _inner_frame(evidence: np.ndarray, outer: Box, *, tilted: bool = False) -> B
         inner = _box_of(sub, sw, sh)
     if inner is None or _sides(inner) < 3 or inner.width * inner.height < 0.25 * sw * sh:
         return None
+    if sum(ln.fill >= 0.85 for ln in inner.lines.values() if ln is not None) < 2:
+        return None  # dashed gridlines (cut short where they cross each other), not a frame
     if (
         inner.left + x0 - outer.left < 0.05 * outer.width
         or outer.bottom - inner.bottom - y0 < 0.05 * outer.height
@@ -617,16 +670,23 @@ def box_from_fill(img: np.ndarray) -> Box | None:
     if r_in.size < 0.2 * h or c_in.size < 0.2 * w:
         return None
 
+    # rows and columns mostly of the border's colour lie outside the panel
+    outside = np.abs(img.astype(np.int16) - b_col).max(axis=2) <= 6
+
     # the longest contiguous block of panel rows / columns
-    def block(idx: np.ndarray) -> tuple[int, int]:
-        cuts = np.flatnonzero(np.diff(idx) > 8)  # gridlines in the panel's colour are thin
+    def block(idx: np.ndarray, out: np.ndarray) -> tuple[int, int]:
+        gaps = np.diff(idx)
+        # gridlines in the panel's colour are thin; a band of curves covering the panel's whole
+        # width (where many traces start together) is not the border's colour
+        cut = [g > 8 and float(np.median(out[idx[k] + 1 : idx[k + 1]])) >= 0.5 for k, g in enumerate(gaps)]
+        cuts = np.flatnonzero(cut)
         starts = np.concatenate([[0], cuts + 1])
         ends = np.concatenate([cuts, [idx.size - 1]])
         j = int(np.argmax(idx[ends] - idx[starts]))
         return int(idx[starts[j]]), int(idx[ends[j]])
 
-    y0, y1 = block(r_in)
-    x0, x1 = block(c_in)
+    y0, y1 = block(r_in, outside.mean(axis=1))
+    x0, x1 = block(c_in, outside.mean(axis=0))
     if (y1 - y0) < 0.2 * h or (x1 - x0) < 0.2 * w or (x1 - x0) >= w - 3 or (y1 - y0) >= h - 3:
         return None
     if same[y0 : y1 + 1, x0 : x1 + 1].mean() < 0.35:
@@ -719,8 +779,6 @@ def box_from_lines(hl: list[Line], vl: list[Line], w: int, h: int) -> Box | None
             if not joins:
                 continue
             right = float(np.median([ln.end for ln in joins]))
-            if right - left.middle < 0.12 * w:
-                continue
             bot_l = joins[-1]
             y0, y1 = left.start, max(left.end, bot_l.middle)
             lines = {"l": left, "r": None, "t": None, "b": None}
@@ -729,6 +787,11 @@ def box_from_lines(hl: list[Line], vl: list[Line], w: int, h: int) -> Box | None
             top_l = joins[0]
             if abs(top_l.middle - left.start) <= max(tol, top_l.thickness):
                 y0, lines["t"] = top_l.middle, top_l
+            spines = [ln for ln in (lines["b"], lines["t"]) if ln is not None]
+            if spines:  # the box ends where its spines do, not where a curve's flat stretch does
+                right = max(ln.end for ln in spines)
+            if right - left.middle < 0.12 * w:
+                continue
             if y1 - y0 >= 0.1 * h:
                 cand = Box(left.middle, y0, right, y1, lines, "lbrt")
                 area = cand.width * cand.height
@@ -754,14 +817,20 @@ def box_from_lines(hl: list[Line], vl: list[Line], w: int, h: int) -> Box | None
     return None
 
 
-def rectifying_homography(mask: np.ndarray) -> np.ndarray | None:
+def rectifying_homography(evidence: np.ndarray | Evidence) -> np.ndarray | None:
     """A 3×3 homography that maps the image so the plot's frame lines become axis-aligned, or None
-    when they already are (within 0.06°)."""
-    h, w = mask.shape
+    when they already are (within 0.06°); ``evidence`` as for :func:`find_box`."""
     # fast path: an axis-aligned frame is found at zero tilt with straight, level lines
-    quick = _box_of(mask, w, h)
+    mask, quick = _mask_and_box(evidence)
+    h, w = mask.shape
     if quick is not None and _sides(quick) >= 3:
-        drift = [abs(ln.slope) * ln.length for ln in quick.lines.values() if ln is not None]
+        # a thick line (a panel's edge run together with the curves along it) is level within a
+        # quarter of its thickness: its fitted slope is no finer
+        drift = [
+            abs(ln.slope) * ln.length / max(1.0, 0.25 * ln.thickness)
+            for ln in quick.lines.values()
+            if ln is not None
+        ]
         if max(drift) < 1.0:
             return None
     scale = min(1.0, 900.0 / max(h, w))

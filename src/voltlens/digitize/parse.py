@@ -176,6 +176,10 @@ def parse_potential_title(text: str) -> AxisTitle:
 
 def _unit_zone(t: str) -> str:
     """The part of a title that holds the unit: the last bracket, or what follows a slash."""
+    # a bracket left open at the end (OCR lost the closing one: "WE(1).Current (µA") holds it
+    opened = re.search(r"[(\[]([^()\[\]]*)$", t)
+    if opened and opened[1].strip():
+        return opened[1]
     br = re.findall(r"[(\[]([^()\[\]]*)[)\]]", t)
     if br:
         return br[-1]

@@ -141,7 +141,7 @@ def rows_of(glyphs: list[Glyph]) -> list[list[Glyph]]:
     for g in big:
         for r, span in zip(rows, spans, strict=True):
             ov = min(span[1], g.y1) - max(span[0], g.y0)
-            if ov >= 0.4 * min(g.h, span[1] - span[0]):
+            if ov >= 0.4 * min(g.h, span[1] - span[0]) or _hangs_from(g, r, span):
                 r.append(g)
                 span[0], span[1] = min(span[0], g.y0), max(span[1], g.y1)
                 break
@@ -157,6 +157,24 @@ def rows_of(glyphs: list[Glyph]) -> list[list[Glyph]]:
                 break
     order = np.argsort([s[0] for s in spans])
     return [sorted(rows[i], key=lambda g: g.x0) for i in order]
+
+
+def _hangs_from(g: Glyph, row: list[Glyph], span: list[float]) -> bool:
+    """A small mark, upright, hanging below a clean row of text beside its glyphs: a decimal
+    comma's tail, which overlaps the digits by a pixel or two only (the letters of a rotated
+    title lie on their side, wider than tall; the dashes of a curve do not start inside a row)."""
+    if not (span[0] <= g.y0 < span[1] < g.y1) or g.w > g.h:
+        return False
+    tall = max(t.h for t in row)
+    body = [t for t in row if t.h > 0.5 * tall]
+    top, bottom = min(t.y0 for t in body), max(t.y1 for t in body)
+    ch = float(np.median([t.h for t in body]))
+    return (
+        g.h <= 0.5 * ch
+        and bottom - top <= 1.5 * ch
+        and top + 0.5 * ch <= g.y0 < bottom < g.y1
+        and any(abs(g.cx - t.cx) <= 0.6 * ch + 0.5 * (g.w + t.w) for t in body)
+    )
 
 
 def words_of(row: list[Glyph], *, gap: float) -> list[Word]:
