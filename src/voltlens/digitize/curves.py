@@ -70,10 +70,12 @@ def extend_region(
     box: Box,
     *,
     avoid: list[tuple[int, int, int, int]] | None = None,
+    label_side: str = "l",
 ) -> tuple[int, int, int, int]:
     """The region grown up (down) to where curve ink that crosses its top (bottom) edge ends: a
     frame taken from the outermost gridlines of a plot without spines (Excel) would cut off the
-    peaks drawn beyond them."""
+    peaks drawn beyond them; and sideways past a side without a spine (:func:`_extend_sideways`),
+    except on ``label_side`` ("l" or "r"), where the current axis' tick labels stand."""
     x0, y0, x1, y1 = region
     h = y1 - y0
     new_y0, new_y1 = y0, y1
@@ -99,14 +101,64 @@ def extend_region(
             new_y0 = lim + grown
         else:
             new_y1 = end + grown + 1
-    return x0, new_y0, x1, new_y1
+    new_x0, new_x1 = _extend_sideways(mask, (x0, new_y0, x1, new_y1), box, avoid or [], label_side)
+    return new_x0, new_y0, new_x1, new_y1
+
+
+SIDEWAYS_MIN = 0.1  # least share of the region's width that curve ink runs on past a side to grow it
+
+
+def _extend_sideways(
+    mask: np.ndarray,
+    region: tuple[int, int, int, int],
+    box: Box,
+    avoid: list[tuple[int, int, int, int]],
+    label_side: str,
+) -> tuple[int, int]:
+    """Left and right bounds of the region grown out to where curve ink crossing a side with no
+    spine ends (a frame whose right edge was taken short of a plot without a right spine would cut
+    the curves there), no farther than the potential axis line runs (or a third of the width
+    where there is none)."""
+    x0, y0, x1, y1 = region
+    w = x1 - x0
+    axis = box.lines.get("b") or box.lines.get("t")
+    out = [x0, x1]
+    for k, side in enumerate(("l", "r")):
+        if box.lines.get(side) is not None or side == label_side:
+            continue
+        if side == "l":
+            lim = max(0, int(axis.start) if axis is not None else int(x0 - 0.35 * w))
+            lim, end = min(lim, x0 - 1), x0 - 1
+            inside = mask[y0:y1, x0 : x0 + 2].any(axis=1)
+        else:
+            lim = min(mask.shape[1], int(axis.end) + 1 if axis is not None else int(x1 + 0.35 * w))
+            lim, end = max(lim, x1 + 1), x1 + 1
+            inside = mask[y0:y1, max(x0, x1 - 2) : x1].any(axis=1)
+        if abs(end - lim) < 4 or not inside.any():
+            continue
+        strip = (mask[y0:y1, lim:end] if side == "l" else mask[y0:y1, end:lim]).copy()
+        left_col = lim if side == "l" else end
+        for a0, b0, a1, b1 in avoid:  # a legend (and its frame) is not a curve
+            strip[max(0, b0 - y0) : max(0, b1 - y0), max(0, a0 - left_col) : max(0, a1 - left_col)] = False
+        if strip.shape[1] >= 20:  # a gridline across the strip, which a curve leaving the region may touch
+            strip[strip.mean(axis=1) >= 0.6] = False
+        # a curve leaving sideways may span any height (a loop's vertex end); a gridline, a thin
+        # solid bar, is left out as a tick mark is
+        grown = _crossing_extent(strip.T, inside, y1 - y0, at_bottom=side == "l", min_h=4, max_across=1.0)
+        # a stroke's cap or the half of a marker beyond the last point juts out a few pixels: only
+        # ink running on for a tenth of the width is a curve the frame cut short
+        if grown is None or abs((lim + grown if side == "l" else end + grown) - end) < SIDEWAYS_MIN * w:
+            continue
+        out[k] = lim + grown if side == "l" else end + grown + 1
+    return out[0], out[1]
 
 
 def _crossing_extent(
-    strip: np.ndarray, inside: np.ndarray, width: int, *, at_bottom: bool, min_h: int
+    strip: np.ndarray, inside: np.ndarray, width: int, *, at_bottom: bool, min_h: int, max_across: float = 0.2
 ) -> int | None:
-    """Row (in ``strip``) of the farthest end of the narrow components that touch the strip's edge
-    next to the region (its bottom row when ``at_bottom``) where ink continues inside."""
+    """Row (in ``strip``) of the farthest end of the narrow components (across at most
+    ``max_across`` of ``width``) that touch the strip's edge next to the region (its bottom row when
+    ``at_bottom``) where ink continues inside."""
     import cv2
 
     if strip.size == 0:
@@ -118,7 +170,7 @@ def _crossing_extent(
     for i in range(1, n):
         gx, gy, gw, gh, area = (int(v) for v in st[i])
         touches = gy + gh - 1 == edge if at_bottom else gy == 0
-        if not touches or gw > 0.2 * width or gh < min_h:
+        if not touches or gw > max_across * width or gh < min_h:
             continue  # too wide (a frame line, a legend) or too flat (a tilted spine's remnant)
         comp = lab[gy : gy + gh, gx : gx + gw] == i
         k = max(3, int(0.12 * min(gw, gh)))
@@ -752,11 +804,9 @@ CORRIDOR_PX = 2
 def _hole_share(x: np.ndarray, y: np.ndarray, thick: float, span: float) -> float:
     """Share of the column bins of :func:`_split_loop` whose points leave an empty vertical
     stretch wider than half the branch separation."""
-    bw = max(3.0, span / 120.0)
-    nb = int(np.floor(span / bw)) + 1
-    b = np.minimum(((x - x.min()) / bw).astype(np.int64), nb - 1)
+    b, nb = _bins(x, _line_bin(span), span)
     present = np.bincount(b, minlength=nb) > 0
-    sep = min(3.0 * thick + 2.0, thick + 8.0)
+    sep = _branch_sep(thick)
     hole = _inner_gaps(b, y, nb)
     return float(np.count_nonzero(present & (hole > 0.5 * sep)) / max(1, np.count_nonzero(present)))
 
@@ -899,16 +949,15 @@ def _split_loop(
         dx = np.diff(np.sort(x))
         bw = max(3.0, 2.0 * float(np.median(dx[dx > 0])) if (dx > 0).any() else 3.0)
     else:
-        bw = max(3.0, span / 120.0)
+        bw = _line_bin(span)
     lo = x.min()
-    nb = int(np.floor(span / bw)) + 1
-    b = np.minimum(((x - lo) / bw).astype(np.int64), nb - 1)
+    b, nb = _bins(x, bw, span)
     ymin = np.full(nb, np.inf)
     ymax = np.full(nb, -np.inf)
     np.minimum.at(ymin, b, y)
     np.maximum.at(ymax, b, y)
     present = np.isfinite(ymin)
-    sep = min(3.0 * thick + 2.0, thick + 8.0)
+    sep = _branch_sep(thick)
     gap = np.where(present, ymax - np.where(present, ymin, 0.0), 0.0)
     # a steep stroke fills its bin: a hole between strokes tells two values from one steep one;
     # where the spread alone says two values in most bins, that is a loop whatever the holes
@@ -942,6 +991,22 @@ def _split_loop(
         to_top = abs(y_near - ymin[edge]) < abs(y_near - ymax[edge])
         up[sel], dn[sel] = to_top, not to_top
     return (x[up], y[up]), (x[dn], y[dn]), True
+
+
+def _bins(x: np.ndarray, bw: float, span: float) -> tuple[np.ndarray, int]:
+    """Bin of ``bw`` columns of each point (from the leftmost), and the number of bins over ``span``."""
+    nb = int(np.floor(span / bw)) + 1
+    return np.minimum(((x - x.min()) / bw).astype(np.int64), nb - 1), nb
+
+
+def _line_bin(span: float) -> float:
+    """Width (columns) of the bins a line series' loop test reads: a 120th of its span, at least 3."""
+    return max(3.0, span / 120.0)
+
+
+def _branch_sep(thick: float) -> float:
+    """Least vertical spread (px) of a bin's points that shows two strokes of width ``thick``."""
+    return min(3.0 * thick + 2.0, thick + 8.0)
 
 
 def _inner_gaps(b: np.ndarray, y: np.ndarray, nb: int) -> np.ndarray:

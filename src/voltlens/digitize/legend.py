@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import ocr
+from .axes import _extent
 from .text import Glyph, column_extent, glyphs_in
 
 __all__ = ["Legend", "LegendEntry", "clean_label", "find_legend", "harmonise_units", "match_legend"]
@@ -58,25 +59,32 @@ def _text_colour(layout) -> np.ndarray:  # type: ignore[no-untyped-def]
     bands = []
     x0, x1 = int(max(0, box.left)), int(min(w, box.right))
     y0, y1 = int(max(0, box.top)), int(min(h, box.bottom))
+    # each band with the side of it that runs along the axis
     if layout.x.side == "top":
-        bands.append((slice(int(max(0, box.top - reach)), int(max(0, box.top - 3))), slice(x0, x1)))
+        bands.append(
+            ((slice(int(max(0, box.top - reach)), int(max(0, box.top - 3))), slice(x0, x1)), "bottom")
+        )
     else:
-        bands.append((slice(int(min(h, box.bottom + 3)), int(min(h, box.bottom + reach))), slice(x0, x1)))
+        bands.append(
+            ((slice(int(min(h, box.bottom + 3)), int(min(h, box.bottom + reach))), slice(x0, x1)), "top")
+        )
     if layout.y.side == "right":
-        bands.append((slice(y0, y1), slice(int(min(w, box.right + 3)), int(min(w, box.right + reach)))))
+        bands.append(
+            ((slice(y0, y1), slice(int(min(w, box.right + 3)), int(min(w, box.right + reach)))), "left")
+        )
     else:
-        bands.append((slice(y0, y1), slice(int(max(0, box.left - reach)), int(max(0, box.left - 3)))))
+        bands.append(
+            ((slice(y0, y1), slice(int(max(0, box.left - reach)), int(max(0, box.left - 3)))), "right")
+        )
     import cv2
 
     px, st = [], []
-    for k, band in enumerate(bands):
+    for band, along in bands:
         sel = m[band].copy()
         # tick marks reach into the band from the axis (drawn in the tick colour, which need not
         # be the text's): what touches the band's edge along the axis is left out
         _n, lab = cv2.connectedComponents(sel.astype(np.uint8), connectivity=8)
-        edge = lab[:2] if (k == 0) == (layout.x.side != "top") else lab[-2:]
-        if k == 1:
-            edge = lab[:, :2] if layout.y.side == "right" else lab[:, -2:]
+        edge = {"top": lab[:2], "bottom": lab[-2:], "left": lab[:, :2], "right": lab[:, -2:]}[along]
         touching = np.unique(edge[edge > 0])
         sel &= ~np.isin(lab, touching)
         if int(sel.sum()) >= 8:
@@ -555,13 +563,7 @@ def _colour_key(img: np.ndarray, strength: np.ndarray, g: Glyph) -> tuple[int, i
 
 
 def _union(gs: list[Glyph]) -> Glyph:
-    return Glyph(
-        min(g.x0 for g in gs),
-        min(g.y0 for g in gs),
-        max(g.x1 for g in gs),
-        max(g.y1 for g in gs),
-        sum(g.area for g in gs),
-    )
+    return Glyph(*_extent(gs), sum(g.area for g in gs))
 
 
 def _split_lead(word: list[Glyph], mask: np.ndarray) -> tuple[list[Glyph], list[Glyph]]:

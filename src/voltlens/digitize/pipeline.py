@@ -6,6 +6,7 @@ branches (:mod:`.curves`) → SI voltammograms with conventions, uncertainties a
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 from typing import Any
@@ -62,7 +63,7 @@ def _assemble(img: np.ndarray, layout: Layout, src: str, t0: float) -> Digitized
     warnings = list(layout.warnings)
     legend = find_legend(layout, region)
     exclude = _legend_exclusion(legend, ink.strength, layout.char_h) if legend is not None else []
-    region = extend_region(ink.mask, region, box, avoid=exclude)
+    region = extend_region(ink.mask, region, box, avoid=exclude, label_side=layout.y.side[0])
     x0, y0, x1, y1 = region
     tick_rows = [lb.pos for lb in layout.y.labels] + _zero(layout.y)
     tick_cols = [lb.pos for lb in layout.x.labels]
@@ -106,6 +107,7 @@ def _assemble(img: np.ndarray, layout: Layout, src: str, t0: float) -> Digitized
     traces = _noisy_loops(traces, ink.strength[sub])
     if legend is not None and len(legend.entries) > len(traces):
         traces = _split_shared(traces, legend, ink.strength[sub])
+    traces = _coincident_loops(traces)
     labels: list[str | None] = [None] * len(traces)
     if legend is not None and legend.entries:
         traces, labels, notes = match_legend(traces, legend)
@@ -156,6 +158,44 @@ def _noisy_loops(traces: list[tuple[Series, Trace]], strength: np.ndarray) -> li
                 tr = again
         out.append((s, tr))
     return out
+
+
+COINCIDENT_TURN = (
+    0.15  # most a peakless stroke turns back, as a share of the median height of the figure's loops
+)
+
+
+def _coincident_loops(traces: list[tuple[Series, Trace]]) -> list[tuple[Series, Trace]]:
+    """Peakless single-valued traces in a figure where more than half the traces are loops, read as
+    loops whose two branches coincide.  A blank or background CV among the curves of a series has
+    forward and reverse sweeps that draw one stroke (no faradaic peak, little charging current), so
+    the plain reading takes it for a single sweep, and the figure's curves for different techniques.
+    A stroke with a peak stays a single sweep: a cycle's reverse sweep would carry the opposite peak
+    apart from it, so one stroke with a peak is not both sweeps (it may be a loop with one branch
+    hidden, which this cannot tell from a sweep)."""
+    loops = [tr for _s, tr in traces if tr.loop]
+    if len(traces) < 2 or len(loops) == len(traces) or 2 * len(loops) <= len(traces):
+        return traces
+    height = float(np.median([np.ptp(np.concatenate([b[:, 1] for b in tr.branches])) for tr in loops]))
+    out = []
+    for s, tr in traces:
+        if not tr.loop and _excursion(tr.branches[0]) <= COINCIDENT_TURN * height:
+            b = tr.branches[0]
+            tr = dataclasses.replace(tr, branches=(b, b[::-1].copy()), loop=True)
+        out.append((s, tr))
+    return out
+
+
+def _excursion(branch: np.ndarray) -> float:
+    """How far (px) a single-valued branch, smoothed by a running median over a 60th of its
+    points, turns back against its overall trend: 0 for a monotone stroke (a sloped or curved
+    background), the noise for a flat one, a peak's fall for one with a peak."""
+    o = np.argsort(branch[:, 0], kind="stable")
+    y = branch[o, 1]
+    if y.size < 10:
+        return float(np.ptp(y)) if y.size else 0.0
+    y = _running_median(y, max(3, y.size // 60) | 1)
+    return float(min(np.max(np.maximum.accumulate(y) - y), np.max(y - np.minimum.accumulate(y))))
 
 
 def _split_shared(traces: list[tuple[Series, Trace]], legend: Legend, strength: np.ndarray) -> list:
@@ -364,6 +404,7 @@ def _to_data(
         noise.append(sigma)
     if not curves:
         raise DigitizeError(src, "no curve with at least two points was traced")
+    curves = _peakless_like_peers(curves)
     conv = {
         "potential_axis_inverted": bool(inverted),
         "cathodic_up": cathodic_up,
@@ -371,6 +412,23 @@ def _to_data(
         "sweep_start": "unknown: loops start at the low-potential end with the anodic sweep",
     }
     return curves, uncs, covs, conv, warnings, noise
+
+
+def _peakless_like_peers(curves: list[Voltammogram]) -> list[Voltammogram]:
+    """Single sweeps with no peak (a blank: a flat or sloped stroke, its shape telling no technique,
+    so it reads as LSV) in a figure where more than half the curves are DPV, read as DPV too — the
+    same reading as :func:`_coincident_loops` for a figure of loops."""
+    dpv = [c for c in curves if c.technique is Technique.DPV]
+    if 2 * len(dpv) <= len(curves) or len(dpv) == len(curves):
+        return curves
+    height = float(np.median([np.ptp(c.current) for c in dpv]))
+    return [
+        c.replace(technique=Technique.DPV)
+        if c.technique is Technique.LSV
+        and _excursion(np.column_stack([c.potential, c.current])) <= COINCIDENT_TURN * height
+        else c
+        for c in curves
+    ]
 
 
 def _rms_si(axis: Axis) -> float:
