@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from voltlens.analyze.engine import analyze_curve
-from voltlens.analyze.preprocess import estimate_noise, preprocess, remove_spikes, split_sweeps
+from voltlens.analyze.preprocess import clipped_runs, estimate_noise, preprocess, remove_spikes, split_sweeps
 from voltlens.model import Voltammogram
 from voltlens.simulate import CVWaveform, Reversible, simulate_cv
 from voltlens.simulate.species import Cell
@@ -119,3 +119,15 @@ def test_sharp_top_of_a_coarse_dpv_peak_is_no_spike(textbook, seed):
     assert not any(abs(int(k) - top) <= 2 for k in idx)
     (pk,) = analyze_curve(Voltammogram(s.potential, s.current, technique="DPV")).peaks
     assert pk.height.value == pytest.approx(ip, rel=0.03)
+
+
+@pytest.mark.parametrize("level", [0.5, 0.8])
+def test_clipped_runs_mark_exactly_the_points_beyond_the_range(textbook, level):
+    # a CV cut at ±level × its forward peak (the instrument's range): the top and bottom masks are
+    # the points whose true current lies beyond the cut, and nothing else
+    sim = textbook.simulate_cv([textbook.Couple(e0=0.0)], e_start=-0.35, e_vertex=0.35, with_hold=False)
+    ceiling = level * float(np.max(sim.current))
+    runs = clipped_runs(np.clip(sim.current, -ceiling, ceiling))
+    assert np.array_equal(runs.top, sim.current >= ceiling)
+    assert np.array_equal(runs.bottom, sim.current <= -ceiling)
+    assert not clipped_runs(sim.current).top.any()  # the unclipped curve has no cut

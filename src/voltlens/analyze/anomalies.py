@@ -40,7 +40,15 @@ from scipy.signal import find_peaks
 
 from ..errors import ParameterError
 from ..model import Technique, Voltammogram
-from .preprocess import Sweeps, assign_cycles, estimate_noise, savgol_interp, smooth, split_sweeps
+from .preprocess import (
+    Sweeps,
+    assign_cycles,
+    clipped_runs,
+    estimate_noise,
+    savgol_interp,
+    smooth,
+    split_sweeps,
+)
 from .result import Anomaly, CurveAnalysis, FoundPeak
 from .series import cycle_stability, linear_fit
 
@@ -295,14 +303,6 @@ def detect_spikes(
     )
 
 
-def _runs(y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Runs of exactly equal consecutive values: start indices, lengths, values."""
-    change = np.flatnonzero(np.diff(y) != 0) + 1
-    starts = np.concatenate(([0], change))
-    lengths = np.diff(np.concatenate((starts, [y.size])))
-    return starts, lengths, y[starts]
-
-
 def detect_clipping(
     voltammogram: Voltammogram,
     analysis: CurveAnalysis | None = None,
@@ -310,26 +310,29 @@ def detect_clipping(
     features: CurveFeatures | None = None,
 ) -> Anomaly | None:
     """A flat run at the maximum or minimum current, far from the median level, that is longer
-    than max(4, 3 × the longest run of equal values away from both extremes).  Score: that ratio; also reports
-    how many points sit at the extreme value."""
+    than max(4, 3 × the longest run of equal values away from both extremes) (the runs of
+    :func:`~voltlens.analyze.preprocess.clipped_runs`).  Score: that ratio; also reports how many
+    points sit at the extreme value.  Decided once per :class:`CurveFeatures` (:func:`detect_background`
+    asks again)."""
     f = _features(voltammogram, analysis, features)
+    if "clipping" not in f.cache:
+        f.cache["clipping"] = _clipping(f)
+    return f.cache["clipping"]
+
+
+def _clipping(f: CurveFeatures) -> Anomaly | None:
     y = f.current
-    _starts, lengths, values = _runs(y)
     span = float(np.ptp(y))
     if span <= 0:
         return None
+    runs = clipped_runs(y)
     best = None
-    tol = 1e-9 * span
-    at_any = np.isclose(values, y.max(), rtol=0, atol=tol) | np.isclose(values, y.min(), rtol=0, atol=tol)
-    others = lengths[~at_any]
-    typical = int(others.max()) if others.size else 1
-    for sign, extreme in ((1, y.max()), (-1, y.min())):
-        at = np.isclose(values, extreme, rtol=0, atol=tol)
+    for sign, extreme, at in ((1, y.max(), runs.at_max), (-1, y.min(), runs.at_min)):
         if abs(extreme - np.median(y)) < 0.3 * span:
             continue
-        run = int(lengths[at].max())
-        score = run / max(4.0, 3.0 * typical)
-        n_at = int(np.sum(np.isclose(y, extreme, rtol=0, atol=tol)))
+        run = int(runs.lengths[at].max())
+        score = run / runs.need
+        n_at = int(np.sum(runs.lengths[at]))
         if best is None or score > best[0]:
             best = (score, sign, float(extreme), run, n_at)
     if best is None:

@@ -125,7 +125,7 @@ def couple_kinetics(
     if not np.isfinite(plateau) or abs(plateau) <= 0:
         return None
     sign = math.copysign(1.0, plateau)
-    rows = np.concatenate([np.arange(a, b) for a, b in windows])
+    rows = np.concatenate([np.arange(a, b) for a, b in _settled_trimmed(m_own, windows, plateau)])
     rows = rows[:: max(1, rows.size // MAX_ROWS)]
     if not surface and EXACT:
         return _fit_exact(
@@ -156,6 +156,26 @@ def couple_kinetics(
         free_ru_ohm=free[0],
         free_kinetic_V=free[1],
     )
+
+
+SETTLED_FRACTION = 0.03  # a return sweep's tail whose converted fraction stays this close to its end value
+
+
+def _settled_trimmed(
+    m_own: np.ndarray, windows: list[tuple[int, int]], plateau: float
+) -> list[tuple[int, int]]:
+    """The windows less the tail of the last one where the semi-integral has settled (stays within
+    ``SETTLED_FRACTION`` of the plateau of its final value): there the potential still moves while
+    the converted fraction does not, which no E(μ) relation describes — a few per cent of the
+    plateau left over at the end of a return sweep (an imperfect background, integrated) would
+    otherwise put a long stretch of rows at one μ and spoil the fit."""
+    a, b = windows[-1]
+    if b - a < 3:
+        return windows
+    off = np.abs(m_own[a:b] - m_own[b - 1]) > SETTLED_FRACTION * abs(plateau)
+    moving = np.flatnonzero(off)
+    stop = a + int(moving[-1]) + 2 if moving.size else a + 1
+    return [*windows[:-1], (a, min(b, stop))]
 
 
 EXACT = True  # solution couples: the exact α = ½ Butler–Volmer + iR fit (False: the linearised one)

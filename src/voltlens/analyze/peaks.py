@@ -31,8 +31,8 @@ Where a wave is active is read from the semi-derivative of the corrected current
 change of its semi-integral, zero wherever the surface concentrations are pinned) and from each
 peak's width; waves and background are refined together (up to two background fits).  A wave whose
 top the instrument's current range cut off (a flat run at the extreme current, see
-:func:`_clipped_runs`) shapes the baselines of the others but is not reported: neither its position
-nor its height is known.  An
+:func:`~voltlens.analyze.preprocess.clipped_runs`) shapes the baselines of the others but is not
+reported: neither its position nor its height is known.  An
 adsorbed (surface-confined) peak leaves no diffusion tail, so it is taken out of the history
 before later baselines are continued.  Each peak's Ep and ip come from a quartic through
 ±0.7 |Ep − Ep/2| of the unsmoothed corrected current, and its reported widths from that fitted apex.
@@ -49,7 +49,7 @@ from scipy.ndimage import convolve1d
 from scipy.signal import find_peaks
 
 from .background import Region, curve_basis, fit_background
-from .preprocess import Preprocessed, savgol_nearest, savgol_weights
+from .preprocess import Preprocessed, clipped_runs, savgol_nearest, savgol_weights
 from .result import FoundPeak, Quantity
 from .semiintegral import Weights, continuation_from, semi_derivative, semi_integral, semi_weights
 
@@ -75,7 +75,7 @@ class WaveDetail:
     start: int  # first index of the wave's window
     stop: int  # exclusive
     surface: bool  # current returns to the baseline after the peak (adsorbed layer)
-    half_width_V: float = math.nan  # |Ep − Ep/2| on the grid, which sets where the wave is active
+    half_width_V: float  # |Ep − Ep/2| on the grid, which sets where the wave is active
     clipped: bool = False  # its top was cut off by the instrument's current range
     heights_alt: tuple[float, ...] = ()
     extra: dict = field(default_factory=dict)
@@ -409,6 +409,7 @@ def _context(prep, time, scan_rate, min_snr, min_half_width_V, rel_prominence, u
     white = max(prep.noise, 1e-300) * (
         float(np.sqrt(np.sum(savgol_weights(prep.window, 3) ** 2))) if prep.window >= 5 else 1.0
     )
+    cut = clipped_runs(prep.current) if drop_clipped else None
     return _Ctx(
         e=e,
         y=prep.smoothed,
@@ -428,42 +429,8 @@ def _context(prep, time, scan_rate, min_snr, min_half_width_V, rel_prominence, u
         w_diff=Weights(semi_weights(e.size, -0.5)),
         cycle=prep.cycle,
         prep=prep,
-        clipped=_clipped_runs(prep.current) if drop_clipped else (np.zeros(0, bool), np.zeros(0, bool)),
+        clipped=(cut.top, cut.bottom) if cut is not None else (np.zeros(0, bool), np.zeros(0, bool)),
     )
-
-
-def _clipped_runs(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Points of a flat run at the largest (first mask) or smallest (second) recorded current that is
-    longer than max(4, 3 × the longest run of equal values elsewhere) and that the current jumps onto
-    and off: the instrument's current range was exceeded there.  A rounded apex (a coarse ADC, a
-    file written with few digits) also leaves its longest run at the top, but steps onto it by one
-    resolution step, the smallest change of the current around it; a clipped wave is cut while
-    still rising, its last point below the ceiling more than 1.5 such steps from it."""
-    none = np.zeros(y.size, dtype=bool)
-    span = float(np.ptp(y)) if y.size else 0.0
-    if y.size < 8 or not span > 0:
-        return none, none
-    starts = np.flatnonzero(np.r_[True, np.diff(y) != 0])
-    lengths = np.diff(np.r_[starts, y.size])
-    values = y[starts]
-    tol = 1e-9 * span
-    hi, lo = np.abs(values - y.max()) <= tol, np.abs(values - y.min()) <= tol
-    others = lengths[~(hi | lo)]
-    need = max(4, 3 * (int(others.max()) if others.size else 1))
-    out = []
-    for at in (hi, lo):
-        mask = np.zeros(y.size, dtype=bool)
-        for k in np.flatnonzero(at & (lengths > need)):
-            a, b = int(starts[k]), int(starts[k] + lengths[k])
-            around = np.r_[y[max(0, a - 3 * (b - a)) : a], y[b : b + 3 * (b - a)]]
-            steps = np.abs(np.diff(around))
-            steps = steps[steps > tol]
-            q = float(steps.min()) if steps.size else 0.0
-            gaps = [abs(float(y[i]) - float(values[k])) for i in (a - 1, b) if 0 <= i < y.size]
-            if gaps and all(g > 1.5 * q for g in gaps):
-                mask[a:b] = True
-        out.append(mask)
-    return out[0], out[1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -606,8 +573,8 @@ def _regions(
     ctx: _Ctx,
     active: np.ndarray,
     peaks: list[FoundPeak],
-    stopped: dict[int, tuple[int, int]] | None = None,
-    details: list[WaveDetail] | None = None,
+    stopped: dict[int, tuple[int, int]],
+    details: list[WaveDetail],
 ) -> list[Region]:
     """Where the faradaic current is known: zero before the first active point, the frozen
     continuation of its history on every later stretch where no wave is active.  The foot of a
@@ -619,7 +586,7 @@ def _regions(
     a stretch the fit may still drop when it disagrees)."""
     idle = ~active
     holds: list[tuple[int, int]] = []
-    for valley, peak in (stopped or {}).values():
+    for valley, peak in stopped.values():
         a0 = ctx.prep.sweeps.bounds[int(ctx.prep.sweeps.segment[valley])][0]
         idle[a0 : valley + 1] = False
         holds.append((valley, peak))
@@ -646,7 +613,7 @@ def _regions(
 
 
 def _foot_efold(
-    ctx: _Ctx, active: np.ndarray, peaks: list[FoundPeak], b: int, details: list[WaveDetail] | None = None
+    ctx: _Ctx, active: np.ndarray, peaks: list[FoundPeak], b: int, details: list[WaveDetail]
 ) -> float | None:
     """E-fold (V) of the foot of the wave that starts right after index b on the same sweep
     (half its |Ep − Ep/2|: RT/nF for a Nernstian wave, RT/αnF for a slow one); None if none."""
@@ -654,11 +621,7 @@ def _foot_efold(
     if b >= active.size or not active[b] or seg[b] != seg[b - 1]:
         return None
     nxt = [i for i, p in enumerate(peaks) if p.index >= b and p.segment == seg[b]]
-    hw = 0.06
-    if nxt and peaks[nxt[0]].half_peak_width is not None:
-        hw = peaks[nxt[0]].half_peak_width.value
-        if details is not None and np.isfinite(details[nxt[0]].half_width_V):
-            hw = details[nxt[0]].half_width_V  # the grid width, as the zones use
+    hw = details[nxt[0]].half_width_V if nxt else 0.06  # the grid width, as the zones use
     return float(np.clip(hw / 2.0, 0.012, 0.06))
 
 
@@ -770,10 +733,8 @@ def _wave_zones(ctx: _Ctx, peaks: list[FoundPeak], details: list[WaveDetail]) ->
     Nernstian wave is 99.6 % complete there; broad kinetic waves reach further in proportion)."""
     active = np.zeros(ctx.e.size, dtype=bool)
     for pk, det in zip(peaks, details, strict=True):
-        if pk.half_peak_width is None:
-            continue
         s = 1.0 if pk.direction == "anodic" else -1.0
-        hw = det.half_width_V if np.isfinite(det.half_width_V) else pk.half_peak_width.value
+        hw = det.half_width_V
         rise = float(ctx.e[det.start])
         if s * (pk.potential.value - 2.5 * hw * s - rise) > 0:  # the closer of the two to the peak
             rise = pk.potential.value - 2.5 * hw * s

@@ -20,9 +20,11 @@ from scipy.signal import savgol_coeffs, savgol_filter
 from ..errors import ParameterError
 
 __all__ = [
+    "ClippedRuns",
     "Preprocessed",
     "Sweeps",
     "assign_cycles",
+    "clipped_runs",
     "estimate_noise",
     "preprocess",
     "remove_spikes",
@@ -65,6 +67,65 @@ class Preprocessed:
     step_V: float  # median |ΔE| between points
     window: int  # Savitzky–Golay window in points (1 = no smoothing)
     spikes: np.ndarray  # indices of replaced points
+
+
+@dataclass(frozen=True, slots=True)
+class ClippedRuns:
+    """Runs of exactly equal consecutive current values, with what a clipped current range leaves.
+
+    ``starts``, ``lengths``, ``values`` describe every run; ``at_max`` / ``at_min`` mark the runs at
+    the largest / smallest recorded current; ``typical`` is the longest run elsewhere (1 when there is
+    none) and ``need`` = max(4, 3 × ``typical``) the length a run at an extreme must exceed to be a
+    cut.  ``top`` / ``bottom`` mark the points of such runs that the current also jumps onto and off
+    (see :func:`clipped_runs`)."""
+
+    starts: np.ndarray
+    lengths: np.ndarray
+    values: np.ndarray
+    at_max: np.ndarray
+    at_min: np.ndarray
+    typical: int
+    need: int
+    top: np.ndarray
+    bottom: np.ndarray
+
+
+def clipped_runs(current: np.ndarray) -> ClippedRuns:
+    """The runs of equal values of ``current`` and the points where the instrument's current range
+    was exceeded: a flat run at the largest (``top``) or smallest (``bottom``) recorded current that
+    is longer than max(4, 3 × the longest run of equal values elsewhere) and that the current jumps
+    onto and off.  A rounded apex (a coarse ADC, a file written with few digits) also leaves its
+    longest run at the top, but steps onto it by one resolution step, the smallest change of the
+    current around it; a clipped wave is cut while still rising, its last point below the ceiling
+    more than 1.5 such steps from it.  Fewer than 8 points or a constant current: no cut."""
+    y = np.asarray(current, dtype=float)
+    starts = np.flatnonzero(np.r_[True, np.diff(y) != 0]) if y.size else np.zeros(0, dtype=np.int64)
+    lengths = np.diff(np.r_[starts, y.size])
+    values = y[starts]
+    span = float(np.ptp(y)) if y.size else 0.0
+    tol = 1e-9 * span
+    if y.size:
+        at_max, at_min = np.abs(values - y.max()) <= tol, np.abs(values - y.min()) <= tol
+    else:
+        at_max = at_min = np.zeros(0, dtype=bool)
+    others = lengths[~(at_max | at_min)]
+    typical = int(others.max()) if others.size else 1
+    need = max(4, 3 * typical)
+    masks = []
+    for at in (at_max, at_min):
+        mask = np.zeros(y.size, dtype=bool)
+        if y.size >= 8 and span > 0:
+            for k in np.flatnonzero(at & (lengths > need)):
+                a, b = int(starts[k]), int(starts[k] + lengths[k])
+                around = np.r_[y[max(0, a - 3 * (b - a)) : a], y[b : b + 3 * (b - a)]]
+                steps = np.abs(np.diff(around))
+                steps = steps[steps > tol]
+                q = float(steps.min()) if steps.size else 0.0
+                gaps = [abs(float(y[i]) - float(values[k])) for i in (a - 1, b) if 0 <= i < y.size]
+                if gaps and all(g > 1.5 * q for g in gaps):
+                    mask[a:b] = True
+        masks.append(mask)
+    return ClippedRuns(starts, lengths, values, at_max, at_min, typical, need, masks[0], masks[1])
 
 
 def _odd(n: float) -> int:
@@ -212,16 +273,18 @@ def remove_spikes(
         return y, np.empty(0, dtype=np.int64)
     # maximal stretches of candidates: one of up to 3 points is tested as one run; in a longer one
     # (a spike on the steep flank of a sharp peak, whose neighbours the 7-point median also flags)
-    # single points are tested, the one that stands out most from its neighbours first
-    if traced:
-        for a0, b0 in _chunked_runs(cand):
-            if _is_spike(y, a0, b0, seg, noise, n_sigma, careful=False):
-                _bridge(y, a0, b0)
-                replaced.extend(range(a0, b0 + 1))
-        return y, np.asarray(replaced, dtype=np.int64)
+    # single points are tested, the one that stands out most from its neighbours first.  On a traced
+    # curve a stretch is cut into runs of four from its start, and runs of four are no spikes: only
+    # a shorter remainder at its end is tested, against both sides
     breaks = np.flatnonzero(np.diff(cand) > 1)
     for first, last in zip(np.r_[0, breaks + 1], np.r_[breaks, cand.size - 1], strict=True):
         a0, b0 = int(cand[first]), int(cand[last])
+        if traced:
+            a0 = b0 - (b0 - a0 + 1) % 4 + 1
+            if a0 <= b0 and _is_spike(y, a0, b0, seg, noise, n_sigma, careful=False):
+                _bridge(y, a0, b0)
+                replaced.extend(range(a0, b0 + 1))
+            continue
         if b0 - a0 <= 2:
             if _is_spike(y, a0, b0, seg, noise, n_sigma):
                 _bridge(y, a0, b0)
@@ -240,21 +303,6 @@ def remove_spikes(
 def _bridge(y: np.ndarray, a: int, b: int) -> None:
     """Replace y[a..b] in place by the line between its neighbours."""
     y[a : b + 1] = y[a - 1] + (y[b + 1] - y[a - 1]) * (np.arange(a, b + 1) - a + 1) / (b - a + 2)
-
-
-def _chunked_runs(cand: np.ndarray) -> list[tuple[int, int]]:
-    """Consecutive candidates cut into runs of at most four points; runs of four are no spikes."""
-    out = []
-    i = 0
-    while i < cand.size:
-        a = b = int(cand[i])
-        while i + 1 < cand.size and cand[i + 1] == b + 1 and b - a < 3:
-            i += 1
-            b = int(cand[i])
-        i += 1
-        if b - a <= 2:
-            out.append((a, b))
-    return out
 
 
 def _is_spike(
