@@ -339,19 +339,26 @@ def _to_data(
         ya.title is not None and ya.title.unit is not None and ya.title.unit.quantity == "current_density"
     )
     ref = xa.title.reference if xa.title is not None else None
+    starts: list[bool | None] = []
     for s, tr, brs in data:
         brs = [(e, sign * i) for e, i in brs]
         if tr.loop:
             es, is_, segs, cyc = [], [], [], []
+            side = _open_end(s.mask, tr.branches[0], tr.branches[1], tr.thickness)
+            high = side is not None and (side > 0) != inverted  # the scan began at the high end
+            starts.append(None if side is None else high)
             for j in range(0, len(brs), 2):
                 (ea, ia), (eb, ib) = brs[j], brs[j + 1]
                 if ia.size and ib.size and np.mean(ia) < np.mean(ib):
                     (ea, ia), (eb, ib) = (eb, ib), (ea, ia)
                 oa = np.argsort(ea, kind="stable")
                 ob = np.argsort(-eb, kind="stable")
-                es += [ea[oa], eb[ob]]
-                is_ += [ia[oa], ib[ob]]
-                segs += [np.full(oa.size, j), np.full(ob.size, j + 1)]
+                first, second = (
+                    ((eb[ob], ib[ob]), (ea[oa], ia[oa])) if high else ((ea[oa], ia[oa]), (eb[ob], ib[ob]))
+                )
+                es += [first[0], second[0]]
+                is_ += [first[1], second[1]]
+                segs += [np.full(first[0].size, j), np.full(second[0].size, j + 1)]
                 cyc += [np.full(oa.size + ob.size, j // 2 + 1)]
             e, i = np.concatenate(es), np.concatenate(is_)
             seg = np.concatenate(segs).astype(np.int64)
@@ -409,7 +416,7 @@ def _to_data(
         "potential_axis_inverted": bool(inverted),
         "cathodic_up": cathodic_up,
         "cathodic_up_basis": basis,
-        "sweep_start": "unknown: loops start at the low-potential end with the anodic sweep",
+        "sweep_start": _sweep_start(starts),
     }
     return curves, uncs, covs, conv, warnings, noise
 
@@ -429,6 +436,67 @@ def _peakless_like_peers(curves: list[Voltammogram]) -> list[Voltammogram]:
         else c
         for c in curves
     ]
+
+
+def _sweep_start(starts: list[bool | None]) -> str:
+    """How the loops' sweeps were ordered (``starts``: per loop, began at the high end, or None
+    where the ink did not tell)."""
+    if not starts:
+        return "no loop"
+    told = [s for s in starts if s is not None]
+    if not told:
+        return "unknown: loops start at the low-potential end with the positive-going sweep"
+    high = sum(told)
+    return (
+        f"{len(told)} of {len(starts)} loops open at one end, taken as the scan's start "
+        f"({high} at the high-potential end, {len(told) - high} at the low); the others start at the low end"
+    )
+
+
+OPEN_END_FILLED = 0.3  # at most this share of the rows between two branch ends inked: no stroke joins them
+JOINED_END_FILLED = 0.7  # at least this share inked: a drawn step joins them (a turning vertex)
+
+
+def _end_state(mask: np.ndarray, upper: np.ndarray, lower: np.ndarray, thick: float, side: int) -> str:
+    """Whether a traced loop's two branches meet at one end (``side`` −1: left, +1: right):
+    "joined" where they touch or the curve's stroke (``mask``) runs between their ends, "open"
+    where it hardly does, "unclear" otherwise or where one branch stops short of the other."""
+    t = max(1.0, float(thick))
+    ends = []
+    for br in (upper, lower):
+        x = br[:, 0]
+        xe = float(x.min() if side < 0 else x.max())
+        near = np.abs(x - xe) <= t
+        ends.append((xe, float(np.median(br[near, 1]))))
+    (xu, yu), (xl, yl) = ends
+    if abs(xu - xl) > 3.0 * t:  # one branch traced short of the vertex: nothing to compare
+        return "unclear"
+    if abs(yu - yl) <= 3.0 * t:
+        return "joined"
+    c0 = int(max(0, np.floor(min(xu, xl) - t)))
+    c1 = int(min(mask.shape[1], np.ceil(max(xu, xl) + t) + 1))
+    r0, r1 = round(min(yu, yl) + t), round(max(yu, yl) - t) + 1
+    if c1 <= c0 or r1 <= r0:
+        return "unclear"
+    filled = float(mask[r0:r1, c0:c1].any(axis=1).mean())
+    if filled >= JOINED_END_FILLED:
+        return "joined"
+    return "open" if filled <= OPEN_END_FILLED else "unclear"
+
+
+def _open_end(mask: np.ndarray, upper: np.ndarray, lower: np.ndarray, thick: float) -> int | None:
+    """The end of a traced loop where the scan began (−1: left, +1: right), or None when the ink
+    does not tell.  A voltammogram is continuous in time at its turning vertex (where the charging
+    current reverses the plot draws a step), so a loop joined at one end and open at the other
+    began, and ended, at the open end."""
+    if upper.shape[0] < 3 or lower.shape[0] < 3:
+        return None
+    left, right = (_end_state(mask, upper, lower, thick, side) for side in (-1, 1))
+    if left == "open" and right == "joined":
+        return -1
+    if right == "open" and left == "joined":
+        return 1
+    return None
 
 
 def _rms_si(axis: Axis) -> float:
