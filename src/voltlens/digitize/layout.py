@@ -15,7 +15,7 @@ from ..units import Unit, parse_unit
 from . import ocr
 from .axes import AxisText, box_from_text, find_offset, find_x_text, find_y_text, tick_position
 from .calibrate import AxisFit, TickLabel, fit_axis
-from .frame import Box, box_from_fill, find_box, line_evidence, rectifying_homography
+from .frame import Box, Evidence, box_from_fill, evidence_of, find_box, rectifying_homography
 from .ink import Ink, ink_of
 from .parse import AxisTitle, parse_current_title, parse_multiplier, parse_potential_title, parse_tick
 from .text import Word
@@ -65,12 +65,13 @@ class Layout:
     warnings: tuple[str, ...] = field(default=())
 
 
-def _line_evidence(ink: Ink) -> np.ndarray:
-    """Where the straight strokes of the frame and grid may be (:func:`line_evidence`)."""
-    return line_evidence(ink.strength, max(18.0, min(ink.threshold, 3.5 * ink.noise)))
+def _line_evidence(ink: Ink) -> Evidence:
+    """Where the straight strokes of the frame and grid may be, with the box they frame
+    (:func:`~.frame.evidence_of`: searched once, for the rectification and the frame both)."""
+    return evidence_of(ink.strength, max(18.0, min(ink.threshold, 3.5 * ink.noise)))
 
 
-def _rectify(img: np.ndarray, ink: Ink, evidence: np.ndarray) -> tuple[np.ndarray, np.ndarray, Ink]:
+def _rectify(img: np.ndarray, ink: Ink, evidence: Evidence) -> tuple[np.ndarray, np.ndarray, Ink]:
     """The image, the homography and the ink after undoing a photo's perspective (``ink`` itself
     when the image needs none); ``evidence`` is ``ink``'s :func:`_line_evidence`."""
     import cv2
