@@ -22,6 +22,17 @@ pytest.importorskip("rapidocr")
 DATA = Path(__file__).parent.parent / "data" / "real" / "figures"
 
 
+def figure_png(fig: Any) -> bytes:
+    """A matplotlib figure as PNG bytes (tight layout, 100 dpi), the figure closed."""
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.tight_layout()
+    fig.savefig(buf, format="png", dpi=100)
+    plt.close(fig)
+    return buf.getvalue()
+
+
 @dataclass(frozen=True)
 class Figure:
     image: np.ndarray

@@ -8,8 +8,6 @@ truth is the formula or the points plotted, never an earlier output of the digit
 
 from __future__ import annotations
 
-import io
-
 import matplotlib
 import numpy as np
 import pytest
@@ -20,13 +18,7 @@ import matplotlib.pyplot as plt
 from voltlens.digitize import digitize
 from voltlens.digitize.curves import _single_valued, sub_branches
 
-
-def _png(fig) -> bytes:  # type: ignore[no-untyped-def]
-    buf = io.BytesIO()
-    fig.tight_layout()
-    fig.savefig(buf, format="png", dpi=100)
-    plt.close(fig)
-    return buf.getvalue()
+from .conftest import figure_png
 
 
 @pytest.mark.parametrize(("n", "width"), [(13, 0.06), (11, 0.05), (9, 0.1)])
@@ -37,7 +29,7 @@ def test_sparse_markers_over_a_sharp_peak_are_one_curve_with_its_top(n: int, wid
     ax.plot(e, i * 1e6, "o", mfc="none", color="tab:red")
     ax.set_xlabel("E / V")
     ax.set_ylabel("I (µA)")
-    got = digitize(_png(fig))
+    got = digitize(figure_png(fig))
     assert len(got.curves) == 1
     c = got.curves[0]
     assert c.segment is None  # not read as a loop
@@ -56,7 +48,7 @@ def test_markers_of_a_loop_still_read_as_a_loop(seed: int) -> None:
     ax.plot(e, i * 1e6, "s", color="tab:blue", ms=4)
     ax.set_xlabel("E / V")
     ax.set_ylabel("I (µA)")
-    got = digitize(_png(fig))
+    got = digitize(figure_png(fig))
     assert len(got.curves) == 1
     c = got.curves[0]
     assert c.segment is not None
@@ -112,7 +104,7 @@ def test_grey_and_black_marker_series_are_curves_not_text(colours: tuple[str, ..
     ax.legend(frameon=False, loc="upper right")
     ax.set_xlabel("E (V)")
     ax.set_ylabel("I / µA")
-    got = digitize(_png(fig))
+    got = digitize(figure_png(fig))
     assert len(got.curves) == 4
     tops = sorted(float(c.current.max()) for c in got.curves)
     for top, h in zip(tops[1:], heights[1:], strict=True):

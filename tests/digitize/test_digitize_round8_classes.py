@@ -10,8 +10,6 @@ truth is the formula plotted, never an earlier output of the digitizer).
 
 from __future__ import annotations
 
-import io
-
 import matplotlib
 import numpy as np
 import pytest
@@ -22,15 +20,9 @@ import matplotlib.pyplot as plt
 from voltlens.digitize import digitize
 from voltlens.model import Technique
 
+from .conftest import figure_png
+
 COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple")
-
-
-def _png(fig) -> bytes:  # type: ignore[no-untyped-def]
-    buf = io.BytesIO()
-    fig.tight_layout()
-    fig.savefig(buf, format="png", dpi=100)
-    plt.close(fig)
-    return buf.getvalue()
 
 
 def _cycle(e0: float, amp: float, n: int = 400) -> tuple[np.ndarray, np.ndarray]:
@@ -61,7 +53,7 @@ def test_a_blank_cv_among_loops_is_a_loop(seed: int, slope: float) -> None:
     ax.legend(["blank", "1 mM", "2 mM", "3 mM"], loc="lower right", fontsize=8)
     ax.set_xlabel("E / V")
     ax.set_ylabel("I / µA")
-    got = digitize(_png(fig))
+    got = digitize(figure_png(fig))
     assert len(got.curves) == 4
     assert all(c.technique is Technique.CV for c in got.curves), [c.technique for c in got.curves]
     b = got.curves[got.legend_labels.index("blank")]
@@ -84,7 +76,7 @@ def test_a_blank_dpv_among_dpv_peaks_is_dpv(seed: int) -> None:
     ax.legend(loc="upper left", fontsize=8)
     ax.set_xlabel("E / V")
     ax.set_ylabel("I / µA")
-    got = digitize(_png(fig))
+    got = digitize(figure_png(fig))
     assert len(got.curves) == 4
     assert all(c.technique is Technique.DPV for c in got.curves), [c.technique for c in got.curves]
 
@@ -102,7 +94,7 @@ def test_a_peaked_single_sweep_among_loops_stays_a_sweep() -> None:
     ax.plot(e_s, sweep + 1.0, color=COLOURS[2])
     ax.set_xlabel("E / V")
     ax.set_ylabel("I / µA")
-    got = digitize(_png(fig))
+    got = digitize(figure_png(fig))
     assert len(got.curves) == 3
     sweeps = [c for c in got.curves if c.segment is None]
     assert len(sweeps) == 1

@@ -5,8 +5,6 @@ simulated CVs (exact truth: the recorded order) drawn as one polyline with plain
 
 from __future__ import annotations
 
-import io
-
 import matplotlib
 import numpy as np
 import pytest
@@ -17,6 +15,8 @@ import matplotlib.pyplot as plt
 from voltlens.digitize import digitize
 from voltlens.simulate import Cell, CVWaveform, Reversible, simulate_cv
 
+from .conftest import figure_png
+
 
 def _png(e: np.ndarray, i: np.ndarray, *, invert: bool = False) -> bytes:
     fig, ax = plt.subplots(figsize=(5, 3.6))
@@ -25,11 +25,7 @@ def _png(e: np.ndarray, i: np.ndarray, *, invert: bool = False) -> bytes:
     ax.set_ylabel("I / µA")
     if invert:
         ax.invert_xaxis()
-    buf = io.BytesIO()
-    fig.tight_layout()
-    fig.savefig(buf, format="png", dpi=100)
-    plt.close(fig)
-    return buf.getvalue()
+    return figure_png(fig)
 
 
 def _cv(start: float, vertex: float, initially: str) -> tuple[np.ndarray, np.ndarray]:
