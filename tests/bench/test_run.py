@@ -189,9 +189,9 @@ def test_ids_naming_nothing_are_an_error(small_bench, tmp_path):
         run_bench(small_bench, PerfectBackend(), out=tmp_path / "x", ids=["no-such-item"])
 
 
-@pytest.mark.parametrize("ids", [[""], [" ", ","]])
+@pytest.mark.parametrize("ids", [[""], [" ", "  "]])
 def test_blank_ids_are_an_error_not_an_empty_run(small_bench, tmp_path, ids):
-    with pytest.raises(ParameterError, match=r"--ids"):
+    with pytest.raises(ParameterError, match=r"--ids.*one or more item"):
         run_bench(small_bench, PerfectBackend(), out=tmp_path / "x", ids=ids)
 
 

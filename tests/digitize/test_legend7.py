@@ -169,9 +169,9 @@ def test_gridline_through_an_entry(seed: int) -> None:
         want = np.array([int(c[k : k + 2], 16) for k in (1, 3, 5)])
         assert float(np.abs(np.asarray(e.color) - want).max()) <= 40, (e.label, e.color, c)
     result = digitize(png)
-    assert all(
-        _same(a, b) for a, b in zip(sorted(lb or "" for lb in result.legend_labels), names, strict=False)
-    )
+    labels = sorted(lb or "" for lb in result.legend_labels)
+    assert len(labels) == len(names), labels
+    assert all(_same(a, b) for a, b in zip(labels, names, strict=True)), labels
 
 
 def test_a_line_that_is_all_handle_is_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -188,6 +188,8 @@ def test_a_line_that_is_all_handle_is_skipped(monkeypatch: pytest.MonkeyPatch) -
         ax.legend(loc="upper left")
 
     png = _png(draw)
-    monkeypatch.setattr(legend_mod, "_split_lead", lambda word, mask: ([], list(word)))
+    calls: list[int] = []
+    monkeypatch.setattr(legend_mod, "_split_lead", lambda word, mask: calls.append(1) or ([], list(word)))
     legend = _legend(png)
+    assert calls, "the handle split was never reached"
     assert legend is None or not legend.entries

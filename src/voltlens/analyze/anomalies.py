@@ -733,7 +733,7 @@ def detect_background(
     if analysis is None:
         return None
     f = _features(voltammogram, analysis, features)
-    if f.scale <= 0 or f.potential.size < 20:
+    if f.potential.size < 20:  # (curve_features keeps the scale positive)
         return None
     first = int(np.min(f.cycle))
     sel = np.flatnonzero(f.cycle == first)

@@ -304,6 +304,8 @@ def _own_maxima(e: np.ndarray, fit: _Fit, alt: np.ndarray, amp: float, f: float)
     the nearest kept one joins it, which is then reported at the maximum of their sum, with its
     height there (a broader one is a baseline curvature taken up, not part of the peak).  ``alt``:
     the components' heights under the alternative baseline, moved by what the kept ones gain."""
+    if fit.centers.size <= 1:  # a lone component is its own maximum, or there is none
+        return fit, alt
     grid = np.linspace(float(e.min()), float(e.max()), 4 * e.size)
     shapes = [
         dpv_shape_split(grid, c, h, nl, nr, amp, f)

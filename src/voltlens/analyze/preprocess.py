@@ -73,18 +73,14 @@ class Preprocessed:
 class ClippedRuns:
     """Runs of exactly equal consecutive current values, with what a clipped current range leaves.
 
-    ``starts``, ``lengths``, ``values`` describe every run; ``at_max`` / ``at_min`` mark the runs at
-    the largest / smallest recorded current; ``typical`` is the longest run elsewhere (1 when there is
-    none) and ``need`` = max(4, 3 × ``typical``) the length a run at an extreme must exceed to be a
-    cut.  ``top`` / ``bottom`` mark the points of such runs that the current also jumps onto and off
+    ``lengths`` are the runs' lengths; ``at_max`` / ``at_min`` mark the runs at the largest /
+    smallest recorded current; ``need`` = max(4, 3 × the longest run elsewhere) is the length a run
+    at an extreme must exceed to be a cut.  ``top`` / ``bottom`` mark the points of such runs that the current also jumps onto and off
     (see :func:`clipped_runs`)."""
 
-    starts: np.ndarray
     lengths: np.ndarray
-    values: np.ndarray
     at_max: np.ndarray
     at_min: np.ndarray
-    typical: int
     need: int
     top: np.ndarray
     bottom: np.ndarray
@@ -109,8 +105,7 @@ def clipped_runs(current: np.ndarray) -> ClippedRuns:
     else:
         at_max = at_min = np.zeros(0, dtype=bool)
     others = lengths[~(at_max | at_min)]
-    typical = int(others.max()) if others.size else 1
-    need = max(4, 3 * typical)
+    need = max(4, 3 * (int(others.max()) if others.size else 1))
     masks = []
     for at in (at_max, at_min):
         mask = np.zeros(y.size, dtype=bool)
@@ -125,7 +120,7 @@ def clipped_runs(current: np.ndarray) -> ClippedRuns:
                 if gaps and all(g > 1.5 * q for g in gaps):
                     mask[a:b] = True
         masks.append(mask)
-    return ClippedRuns(starts, lengths, values, at_max, at_min, typical, need, masks[0], masks[1])
+    return ClippedRuns(lengths, at_max, at_min, need, masks[0], masks[1])
 
 
 def _odd(n: float) -> int:

@@ -21,6 +21,7 @@ import re
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
@@ -111,8 +112,6 @@ _SAMPLE_WORD = "sample"
 def _reads_as_sample(word: str) -> bool:
     """Whether an OCR'd word is "sample": cut short at the legend's edge (at least three of its
     letters, "ple", "sam") or one or two characters after its first misread ("s8mple", "sarnple")."""
-    from difflib import SequenceMatcher
-
     w = word.lower()
     if len(w) >= 3 and w in _SAMPLE_WORD:
         return True
@@ -1131,14 +1130,13 @@ def _misread_peak(per_mm: PerMM, up: bool, e_star: float) -> bool:
     return False
 
 
-def _r_squared(c: Any, y: Any) -> float:
-    """R² of the least-squares line of ``y`` on ``c`` (0 when ``y`` does not vary)."""
-    import numpy as np
+def _line(c: Any, y: Any) -> tuple[float, float, float]:
+    """Slope, intercept and R² (0 when ``y`` does not vary) of the least-squares line of ``y`` on
+    ``c`` (:func:`voltlens.analyze.series.linear_fit`; ``c`` holds two distinct values or more)."""
+    from ..analyze.series import linear_fit
 
-    c, y = np.asarray(c, dtype=float), np.asarray(y, dtype=float)
-    slope, intercept = np.polyfit(c, y, 1)
-    ss = float(np.sum((y - y.mean()) ** 2))
-    return 1.0 - float(np.sum((y - (slope * c + intercept)) ** 2)) / ss if ss > 0 else 0.0
+    fit = linear_fit(c, y)
+    return fit.slope, fit.intercept, 0.0 if math.isnan(fit.r_squared) else fit.r_squared
 
 
 STRAY_MIN_CURVES = 4  # a stray trace is looked for only where three curves would remain
@@ -1157,13 +1155,13 @@ def _without_stray(c: Any, sizes: list[float]) -> list[int]:
     n = len(sizes)
     every = list(range(n))
     c, y = np.asarray(c, dtype=float), np.asarray(sizes, dtype=float)
-    if n < STRAY_MIN_CURVES or _r_squared(c, y) >= STRAY_BROKEN_R2:
+    if n < STRAY_MIN_CURVES or _line(c, y)[2] >= STRAY_BROKEN_R2:
         return every
     fits = []
     for j in every:
         rest = [k for k in every if k != j]
         if np.ptp(c[rest]) > 0:
-            fits.append((_r_squared(c[rest], y[rest]), j))
+            fits.append((_line(c[rest], y[rest])[2], j))
     if not fits:
         return every
     r2, j = max(fits)
@@ -1200,8 +1198,7 @@ def raw_calibration(
         keep = _without_stray(c, sizes)
         kept, ck, sk = [use[j] for j in keep], c[keep], [sizes[j] for j in keep]
         y = np.array(sorted(sk) if ordered else sk)
-        slope, intercept = np.polyfit(ck, y, 1)
-        r2 = _r_squared(ck, y)
+        slope, intercept, r2 = _line(ck, y)
         mean = float(np.mean(np.abs(y))) or 1e-300
         cal = RawCalibration(float(slope), float(intercept), r2, len(kept), abs(slope) * np.ptp(ck) / mean)
         if best is None or cal.slope > best.slope:

@@ -10,7 +10,7 @@ the curve of the nearest colour.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -106,10 +106,11 @@ def find_legend(layout, region: tuple[int, int, int, int]) -> Legend | None:  # 
     and break its words: a second reading keeps only the ink of the text colour (and its blend
     into the background) for the texts, and the one giving more entries is kept.
     """
-    first = _find_legend(layout, region, text_only=False)
+    text_rgb = _text_colour(layout)
+    first = _find_legend(layout, region, text_rgb, text_only=False)
     if first is not None and not first.inside:
         return first
-    second = _find_legend(layout, region, text_only=True)
+    second = _find_legend(layout, region, text_rgb, text_only=True)
     if first is None or second is None:
         return first or second
     return (
@@ -137,7 +138,7 @@ def _merged(first: Legend, second: Legend) -> Legend:
                 best = max((f, e), key=_quality)  # ties: the text-only reading
                 # the handle as the full reading saw it: the text-only one keeps only the ink
                 # of the text colour, not a coloured handle's
-                core.append(LegendEntry(e.color, best.label, best.score, e.handle, best.text))
+                core.append(replace(best, color=e.color, handle=e.handle))
                 pairs_a.add(i)
                 pairs_b.add(j)
                 break
@@ -190,11 +191,13 @@ def _text_ink(img: np.ndarray, background: np.ndarray, mask: np.ndarray, text_rg
     return mask & (off <= 45.0)
 
 
-def _find_legend(layout, region: tuple[int, int, int, int], *, text_only: bool) -> Legend | None:  # type: ignore[no-untyped-def]
+def _find_legend(  # type: ignore[no-untyped-def]
+    layout, region: tuple[int, int, int, int], text_rgb: np.ndarray, *, text_only: bool
+) -> Legend | None:
+    """One reading of the legend (:func:`find_legend`), ``text_rgb`` the tick labels' colour."""
     img, ink = layout.image, layout.ink
     h, w = ink.mask.shape
     ch_axis = layout.char_h
-    text_rgb = _text_colour(layout)
     base = _text_ink(img, ink.background, ink.mask, text_rgb) if text_only else ink.mask
     mask = _without_long_lines(base, ch_axis)
     glyphs = glyphs_in(mask, (0, 0, w, h), max_h=2.5 * ch_axis + 4, max_w=0.25 * w)

@@ -75,9 +75,8 @@ def _build() -> Any:
     return RapidOCR(params=params)
 
 
-def _prepare(crop: np.ndarray, dark: bool, height: int = _HEIGHT) -> np.ndarray:
-    """Dark text on white, grey, scaled to ``height`` px (the packing height), as 3-channel BGR
-    uint8."""
+def _prepare(crop: np.ndarray, dark: bool) -> np.ndarray:
+    """Dark text on white, grey, scaled to the packing height, as 3-channel BGR uint8."""
     import cv2
 
     grey = crop if crop.ndim == 2 else cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY)
@@ -87,10 +86,10 @@ def _prepare(crop: np.ndarray, dark: bool, height: int = _HEIGHT) -> np.ndarray:
     if hi - lo > 10:
         grey = np.clip((grey.astype(np.float32) - lo) * (255.0 / (hi - lo)), 0, 255).astype(np.uint8)
     h, w = grey.shape
-    scale = height / max(h, 1)
+    scale = _HEIGHT / max(h, 1)
     grey = cv2.resize(
         grey,
-        (max(1, round(w * scale)), height),
+        (max(1, round(w * scale)), _HEIGHT),
         interpolation=cv2.INTER_CUBIC if scale > 1 else cv2.INTER_AREA,
     )
     return cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)
@@ -110,11 +109,9 @@ def _recognise(img: np.ndarray) -> Reading:
     return Reading(str(txts[0]).strip(), float(scores[0]))
 
 
-def read_crops(crops: list[np.ndarray], *, dark: bool = False, height: int = _HEIGHT) -> list[Reading]:
-    """Each crop read on its own (for titles and long text), its text scaled to ``height`` px: the
-    recogniser's reading of small text changes with the scale (a title unreadable at one height
-    may be read at another)."""
-    return [_recognise(_pad(_prepare(c, dark, height))) for c in crops]
+def read_crops(crops: list[np.ndarray], *, dark: bool = False) -> list[Reading]:
+    """Each crop read on its own (for titles and long text)."""
+    return [_recognise(_pad(_prepare(c, dark))) for c in crops]
 
 
 def _pad(img: np.ndarray, left: int = 8, top: int = 4) -> np.ndarray:

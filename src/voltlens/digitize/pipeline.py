@@ -139,14 +139,18 @@ def _assemble(img: np.ndarray, layout: Layout, src: str, t0: float) -> Digitized
 NOISY_LOOP_COVERAGE = 0.9  # least share of its span a noisy loop's ink must cover to be read again
 
 
+def _outvoted(flags: list[bool]) -> bool:
+    """Whether more than half of ``flags`` are set but not all: the figure's curves are mostly of
+    one kind, and the others may be misread."""
+    return len(flags) > sum(flags) > len(flags) / 2
+
+
 def _noisy_loops(traces: list[tuple[Series, Trace]], strength: np.ndarray) -> list[tuple[Series, Trace]]:
     """Line traces read as single sweeps in a figure where more than half the line traces are
     loops, traced again allowing for a noisy loop (:func:`.curves.trace_series`): the curves of
     one figure are mostly of one technique, and a noisy cycle's zig-zag hides its branches' gap
     from the plain reading.  Single-curve figures and sweep figures are left as they are."""
-    lines = [(s, tr) for s, tr in traces if not s.markers]
-    n_loops = sum(tr.loop for _s, tr in lines)
-    if len(lines) < 2 or n_loops == len(lines) or 2 * n_loops <= len(lines):
+    if not _outvoted([tr.loop for s, tr in traces if not s.markers]):
         return traces
     out = []
     for s, tr in traces:
@@ -173,9 +177,9 @@ def _coincident_loops(traces: list[tuple[Series, Trace]]) -> list[tuple[Series, 
     A stroke with a peak stays a single sweep: a cycle's reverse sweep would carry the opposite peak
     apart from it, so one stroke with a peak is not both sweeps (it may be a loop with one branch
     hidden, which this cannot tell from a sweep)."""
-    loops = [tr for _s, tr in traces if tr.loop]
-    if len(traces) < 2 or len(loops) == len(traces) or 2 * len(loops) <= len(traces):
+    if not _outvoted([tr.loop for _s, tr in traces]):
         return traces
+    loops = [tr for _s, tr in traces if tr.loop]
     height = float(np.median([np.ptp(np.concatenate([b[:, 1] for b in tr.branches])) for tr in loops]))
     out = []
     for s, tr in traces:
@@ -353,13 +357,12 @@ def _to_data(
                     (ea, ia), (eb, ib) = (eb, ib), (ea, ia)
                 oa = np.argsort(ea, kind="stable")
                 ob = np.argsort(-eb, kind="stable")
-                first, second = (
-                    ((eb[ob], ib[ob]), (ea[oa], ia[oa])) if high else ((ea[oa], ia[oa]), (eb[ob], ib[ob]))
-                )
-                es += [first[0], second[0]]
-                is_ += [first[1], second[1]]
-                segs += [np.full(first[0].size, j), np.full(second[0].size, j + 1)]
-                cyc += [np.full(oa.size + ob.size, j // 2 + 1)]
+                sweeps = [(ea[oa], ia[oa]), (eb[ob], ib[ob])]  # positive-going, then negative-going
+                for k, (se, si) in enumerate(sweeps[::-1] if high else sweeps):
+                    es.append(se)
+                    is_.append(si)
+                    segs.append(np.full(se.size, j + k))
+                cyc.append(np.full(ea.size + eb.size, j // 2 + 1))
             e, i = np.concatenate(es), np.concatenate(is_)
             seg = np.concatenate(segs).astype(np.int64)
             cycle = np.concatenate(cyc).astype(np.int64)
@@ -425,9 +428,9 @@ def _peakless_like_peers(curves: list[Voltammogram]) -> list[Voltammogram]:
     """Single sweeps with no peak (a blank: a flat or sloped stroke, its shape telling no technique,
     so it reads as LSV) in a figure where more than half the curves are DPV, read as DPV too — the
     same reading as :func:`_coincident_loops` for a figure of loops."""
-    dpv = [c for c in curves if c.technique is Technique.DPV]
-    if 2 * len(dpv) <= len(curves) or len(dpv) == len(curves):
+    if not _outvoted([c.technique is Technique.DPV for c in curves]):
         return curves
+    dpv = [c for c in curves if c.technique is Technique.DPV]
     height = float(np.median([np.ptp(c.current) for c in dpv]))
     return [
         c.replace(technique=Technique.DPV)
