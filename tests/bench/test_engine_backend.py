@@ -360,13 +360,16 @@ def _mechanism_answer(couple, cycles: int, first_ratio: float | None = None) -> 
 def test_a_following_chemical_step_is_told_from_slow_electron_transfer_over_cycles(cycles: int) -> None:
     """Textbook EC (product decaying at 0.5 and 1 s⁻¹) is EC in every cycle; a quasi-reversible
     couple (k0 = 2·10⁻⁵ m/s) is not, even when its first cycle's ratio is misread as far from 1,
-    as long as later cycles show the couple with equal peaks."""
+    as long as later cycles show the couple with equal peaks; a ratio misread by as much as a
+    digitized couple's return baseline strays (0.62, 1/0.68 = 1.47) is no EC step in any case."""
     assert _mechanism_answer(TB.Couple(e0=0.2, d=D, kc=0.5), cycles) == "EC"
     assert _mechanism_answer(TB.Couple(e0=0.2, d=D, kc=1.0), cycles) == "EC"
     quasi = TB.Couple(e0=0.2, k0=2e-5, d=D)
     assert _mechanism_answer(quasi, cycles) == "quasi-reversible"
-    misread = _mechanism_answer(quasi, cycles, first_ratio=0.62)
+    misread = _mechanism_answer(quasi, cycles, first_ratio=0.45)
     assert misread == ("EC" if cycles == 1 else "quasi-reversible")
+    assert _mechanism_answer(quasi, cycles, first_ratio=0.62) == "quasi-reversible"
+    assert _mechanism_answer(TB.Couple(e0=0.2, d=D), cycles, first_ratio=1 / 0.68) == "reversible"
 
 
 def test_a_reductive_dpv_read_left_to_right_is_analysed_as_a_reduction_sweep() -> None:
@@ -880,3 +883,192 @@ def test_one_unread_legend_of_a_lettered_run_is_named_by_elimination(legends: li
     assert _lettered(names, [True] * len(names)) == named
     no_peak = [a == b for a, b in zip(names, named, strict=True)]  # the renamed trace shows no peak
     assert _lettered(names, no_peak) == names
+
+
+# ----------------------------------------------------------------------------------------------
+# best guesses, names read off the legend's order, couples of the peaks counted
+
+
+def _unreadable(why: str):
+    from voltlens.bench.engine_backend import FigureReading
+
+    return FigureReading("f.png", refused=f"f.png: {why}")
+
+
+def test_a_plot_whose_axes_cannot_be_read_gets_the_usual_answer_to_a_categorical_question() -> None:
+    """A plot whose current axis cannot be read (no tick labels) is still a voltammogram: a question
+    with a categorical answer gets the usual case in the answer's schema — a diffusing species,
+    values no artifact spoils, a reversible couple — at a confidence below certainty, where a
+    number (E½) is still refused, and an image that may be no plot at all refuses everything."""
+    from voltlens.bench.answers import parse_response
+    from voltlens.bench.engine_backend import answer_template
+
+    usual = {
+        "anomaly.trust": ("trustworthy", True),
+        "scan_rate.regime": ("regime", "diffusion"),
+        "reversibility.class": ("reversibility", "reversible"),
+        "mechanism.identify": ("mechanism", "reversible"),
+    }
+    plot = _unreadable("no tick labels found along the y (current) axis")
+    for tid, (name, value) in usual.items():
+        item = {"template": tid, "question": TEMPLATES[tid].paraphrases[0]}
+        out = answer_template(plot, item)
+        parsed = parse_response(out.raw, TEMPLATES[tid].answer_schema)
+        assert parsed.status == "ok", out.raw
+        assert parsed.value[name] == value
+        assert 0.0 < out.confidence < 1.0
+        assert "best_guess" in out.evidence
+    slope = json.loads(answer_template(plot, {"template": "scan_rate.regime"}).raw)["log_log_slope"]
+    assert slope["value"] == pytest.approx(0.5)  # Randles–Ševčík
+    assert answer_template(plot, {"template": "values.e_half"}).raw.startswith("I cannot answer")
+    not_a_plot = _unreadable("no plot frame found (no axis lines, gridlines or rows of tick labels)")
+    for tid in usual:
+        out = answer_template(not_a_plot, {"template": tid})
+        assert out.raw.startswith("I cannot answer") and out.confidence == 0.0
+
+
+def _peaked_curve(ip: float, e: float = 0.2) -> dict:
+    peak = {"direction": "anodic", "cycle": 1, "potential": {"value": e}, "current": {"value": ip}}
+    return {"technique": "CV", "n_points": 100, "peaks": [{**peak, "confidence": 0.9}], "couples": []}
+
+
+@pytest.mark.parametrize(
+    ("legends", "named"),
+    [
+        (["sam", "sam"], ["sample A", "sample B"]),  # both letters clipped off
+        (["sample", "ample", "sample"], ["sample A", "sample B", "sample C"]),
+        (["ple A", "ple 8", "ple c"], ["sample A", "sample B", "sample C"]),  # B misread as 8
+        (["sample B", "sam", "sam"], ["sample B", "sam", "sam"]),  # B is not first: not the run's order
+        (["0.5 mM", "sam"], ["0.5 mM", "sam"]),
+    ],
+)
+def test_letters_the_ocr_lost_are_read_from_the_legends_order(legends: list, named: list) -> None:
+    """A legend drawn as "sample A", "sample B", … whose letters the OCR lost: where every letter read
+    sits at its place in the run, an entry read as "sample" without one is the sample of its place;
+    the comparison then names the drawn samples (sample B drawn with the larger peak)."""
+    from voltlens.bench.engine_backend import RULES, FigureReading, Unanswerable, _curve_names
+
+    report = {"curves": [_peaked_curve(1e-6 * (1 + (k == 1))) for k in range(len(legends))]}
+    reading = FigureReading("f", report=report, legends=legends)
+    assert _curve_names(reading) == named
+    if named[1] == "sample B":
+        assert RULES["compare.larger_peak"](reading, {})[0]["curve"] == "sample B"
+        assert RULES["compare.ranking"](reading, {})[0]["ranking"][0] == "sample B"
+    elif len({n for n in named if n}) < 2:
+        with pytest.raises(Unanswerable):
+            RULES["compare.ranking"](reading, {})
+
+
+def test_the_report_names_its_curves_as_the_comparisons_do() -> None:
+    """interpretation.report names an unread legend of a lettered run by elimination, as the
+    comparison questions do; a lone curve without a legend is "curve 1", not a sample."""
+    from voltlens.analyze.contract import report_of
+    from voltlens.analyze.pipeline import run_analysis
+    from voltlens.bench.engine_backend import RULES, FigureReading
+
+    curves = [_cv(conc=1.0), _cv(conc=2.0)]
+    pair = FigureReading(
+        "f", report=report_of(run_analysis(curves)).model_dump(mode="json"), legends=["sample A", None]
+    )
+    names = [c["source"] for c in RULES["interpretation.report"](pair, {})[0]["curves"]]
+    assert names == ["sample A", "sample B"]
+    assert RULES["compare.larger_peak"](pair, {})[0]["curve"] == "sample B"  # twice the concentration
+    lone = FigureReading(
+        "f", report=report_of(run_analysis(curves[:1])).model_dump(mode="json"), legends=[None]
+    )
+    assert [c["source"] for c in RULES["interpretation.report"](lone, {})[0]["curves"]] == ["curve 1"]
+
+
+def test_the_figures_background_is_found_once_for_all_its_questions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The background is judged on the figure (:func:`background_severity`: the traces' median
+    change over the largest peak): it is found once and kept on the reading for every question
+    about the figure, a copy with stated values included."""
+    import voltlens.bench.engine_backend as eb
+    from voltlens.analyze.contract import report_of
+    from voltlens.analyze.pipeline import run_analysis
+
+    calls = []
+    found = eb._background_severity
+    monkeypatch.setattr(eb, "_background_severity", lambda r: calls.append(1) or found(r))
+    curves = [_cv(conc=1.0), _cv(conc=2.0)]
+    report = report_of(run_analysis(curves)).model_dump(mode="json")
+    ip = max(abs(p["current"]["value"]) for c in report["curves"] for p in c["peaks"])
+    reading = eb.FigureReading(
+        "f", report=report, legends=[None, None], curves=curves, background=[0.6 * ip] * 2
+    )
+    question = "The curves were recorded at scan rates of 50 and 100 mV/s."
+    for tid in ("anomaly.trust", "anomaly.kinds", "interpretation.report", "interpretation.summary"):
+        eb.answer_template(reading, {"template": tid, "question": question})
+    assert eb.background_severity(reading) == pytest.approx(0.6)
+    assert len(calls) == 1
+
+
+def test_the_summary_gives_the_couples_of_the_peaks_it_counts() -> None:
+    """A summary's E½ list holds the couples between the peaks it counts: a couple the engine formed
+    from two doubtful peaks (left out of the count) is left out of the E½ list as well."""
+    from voltlens.bench.engine_backend import CONFIDENT, RULES, FigureReading
+
+    def peak(direction: str, e: float, ip: float, conf: float) -> dict:
+        q = {"value": ip, "unit": "A"}
+        return {
+            "direction": direction,
+            "cycle": 1,
+            "potential": {"value": e},
+            "current": q,
+            "confidence": conf,
+        }
+
+    def couple(a: int, c: int, e_half: float) -> dict:
+        return {
+            "anodic_peak": a,
+            "cathodic_peak": c,
+            "E_half": {"value": e_half, "unit": "V"},
+            "delta_Ep": {"value": 0.06, "unit": "V"},
+            "current_ratio": {"value": 1.0, "unit": "1"},
+            "reversibility": "reversible",
+            "confidence": 0.9,
+        }
+
+    doubtful = 0.6 * CONFIDENT
+    peaks = [peak("anodic", 0.23, 2e-6, 0.95), peak("cathodic", 0.17, -2e-6, 0.95)]
+    peaks += [peak("anodic", 0.53, 1e-7, doubtful), peak("cathodic", 0.47, -1e-7, doubtful)]
+    curve = {
+        "technique": "CV",
+        "n_points": 100,
+        "peaks": peaks,
+        "couples": [couple(0, 1, 0.2), couple(2, 3, 0.5)],
+    }
+    reading = FigureReading("f", report={"curves": [curve]}, legends=[None])
+    summary, _ = RULES["interpretation.summary"](reading, {})
+    assert summary["n_peaks"] == 2
+    assert [q["value"] for q in summary["E_half"]] == [0.2]
+    assert [c["E_half"]["value"] for c in RULES["values.couples"](reading, {})[0]["couples"]] == [0.2]
+
+
+@pytest.mark.parametrize("shuffle_seed", [0, 1])
+def test_stated_concentrations_of_a_reduction_sweep_read_left_to_right_follow_its_peak(
+    shuffle_seed: int,
+) -> None:
+    """A reduction LSV series (O in the bulk, swept from +0.6 to −0.2 V) without a legend, each trace
+    read off the plot from left to right as a plot gives it, in a shuffled order, the question
+    stating the concentrations: the largest cathodic peak is the highest concentration, so the
+    sensitivity is the Randles–Ševčík ip per mM and not the reversed pairing's."""
+    from voltlens.bench.engine_backend import FigureReading, answer_template
+
+    conc = [0.0, 0.5, 1.0, 1.5, 2.0]
+    curves = []
+    for c in conc:
+        couple = TB.Couple(e0=0.2, conc=c, d=D, reduced=False)
+        sim = TB.simulate_cv([couple], e_start=0.6, e_vertex=-0.2, scan_rate=0.1, step=2e-3, area=AREA)
+        sweep = slice(0, int(np.argmin(sim.potential)) + 1)
+        e, i = sim.potential[sweep][::-1], sim.current[sweep][::-1]  # as read: by increasing potential
+        curves.append(Voltammogram(e, i + 2e-6 * (e - 0.6), scan_rate=0.1))
+    order = np.random.default_rng(shuffle_seed).permutation(len(conc))
+    reading = FigureReading(
+        "tb", report={"curves": []}, legends=[None] * len(conc), curves=[curves[k] for k in order]
+    )
+    question = "The curves were recorded at concentrations of 0 (blank), 0.5, 1, 1.5 and 2 mM. What trend?"
+    out = answer_template(reading, {"template": "concentration.trend", "question": question})
+    trend = json.loads(out.raw)
+    assert trend["trend"] == "increases"
+    assert trend["sensitivity"]["value"] == pytest.approx(TB.randles_sevcik(1, AREA, 1.0, D, 0.1), rel=0.05)
