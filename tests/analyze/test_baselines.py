@@ -66,3 +66,35 @@ def test_background_fit_where_a_process_has_stopped():
     wrong = fit_background(y, e, sweeps, continued, noise=2e-9, scale=2e-6)
     assert wrong is not None
     assert np.max(np.abs(wrong.values - true)) > 5e-8
+
+
+@pytest.mark.parametrize("seed", range(2))
+@pytest.mark.parametrize("e_final", [0.22, 0.28])
+def test_charging_from_the_turn_when_no_row_sees_it(textbook, seed, e_final):
+    """A slow couple (Λ = 0.3) whose return sweep stops 100–150 mV past its return peak: the wave
+    is active over all of that sweep and up to the turn, so every row of the background fit lies on
+    the forward foot and none can tell the charging current (here 11 % of the peak).  The jump of
+    the current at the turning point is that charging current changing sign (the faradaic current
+    is continuous there); left out, the return peak stands on the wrong baseline (+85 %).  Both
+    peaks must come within 5 % of the simulator's own currents."""
+    v = 0.24
+    f = textbook.F / (textbook.R * 298.15)
+    couple = textbook.Couple(e0=0.45, k0=0.3 * math.sqrt(D * f * v), reduced=True, d=D, conc=0.05)
+    sim = textbook.simulate_cv(
+        [couple],
+        e_start=0.15,
+        e_vertex=0.7,
+        e_final=e_final,
+        scan_rate=v,
+        step=2e-3,
+        cdl=0.3,
+        noise=1e-9,
+        rng=np.random.default_rng(seed),
+    )
+    res = analyze_curve(Voltammogram(sim.potential, sim.current, Technique.CV, time=sim.time, scan_rate=v))
+    truths = textbook.truth_peaks(sim, [couple])
+    assert len(truths) == 2
+    for direction, ep, ip, _ in truths:
+        (found,) = [p for p in res.peaks if p.direction == direction]
+        assert abs(found.potential.value - ep) <= 0.005
+        assert found.height.value == pytest.approx(ip, rel=0.05), direction

@@ -61,6 +61,30 @@ def test_small_ir_drop_of_a_nernstian_couple_is_reversible(textbook, ru, seed):
     assert c.apparent_ru_ohm == pytest.approx(ru, rel=0.15)
 
 
+@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("ru", [200.0, 250.0, 300.0])
+def test_very_small_ir_drop_of_a_nernstian_couple_is_reversible(textbook, ru, seed):
+    """ΔEp 68–72 mV, of which Ru explains only 5–9 mV (below even the 10 mV floor kept where free
+    kinetics find none): the Nernstian + iR fit leaves under 1 mV and free kinetics find no
+    hysteresis (Λ = ∞), so nothing is left for slow kinetics to trade off against — Nernstian, its
+    ΔEp widened by the iR drop (Matsuda–Ayabe: k0 → ∞)."""
+    v, s = _cv(textbook, textbook.Couple(0.0), ru=ru, noise=2e-8, seed=seed)
+    ip = float(np.max(s.faradaic))
+    (c,) = analyze_curve(v).couples
+    assert 0.066 < c.delta_ep.value < 0.059 + 2.5 * ru * ip  # widened by about 2·Ru·ip
+    assert c.reversibility == "reversible", c.reasons
+
+
+@pytest.mark.parametrize("lam", [2.0, 4.0])
+def test_slow_electron_transfer_with_a_small_ru_stays_quasi_reversible(textbook, lam):
+    """The same 200 Ω beside slow electron transfer (Λ = 2–4 < 15: ΔEp 79–89 mV): the free kinetics
+    find the hysteresis, so the small iR part does not make it Nernstian."""
+    k0 = lam * math.sqrt(D * F_RT * 0.1)  # Matsuda–Ayabe Λ = k0/√(D f v)
+    v, _ = _cv(textbook, textbook.Couple(0.0, k0=k0), ru=200.0, noise=2e-8)
+    (c,) = analyze_curve(v).couples
+    assert c.reversibility == "quasi-reversible", c.reasons
+
+
 @pytest.mark.parametrize("lam", [0.3, 1.0])
 def test_slow_electron_transfer_without_ru_stays_quasi_reversible(textbook, lam):
     k0 = lam * math.sqrt(D * F_RT * 0.1)  # Matsuda–Ayabe Λ = k0/√(D f v)

@@ -229,6 +229,7 @@ def fit_background(
     scale: float,
     exclude: np.ndarray | None = None,
     basis: Basis | None = None,
+    charging: float | None = None,
 ) -> Background | None:
     """Least-squares background over ``regions`` (None when they hold too few points).
 
@@ -238,18 +239,27 @@ def fit_background(
     at turning points, so an onset must describe both sides of its turn alike) and lower the
     residual by far more than noise and model error explain (floor: 0.2 % of ``scale``, the
     largest faradaic current).  ``exclude``: points not to use as rows (right after a turning
-    point, where the charging current relaxes through Ru·Cdl).
+    point, where the charging current relaxes through Ru·Cdl).  ``charging``: the charging
+    coefficient read off the current's jumps at the turning points (the faradaic current is
+    continuous there, the charging current changes sign), used where the rows cannot tell it —
+    all on sweeps of one direction, so no row sees the charging step.
     """
     regions = [r for r in regions if r.stop - r.start >= 3]
     if sum(r.stop - r.start for r in regions) < 8:
         return None
     # a continued current is only approximately pinned: its rows count less when noise is low
     pinned_weight = noise / float(np.hypot(noise, MODEL_ERROR * scale)) if noise > 0 else 1.0
-    rows, basis_values, names, rows_at = _design(
-        y, e, sweeps, regions, exclude, pinned_weight, basis or curve_basis(e, sweeps)
-    )
+    basis = basis or curve_basis(e, sweeps)
+    rows, basis_values, names, rows_at = _design(y, e, sweeps, regions, exclude, pinned_weight, basis)
     if rows.shape[1] < 8:
         return None
+    fixed = 0.0
+    if charging is not None and "charging" in names:
+        k_chg = names.index("charging")
+        if not _supported(names, rows_at, (float(e.min()), float(e.max())))[k_chg]:
+            # no row sees the charging step: take it from the jumps at the turning points
+            fixed = charging
+            rows[0] -= fixed * rows[k_chg + 1]
     sigma2 = max(noise, 0.002 * scale) ** 2 * min(1.0, pinned_weight**2 + 0.1)
     zero = np.concatenate([np.full(r.stop - r.start, r.freeze is None) for r in regions])
     if exclude is not None:
@@ -265,6 +275,8 @@ def fit_background(
         keep[np.flatnonzero(keep)[at["fold"] == worst]] = False
     full = np.zeros(len(names))
     full[chosen] = coef
+    if fixed:
+        full[names.index("charging")] += fixed
     k = basis_values.shape[0]
     return Background(
         full[:k] @ basis_values,

@@ -447,6 +447,7 @@ IR_MIN_FREE_V = 0.010  # ... when the fit with free kinetics found none (Λ = �
 IR_SHARE = 0.4  # the share of the ΔEp excess the apparent Ru must account for
 NERNST_RMS_RATIO = 1.4  # slow kinetics must cut the Nernstian fit's residual by more than this
 NERNST_RMS_FLOOR_V = 0.0003  # …and by more than the rms of a 1 mV potential step (1/√12 mV)
+CLEAN_NERNST_RMS_V = 0.001  # a Nernstian + iR fit this close, with no kinetics found: no iR floor
 
 
 def _nernst_rms_limit(kinetics: CoupleKinetics) -> float:
@@ -471,7 +472,9 @@ def _iR_explains(kinetics: CoupleKinetics | None, ir_delta_ep: float | None, exc
     iR drop accounts for at least ``IR_SHARE`` of the excess of ΔEp over 59/n mV and for 15 mV at
     least (below that, slow kinetics and Ru trade off within the fit's resolution).  Otherwise (surface layers, linearised fit): the fit is Nernstian (residual < 3 mV,
     n near a whole number, Λ ≥ 15) and its apparent Ru accounts for ``IR_SHARE`` of the excess and
-    for 15 mV at least."""
+    for 15 mV at least.  No floor where the fit with free kinetics found none (Λ = ∞) and the
+    Nernstian fit leaves under ``CLEAN_NERNST_RMS_V``: nothing is left for slow kinetics to trade
+    off against, and a small iR part (5–10 mV: a small Ru, or a small current) still explains ΔEp."""
     if kinetics is None or ir_delta_ep is None or not np.isfinite(ir_delta_ep):
         return None
     if np.isfinite(kinetics.nernst_rms_V):
@@ -490,6 +493,8 @@ def _iR_explains(kinetics: CoupleKinetics | None, ir_delta_ep: float | None, exc
         # the floor guards against Ru and slow kinetics trading off within the fit; where the fit with
         # free kinetics put nothing into them (Λ = ∞) there is no such trade-off to guard against
         floor = IR_MIN_FREE_V if math.isinf(kinetics.lam) else IR_MIN_V
+        if math.isinf(kinetics.lam) and kinetics.nernst_rms_V < CLEAN_NERNST_RMS_V:
+            floor = 0.0
         share = n * ir_delta_ep >= max(IR_SHARE * excess, floor)
         if not (fits and share):
             return None

@@ -495,30 +495,41 @@ def fit_sweeps(
         prep, time, scan_rate, min_snr, min_half_width_V, rel_prominence, unit, drop_clipped=drop_clipped
     )
     light = replace(ctx, light=True)
-    nf = _initial_background(ctx)
+    nf, jump_charging = _initial_background(ctx)
     charging = np.zeros_like(nf)
     state = _analyse(light, nf, None, 0.0)
     rc = _rc_mask(ctx)
     basis = curve_basis(ctx.e, prep.sweeps, w_int=ctx.w_int, w_diff=ctx.w_diff)
     bg_rms = 0.0
+    last = None  # (what the last background was fitted to, the zones it was measured with)
     for _ in range(PASSES):
-        bg = fit_background(
+        fit_args = (
             ctx.raw - state.surface,
             ctx.e,
             prep.sweeps,
             _regions(ctx, state.active, state.peaks, state.stopped, state.details),
-            noise=max(ctx.noise, ctx.noise_s),
-            scale=state.scale,
-            exclude=rc,
-            basis=basis,
         )
+        fit_kw = dict(noise=max(ctx.noise, ctx.noise_s), scale=state.scale, exclude=rc, basis=basis)
+        bg = fit_background(*fit_args, **fit_kw)
         if bg is None:
             break
         nf, charging, bg_rms = bg.values, bg.part("charging"), bg.uncertainty
         before = state.active
+        last = (fit_args, fit_kw, before)
         state = _analyse(ctx, nf, state.active, bg_rms)
         if np.count_nonzero(before != state.active) <= 0.01 * before.size:  # zones settled
             break
+    if last is not None and jump_charging and not np.any(charging):
+        # every row of the final fit lies on sweeps of one direction, so none saw the charging
+        # step: the step read off the turning points is the charging current (it changes sign
+        # there, the faradaic current does not), not nothing
+        bg = fit_background(*last[0], **last[1], charging=jump_charging)
+        if bg is not None and np.any(bg.part("charging")):
+            stepped = _analyse(ctx, bg.values, last[2], bg.uncertainty)
+            # a step that erases a wave is no clean charging step (a slow Ru·Cdl relaxation
+            # rounds the turn): keep the waves then
+            if len(stepped.peaks) >= len(state.peaks):
+                nf, charging, bg_rms, state = bg.values, bg.part("charging"), bg.uncertainty, stepped
     if state.light:  # no background could be fitted: measure on the first one
         state = _analyse(ctx, nf, state.active, bg_rms)
     # a wave whose top was cut off (clipping) shapes the baselines of the others, but is not reported:
@@ -528,9 +539,11 @@ def fit_sweeps(
     return SweepFit(peaks, details, nf, charging, ctx.y - nf, state.surface)
 
 
-def _initial_background(ctx: _Ctx) -> np.ndarray:
+def _initial_background(ctx: _Ctx) -> tuple[np.ndarray, float | None]:
     """A first background: a line fitted to the foot of the first wave, shifted at every turning
-    point by the jump of the current there (charging), plus any onset rising towards a turn."""
+    point by the jump of the current there (charging), plus any onset rising towards a turn; and
+    the charging current those jumps give (median over the turns, never against the sweep
+    direction; None without a turn)."""
     e, prep = ctx.e, ctx.prep
     bounds, dirs = prep.sweeps.bounds, prep.sweeps.direction
     onset = np.zeros(e.size)
@@ -551,7 +564,9 @@ def _initial_background(ctx: _Ctx) -> np.ndarray:
     offset = np.cumsum(jumps)
     for j, (a, b) in enumerate(bounds):
         nf[a:b] += offset[j]
-    return nf
+    # a jump from sweep j−1 to j is the charging current c·s changing sign: −2·c·s(j−1)
+    steps = [-jumps[j] / (2.0 * dirs[j - 1]) for j in range(1, len(bounds))]
+    return nf, (max(float(np.median(steps)), 0.0) if steps else None)
 
 
 def _rc_mask(ctx: _Ctx) -> np.ndarray:
