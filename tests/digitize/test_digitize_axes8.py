@@ -101,10 +101,10 @@ def test_spine_ends_where_its_ink_ends_under_an_offset_text(gap: int) -> None:
     on top of the left spine, its "×" a couple of pixels above the spine's end.  The spine (and
     the box's top) ends where its unbroken ink ends, and the whole offset text lies above it."""
     from voltlens.digitize.axes import find_offset
-    from voltlens.digitize.frame import find_box
+    from voltlens.digitize.frame import Evidence, find_box
 
     m = _spine_under_an_offset(gap)
-    box = find_box(m)
+    box = find_box(Evidence.of_mask(m))
     assert box is not None and box.top == pytest.approx(30.0, abs=0.5), box
     off = find_offset(m, box, 6.0)
     assert off is not None and off.x0 <= 50 and off.x1 == 66, off  # "×" to "0"
@@ -207,13 +207,13 @@ def test_gridlines_broken_by_curves_with_an_axis_line_at_zero() -> None:
     """A spreadsheet chart: thin horizontal gridlines, no spines, the x axis drawn as a thicker
     line at zero across the middle; curves cut two of the gridlines short of the right end.  The
     box runs from the top gridline to the bottom one, not from the axis line down."""
-    from voltlens.digitize.frame import find_box
+    from voltlens.digitize.frame import Evidence, find_box
 
     m = np.zeros((430, 573), dtype=bool)
     m[219:222, 46:553] = True  # the axis line at zero, 3 px
     for row, (a, b) in {76: (48, 425), 148: (48, 441), 293: (159, 550), 365: (48, 550)}.items():
         m[row, a:b] = True
-    box = find_box(m)
+    box = find_box(Evidence.of_mask(m))
     assert (
         box is not None
         and box.top == pytest.approx(76.0, abs=0.5)
@@ -252,14 +252,14 @@ def test_a_curves_flat_stretch_from_the_spine_does_not_end_the_box(flat_end: int
     """Left and bottom spines only (columns 58, rows 46–192, the bottom spine to column 380) and a
     CV whose flat baseline starts on the left spine and runs to ``flat_end``: the box's right edge
     is where the bottom spine ends, not the median end of the lines starting on the spine."""
-    from voltlens.digitize.frame import find_box
+    from voltlens.digitize.frame import Evidence, find_box
 
     m = np.zeros((240, 400), dtype=bool)
     m[46:194, 58:60] = True
     m[192:194, 58:381] = True
     m[128, 60:flat_end] = True  # the curve's flat stretch
     m[131, 60 : flat_end - 10] = True  # its second cycle
-    box = find_box(m)
+    box = find_box(Evidence.of_mask(m))
     assert box is not None and box.right == pytest.approx(380.0, abs=1.0), box
 
 
@@ -277,7 +277,8 @@ def test_one_frame_search_per_evidence(framed: bool, monkeypatch: pytest.MonkeyP
     for x in range(80, 281, 40):
         strength[22:179, x] = 60.0  # pale gridlines
     bare = frame.line_evidence(strength, 100.0)
-    want_box, want_h = frame.find_box(bare), frame.rectifying_homography(bare)
+    plain = frame.Evidence.of_mask(bare)
+    want_box, want_h = frame.find_box(plain), frame.rectifying_homography(plain)
     calls = []
     box_of = frame._box_of
     # calls on the whole mask (an inner frame is looked for on a part of it)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .frame import Box, without_lines
-from .text import Glyph, Word, column_extent, glyphs_in, rows_of, words_of
+from .text import Glyph, Word, column_extent, extent, glyphs_in, rows_of, words_of
 
 __all__ = ["AxisText", "find_x_text", "find_y_text", "split_crowded", "tick_position"]
 
@@ -34,16 +34,6 @@ def _median_h(glyphs: list[Glyph]) -> float:
     """Character height of a set of glyphs: the tall ones (digits), not dots and minus signs."""
     hs = [g.h for g in glyphs if g.h >= 3]
     return float(np.percentile(hs, 85)) if hs else 8.0
-
-
-def _extent(items: list[Glyph] | list[Word]) -> tuple[float, float, float, float]:
-    """The box (x0, y0, x1, y1) around glyphs or words."""
-    return (
-        min(it.x0 for it in items),
-        min(it.y0 for it in items),
-        max(it.x1 for it in items),
-        max(it.y1 for it in items),
-    )
 
 
 def _is_tick_row(row: list[Glyph], edge: float) -> bool:
@@ -120,7 +110,7 @@ def _x_text(mask: np.ndarray, box: Box, *, below: bool) -> AxisText | None:
         if tw:
             big = max(tw, key=lambda wd: wd.w)
             close = [wd for wd in tw if abs(wd.cx - big.cx) < 0.6 * (box.right - box.left)]
-            title = _extent(close)
+            title = extent(close)
     return AxisText(tuple(inside), title, None, ch)
 
 
@@ -356,7 +346,7 @@ def _y_text(mask: np.ndarray, box: Box, *, left: bool) -> AxisText | None:
     labels.sort(key=lambda wd: wd.cy)
     title = _title_beyond(glyphs, labels, columns, title, box, left=left, ch=ch, dist=dist)
     ch = float(np.median([wd.h for wd in labels]))
-    return AxisText(tuple(labels), _extent(title) if title else None, None, ch)
+    return AxisText(tuple(labels), extent(title) if title else None, None, ch)
 
 
 def _title_beyond(
@@ -517,9 +507,12 @@ def box_from_text(mask: np.ndarray) -> Box | None:
         return None
     x_top = min(wd.y0 for wd in xrow)
     ch = float(np.median([wd.h for wd in xrow]))
-    # y labels: words of the upper part whose right edges align, evenly spaced vertically
+    # y labels: words of the upper part whose right edges align, evenly spaced vertically — left
+    # of the first x tick (the plot area starts there at the latest; its gridline neither), so
+    # that a dashed curve or gridline does not chain the rows of text into one
+    x_first = min(wd.cx for wd in xrow) - 2
     cand: list[Word] = []
-    for row in rows_of([g for g in glyphs if g.y1 < x_top - 0.3 * ch]):
+    for row in rows_of([g for g in glyphs if g.y1 < x_top - 0.3 * ch and g.x1 <= x_first]):
         # not flat tick marks (drawn without a spine, they align with the labels' ends too)
         words = [
             wd

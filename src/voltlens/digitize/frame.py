@@ -81,6 +81,12 @@ class Evidence:
     mask: np.ndarray
     box: Box | None
 
+    @classmethod
+    def of_mask(cls, mask: np.ndarray) -> Evidence:
+        """A stroke mask as it is (a drawn one, in tests) with the axis-aligned box found on it."""
+        h, w = mask.shape
+        return cls(mask, _box_of(mask, w, h))
+
 
 def evidence_of(strength: np.ndarray, threshold: float) -> Evidence:
     """:func:`line_evidence` with its axis-aligned box (:class:`Evidence`)."""
@@ -120,14 +126,6 @@ def _stroke_mask(strength: np.ndarray, threshold: float) -> tuple[np.ndarray, Bo
     faint[:3, :] = faint[-3:, :] = False
     faint[:, :3] = faint[:, -3:] = False
     return iso | faint, None
-
-
-def _mask_and_box(evidence: np.ndarray | Evidence) -> tuple[np.ndarray, Box | None]:
-    """The stroke mask and its axis-aligned box (found now unless ``evidence`` carries it)."""
-    if isinstance(evidence, Evidence):
-        return evidence.mask, evidence.box
-    h, w = evidence.shape
-    return evidence, _box_of(evidence, w, h)
 
 
 def background_edges(background: np.ndarray) -> np.ndarray:
@@ -561,14 +559,14 @@ def _family(lines: list[Line], tol: float) -> tuple[float, float, list[Line]] | 
     return start, end, fam
 
 
-def find_box(evidence: np.ndarray | Evidence, background: np.ndarray | None = None) -> Box | None:
+def find_box(evidence: Evidence, background: np.ndarray | None = None) -> Box | None:
     """The axes box of an axis-aligned plot image, or None when no long lines frame it.
 
-    ``evidence`` is the stroke mask (:func:`line_evidence`, or :func:`evidence_of` with its box
-    already found); when it frames no box on at least two sides, the edges of the background
-    regions (``background``) are tried: a grey axes area without spines (ggplot) is bounded by them.
+    ``evidence`` is the stroke mask with the box found on it (:func:`evidence_of`); when it
+    frames no box on at least two sides, the edges of the background regions (``background``)
+    are tried: a grey axes area without spines (ggplot) is bounded by them.
     """
-    mask, box = _mask_and_box(evidence)
+    mask, box = evidence.mask, evidence.box
     h, w = mask.shape
     if box is not None:
         box = _inner_frame(mask, box) or box
@@ -817,11 +815,11 @@ def box_from_lines(hl: list[Line], vl: list[Line], w: int, h: int) -> Box | None
     return None
 
 
-def rectifying_homography(evidence: np.ndarray | Evidence) -> np.ndarray | None:
+def rectifying_homography(evidence: Evidence) -> np.ndarray | None:
     """A 3×3 homography that maps the image so the plot's frame lines become axis-aligned, or None
     when they already are (within 0.06°); ``evidence`` as for :func:`find_box`."""
     # fast path: an axis-aligned frame is found at zero tilt with straight, level lines
-    mask, quick = _mask_and_box(evidence)
+    mask, quick = evidence.mask, evidence.box
     h, w = mask.shape
     if quick is not None and _sides(quick) >= 3:
         # a thick line (a panel's edge run together with the curves along it) is level within a

@@ -15,8 +15,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from . import ocr
-from .axes import _extent
-from .text import Glyph, column_extent, glyphs_in
+from .text import Glyph, column_extent, extent, glyphs_in
 
 __all__ = ["Legend", "LegendEntry", "clean_label", "find_legend", "harmonise_units", "match_legend"]
 
@@ -181,14 +180,24 @@ def _lines_up(e: LegendEntry, core: list[LegendEntry]) -> bool:
 def _text_ink(img: np.ndarray, background: np.ndarray, mask: np.ndarray, text_rgb: np.ndarray) -> np.ndarray:
     """Pixels of ``mask`` whose colour lies on the blend from the text colour to the local
     background (text and its anti-aliased edges), not those of a coloured curve crossing it."""
+    return mask & (_off_text_blend(img, background, text_rgb) <= 45.0)
+
+
+def _off_text_blend(
+    img: np.ndarray, background: np.ndarray, text_rgb: np.ndarray, *, beyond: bool = False
+) -> np.ndarray:
+    """How far (largest channel difference) each pixel's colour lies from the blend of the text
+    colour into the local background — or, ``beyond``, from the line through both (a black frame
+    beside grey text lies on it)."""
     px = img.astype(np.float32)
     bg = background.astype(np.float32)
     t = text_rgb.astype(np.float32).reshape(1, 1, 3)
     d = bg - t
     dd = np.maximum((d * d).sum(axis=2), 1.0)
-    a = np.clip(((px - t) * d).sum(axis=2) / dd, 0.0, 1.0)
-    off = np.abs(px - (t + a[..., None] * d)).max(axis=2)
-    return mask & (off <= 45.0)
+    a = ((px - t) * d).sum(axis=2) / dd
+    if not beyond:
+        a = np.clip(a, 0.0, 1.0)
+    return np.abs(px - (t + a[..., None] * d)).max(axis=2)
 
 
 def _find_legend(  # type: ignore[no-untyped-def]
@@ -373,7 +382,7 @@ def _find_legend(  # type: ignore[no-untyped-def]
     texts = harmonise_units([clean_label(rd.text) for rd in readings])
     out = []
     for (handle, text, _), rd, label in zip(grp, readings, texts, strict=True):
-        col = _handle_colour(img, ink.strength, handle, text_rgb)
+        col = _handle_colour(img, ink.background, ink.strength, handle, text_rgb)
         tb = (
             min(g.x0 for g in text),
             min(g.y0 for g in text),
@@ -556,9 +565,23 @@ def _chromatic_run(row: np.ndarray, end: int) -> tuple[int, int]:
     return a, e
 
 
-def _handle_colour(img: np.ndarray, strength: np.ndarray, g: Glyph, text_rgb: np.ndarray) -> np.ndarray:
-    """The series colour of a handle: its strongest pixels (a marker's face, a line's core)."""
-    return _colour(img, strength, g)
+def _handle_colour(
+    img: np.ndarray, background: np.ndarray, strength: np.ndarray, g: Glyph, text_rgb: np.ndarray
+) -> np.ndarray:
+    """The series colour of a handle: its strongest pixels (a marker's face, a line's core) — of
+    its pixels off the text colour's blend into the background, when they make up a third of its
+    ink or more: a coloured handle whose box took in a piece of the legend's frame or of a black
+    gridline junction keeps its own colour, not the frame's stronger black."""
+    box = (slice(g.y0, g.y1), slice(g.x0, g.x1))
+    s = strength[box]
+    if s.size == 0:
+        return _colour(img, strength, g)
+    inked = s >= 0.5 * s.max()
+    own = inked & (_off_text_blend(img[box], background[box], text_rgb, beyond=True) > 30.0)
+    if not own.any() or own.sum() < max(4, inked.sum() / 3):
+        return _colour(img, strength, g)
+    sel = own & (s >= 0.7 * s[own].max())
+    return np.median(img[box][sel].astype(np.float64), axis=0)
 
 
 def _colour_key(img: np.ndarray, strength: np.ndarray, g: Glyph) -> tuple[int, int, int]:
@@ -566,7 +589,7 @@ def _colour_key(img: np.ndarray, strength: np.ndarray, g: Glyph) -> tuple[int, i
 
 
 def _union(gs: list[Glyph]) -> Glyph:
-    return Glyph(*_extent(gs), sum(g.area for g in gs))
+    return Glyph(*extent(gs), sum(g.area for g in gs))
 
 
 def _split_lead(word: list[Glyph], mask: np.ndarray) -> tuple[list[Glyph], list[Glyph]]:
@@ -587,6 +610,7 @@ def _split_lead(word: list[Glyph], mask: np.ndarray) -> tuple[list[Glyph], list[
         # a line (a marker on it or not): longer than letters run together, and thin in most
         # of its columns where letters run together are letter-tall
         bar = g.w >= 2.2 * ch and g.h <= 1.4 * ch and _median_extent(mask, g) <= 0.85 * ch
+        bar = bar or (k == 0 and _marked_line(mask, g, ch))
         # a dash or a dot: flat or round and solid (small letters are neither)
         dash = g.h <= 0.5 * ch + 1 and g.w >= max(0.3 * ch, 0.8 * g.h) and g.area >= 0.75 * g.w * g.h
         mark = 0.5 * ch <= g.w <= 1.4 * ch and 0.5 * ch <= g.h <= 1.4 * ch  # a marker on the line
@@ -614,6 +638,37 @@ def _split_lead(word: list[Glyph], mask: np.ndarray) -> tuple[list[Glyph], list[
     if gap < (0.15 if long_bar or any(g.w >= 1.5 * ch for g in lead) else 0.4) * ch and not long_bar:
         return word, []  # dashes and dots alone: a handle's pad from its text, not a letter's
     return rest, lead
+
+
+def _marked_line(mask: np.ndarray, g: Glyph, ch: float) -> bool:
+    """A line with a big marker on it, in one piece (an Excel-style handle): wider than letters run
+    together, up to two characters tall, and both its ends straight flat strokes (0.4 characters from
+    each, past a round cap, inked over the same rows, at most 0.9 character heights) at one height
+    across its middle, a marker taller than them between — a line's ends, not a letter's stems,
+    bowls or serifs."""
+    if not (g.w >= 2.2 * ch and g.h <= 2.0 * ch):
+        return False
+    sub = mask[g.y0 : g.y1, g.x0 : g.x1]
+    n = max(3, round(0.4 * ch))
+    mids: list[float] = []
+    thick: list[int] = []
+    for cols in (sub[:, 2 : n + 2], sub[:, -n - 2 : -2]):  # past a round cap
+        inked = cols.any(axis=1)
+        ys = np.flatnonzero(inked)
+        if ys.size == 0 or ys[-1] - ys[0] + 1 > 0.9 * ch or ys.size != ys[-1] - ys[0] + 1:
+            return False
+        per_col = cols[ys[0] : ys[-1] + 1].sum(axis=0)
+        if per_col.min() < per_col.max() - 2:  # not one flat band all along
+            return False
+        mids.append(0.5 * (ys[0] + ys[-1]))
+        thick.append(ys[-1] - ys[0] + 1)
+    middle = 0.5 * (sub.shape[0] - 1)
+    marker = column_extent(sub).max() >= max(thick) + 0.3 * ch  # taller than the line somewhere
+    return (
+        marker
+        and abs(mids[0] - mids[1]) <= 1.5
+        and all(abs(m - middle) <= 0.15 * sub.shape[0] + 1 for m in mids)
+    )
 
 
 def _median_extent(mask: np.ndarray, g: Glyph) -> float:

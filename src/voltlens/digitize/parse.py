@@ -194,6 +194,8 @@ _PREFIX_FIX = {"u": "µ", "µ": "µ", "μ": "µ", "m": "m", "n": "n", "p": "p", 
 def parse_current_title(text: str) -> AxisTitle:
     """Unit (A, mA, µA, …, or a current density) and in-title multiplier of a current axis title."""
     t = _clean_title(text)
+    # both brackets read as strokes ("Curent IpAl" for "Current [µA]"): brackets again
+    t = re.sub(r"(^|\s)[Il|1]\s*([kmµunp]?A)\s*[Il|1\])]\s*$", r"\1(\2)", t)
     zone = _unit_zone(t) if ("(" in t or "[" in t or "/" in t) else t
     lost = re.search(r"([kmµunp]?A(?:\s*/?\s*cm-?2|\s*cm²)?)\s*[)\]]\s*$", t)
     if lost and "(" not in t and "[" not in t:  # the opening bracket lost to OCR: "I (uA)" → "HuA)"

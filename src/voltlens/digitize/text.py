@@ -8,11 +8,12 @@ of words left of the y axis; the rows beyond them are the axis titles.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Glyph", "Word", "column_extent", "glyphs_in", "rows_of", "words_of"]
+__all__ = ["Glyph", "Word", "column_extent", "extent", "glyphs_in", "rows_of", "words_of"]
 
 
 def column_extent(sub: np.ndarray) -> np.ndarray:
@@ -49,6 +50,16 @@ class Glyph:
     @property
     def cy(self) -> float:
         return 0.5 * (self.y0 + self.y1 - 1)
+
+
+def extent(items: Sequence[Glyph] | Sequence[Word]) -> tuple[int, int, int, int]:
+    """The box (x0, y0, x1, y1) around glyphs or words (pixel indices, end exclusive)."""
+    return (
+        min(it.x0 for it in items),
+        min(it.y0 for it in items),
+        max(it.x1 for it in items),
+        max(it.y1 for it in items),
+    )
 
 
 @dataclass(frozen=True, slots=True)
