@@ -511,6 +511,10 @@ def _merge_interleaved(
                 near = None
 
 
+PALE_NEAR = 15  # a pale shade and the darker pixels of one stroke lie within 7 px of each other…
+PALE_ALONG = 0.4  # …for this share of the smaller's pixels (anti-aliasing alternates along a stroke)
+
+
 def _merge_pale(
     keep: list[int],
     cl: np.ndarray,
@@ -520,8 +524,12 @@ def _merge_pale(
     legend: list,
 ) -> list[int]:
     """A thin anti-aliased stroke never reaches its full colour: a cluster lying on the line from
-    the background to a darker cluster's colour (same direction, less ink) is that curve, unless
-    the legend names both shades."""
+    the background to a darker cluster's colour (same direction, less ink) whose pixels lie along
+    that cluster's strokes is that curve, unless the legend names both shades.  A grey apart from
+    the black strokes (a grey curve beside black ones, grey gridlines behind black markers) is not
+    part of them, though any grey lies on the line from a white background to black."""
+    import cv2
+
     out = list(keep)
     rgb = {k: _rgb_of(cl[k]) for k in keep}
 
@@ -548,11 +556,42 @@ def _merge_pale(
             ja, jk = named(a), named(k)
             if ja is not None and jk is not None and ja != jk:
                 continue
+            # the smaller of the two lies along the other's strokes (a thin curve may be mostly
+            # pale, with dark pixels only where it runs steep)
+            big, small = (a, k) if sizes[a] >= sizes[k] else (k, a)
+            near = cv2.dilate(cores[big].astype(np.uint8), np.ones((PALE_NEAR, PALE_NEAR), np.uint8))
+            along = near.astype(bool) & cores[small]
+            if np.count_nonzero(along) < PALE_ALONG * sizes[small]:
+                if small == k:  # the shade's pixels along the darker strokes are theirs; the rest…
+                    cores[a] |= along
+                    cores[k] &= ~along
+                    sizes[a], sizes[k] = np.count_nonzero(cores[a]), np.count_nonzero(cores[k])
+                    if _straight_remnant(cores[k]):
+                        out.remove(k)  # …what the line removal left of gridlines or a zero line
+                        break
+                continue
             cores[a] |= cores[k]
             sizes[a] += sizes[k]
             out.remove(k)
             break
     return out
+
+
+def _straight_remnant(mask: np.ndarray) -> bool:
+    """Whether ``mask`` is what is left of straight lines: most of it on rows (columns) it inks over
+    a tenth of the width (height) — dotted or dashed gridlines — or all of it within 2 px of one
+    straight line (a zero line in a rotated photo).  A curve crosses rows and bends."""
+    h, w = mask.shape
+    ys, xs = np.nonzero(mask)
+    if ys.size < 3:
+        return True
+    rows = mask.sum(axis=1) >= max(15, 0.1 * w)
+    cols = mask.sum(axis=0) >= max(15, 0.1 * h)
+    if np.count_nonzero(rows[ys] | cols[xs]) >= 0.75 * ys.size:
+        return True
+    pts = np.column_stack([xs, ys]).astype(np.float64)
+    spread = np.linalg.eigvalsh(np.cov(pts - pts.mean(axis=0), rowvar=False))
+    return bool(np.sqrt(max(spread[0], 0.0)) <= 2.0 and np.sqrt(spread[1]) >= 0.05 * max(h, w))
 
 
 def _is_blend(k: int, keep: list[int], cl: np.ndarray, cores: list[np.ndarray], sizes: np.ndarray) -> bool:
@@ -593,6 +632,10 @@ def _is_bg_blend(
     return False
 
 
+SHADE_FAR = 40.0  # farthest (Lab) a shade of a stroke's colour may lie from it…
+SHADE_FAR_HUG = 0.95  # …beyond 30 units, with at least this share of its pixels within 2 px of the stroke
+
+
 def _is_shade(
     k: int,
     keep: list[int],
@@ -603,17 +646,19 @@ def _is_shade(
 ) -> bool:
     """A slightly different shade hugging a bigger stroke of a similar colour (anti-aliasing,
     JPEG ringing): part of that stroke, not a curve of its own — unless the legend names both
-    colours (a navy curve next to a black one in a dark sequential palette)."""
+    colours (a navy curve next to a black one in a dark sequential palette).  A shade further off
+    (JPEG ringing of a saturated red, up to SHADE_FAR Lab units) must hug the stroke all along."""
     import cv2
 
     named = named or {}
     for a in keep:
-        if a == k or sizes[a] < sizes[k] or np.linalg.norm(cl[a] - cl[k]) > 30.0:
+        dist = float(np.linalg.norm(cl[a] - cl[k]))
+        if a == k or sizes[a] < sizes[k] or dist > SHADE_FAR:
             continue
         if k in named and a in named:
             continue
         near = cv2.dilate(cores[a].astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
-        if (near & cores[k]).sum() >= 0.7 * sizes[k]:
+        if (near & cores[k]).sum() >= (0.7 if dist <= 30.0 else SHADE_FAR_HUG) * sizes[k]:
             return True
     return False
 
