@@ -238,3 +238,18 @@ def layout_errors(
         got = np.asarray(axis.fit.value(pix)) * 10.0**axis.multiplier_exponent
         errs.append(float(np.max(np.abs(got - vals)) / abs(lim[1] - lim[0]) * 100))
     return errs[0], errs[1]
+
+
+def cv_cycle(e0: float, amp: float, n: int = 400) -> tuple[np.ndarray, np.ndarray]:
+    """A CV-like cycle (µA): an anodic peak on the forward sweep at e0 + 0.03 V, a cathodic one on
+    the reverse at e0 − 0.03 V, each with a diffusion tail."""
+    e_f = np.linspace(-0.3, 0.5, n)
+
+    def peak(e: np.ndarray, ep: float) -> np.ndarray:
+        x = (e - ep) / 0.03
+        return np.where(x < 0, np.exp(-0.5 * x**2), 0.35 + 0.65 * np.exp(-0.5 * (x / 2.5) ** 2))
+
+    i_f = amp * peak(e_f, e0 + 0.03)
+    e_r = e_f[::-1]
+    i_r = -amp * peak(-e_r, -(e0 - 0.03))
+    return np.concatenate([e_f, e_r]), np.concatenate([i_f, i_r])

@@ -20,24 +20,9 @@ import matplotlib.pyplot as plt
 from voltlens.digitize import digitize
 from voltlens.model import Technique
 
-from .conftest import figure_png
+from .conftest import cv_cycle, figure_png
 
 COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple")
-
-
-def _cycle(e0: float, amp: float, n: int = 400) -> tuple[np.ndarray, np.ndarray]:
-    """A CV-like cycle (µA): an anodic peak on the forward sweep at e0 + 0.03 V, a cathodic one on
-    the reverse at e0 − 0.03 V, each with a diffusion tail."""
-    e_f = np.linspace(-0.3, 0.5, n)
-
-    def peak(e: np.ndarray, ep: float) -> np.ndarray:
-        x = (e - ep) / 0.03
-        return np.where(x < 0, np.exp(-0.5 * x**2), 0.35 + 0.65 * np.exp(-0.5 * (x / 2.5) ** 2))
-
-    i_f = amp * peak(e_f, e0 + 0.03)
-    e_r = e_f[::-1]
-    i_r = -amp * peak(-e_r, -(e0 - 0.03))
-    return np.concatenate([e_f, e_r]), np.concatenate([i_f, i_r])
 
 
 @pytest.mark.parametrize(("seed", "slope"), [(0, 0.0), (1, 0.6), (2, -0.4)])
@@ -48,7 +33,7 @@ def test_a_blank_cv_among_loops_is_a_loop(seed: int, slope: float) -> None:
     blank = slope * e_b + rng.normal(0.0, 0.04, e_b.size)  # µA: one stroke for both sweeps
     ax.plot(np.concatenate([e_b, e_b[::-1]]), np.concatenate([blank, blank[::-1]]), color=COLOURS[0])
     for k, amp in enumerate((2.0, 4.0, 6.0), start=1):
-        e, i = _cycle(0.1, amp)
+        e, i = cv_cycle(0.1, amp)
         ax.plot(e, i + slope * e + rng.normal(0.0, 0.04, e.size), color=COLOURS[k])
     ax.legend(["blank", "1 mM", "2 mM", "3 mM"], loc="lower right", fontsize=8)
     ax.set_xlabel("E / V")
@@ -86,7 +71,7 @@ def test_a_peaked_single_sweep_among_loops_stays_a_sweep() -> None:
     majority vote would)."""
     fig, ax = plt.subplots(figsize=(6.4, 4.6))
     for k, amp in enumerate((3.0, 5.0)):
-        e, i = _cycle(0.1, amp)
+        e, i = cv_cycle(0.1, amp)
         ax.plot(e, i, color=COLOURS[k])
     e_s = np.linspace(-0.3, 0.5, 400)
     x = (e_s - 0.13) / 0.03

@@ -18,22 +18,7 @@ import matplotlib.pyplot as plt
 
 from voltlens.digitize import digitize
 
-from .conftest import curve_error, figure_png
-
-
-def _cycle(e0: float, amp: float, n: int = 400) -> tuple[np.ndarray, np.ndarray]:
-    """A CV-like cycle (µA): an anodic peak on the forward sweep at e0 + 0.03 V, a cathodic one on
-    the reverse at e0 − 0.03 V, each with a diffusion tail."""
-    e_f = np.linspace(-0.3, 0.5, n)
-
-    def peak(e: np.ndarray, ep: float) -> np.ndarray:
-        x = (e - ep) / 0.03
-        return np.where(x < 0, np.exp(-0.5 * x**2), 0.35 + 0.65 * np.exp(-0.5 * (x / 2.5) ** 2))
-
-    i_f = amp * peak(e_f, e0 + 0.03)
-    e_r = e_f[::-1]
-    i_r = -amp * peak(-e_r, -(e0 - 0.03))
-    return np.concatenate([e_f, e_r]), np.concatenate([i_f, i_r])
+from .conftest import curve_error, cv_cycle, figure_png
 
 
 @pytest.mark.parametrize("grey", ["#777777", "#545a6d", "#8a8a8a"])
@@ -41,7 +26,7 @@ def test_a_grey_curve_beside_black_ones_is_its_own_curve(grey: str) -> None:
     fig, ax = plt.subplots(figsize=(6.4, 4.6))
     truth = []
     for colour, e0, amp in (("black", -0.05, 6.0), (grey, 0.2, 3.0)):
-        e, i = _cycle(e0, amp)
+        e, i = cv_cycle(e0, amp)
         ax.plot(e, i, color=colour, lw=1.5)
         truth.append((e, i * 1e-6))
     ax.set_xlabel("E / V")
@@ -86,7 +71,7 @@ def _jpeg(png: bytes, quality: int) -> bytes:
 @pytest.mark.parametrize(("seed", "colour"), [(0, "#e41a1c"), (1, "#e41a1c"), (2, "#d62728")])
 def test_jpeg_ringing_of_a_red_noisy_loop_is_one_curve(seed: int, colour: str) -> None:
     rng = np.random.default_rng(seed)
-    e, i = _cycle(0.0, 50.0)
+    e, i = cv_cycle(0.0, 50.0)
     i = i + rng.normal(0.0, 2.0, e.size)  # µA: a noisy stroke, many edges for the JPEG to ring on
     fig, ax = plt.subplots(figsize=(12.8, 9.2))
     ax.plot(e, i, color=colour, lw=3.0)
