@@ -354,3 +354,24 @@ def test_broad_slow_dpv_peak_is_one_peak_under_one_over_f_noise(textbook, seed):
     (peak,) = analyze_curve(v).peaks
     assert peak.potential.value == pytest.approx(float(sim.potential[np.argmax(sim.current)]), abs=0.012)
     assert peak.height.value == pytest.approx(ip, rel=0.06)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_one_over_f_wiggles_on_a_cv_are_no_peaks(textbook, seed):
+    """A reversible couple under 1/f noise of 2 % of its peak current (and white noise of 0.3 %):
+    the slow wiggles, as wide as a small peak, are what a smoothing filter leaves and what a 50 mV
+    cubic fit follows, so they must be judged against a noise measured over a wider span — the
+    engine finds the couple's two peaks and nothing else, where they are."""
+    couple = textbook.Couple(0.1, d=D, conc=1.0)
+    sim = textbook.simulate_cv([couple], e_start=-0.4, e_vertex=0.6, scan_rate=0.1, step=1e-3, cdl=0.2)
+    ip = float(np.max(sim.current))
+    rng = np.random.default_rng(seed)
+    noisy = (
+        sim.current + _pink(rng, sim.current.size, 0.02 * ip) + rng.normal(0.0, 0.003 * ip, sim.current.size)
+    )
+    res = analyze_curve(Voltammogram(sim.potential, noisy, Technique.CV, time=sim.time, scan_rate=0.1))
+    truths = textbook.truth_peaks(sim, [couple])
+    assert len(res.peaks) == len(truths) == 2, [round(p.potential.value, 3) for p in res.peaks]
+    for direction, ep, _, _ in truths:
+        (found,) = [p for p in res.peaks if p.direction == direction]
+        assert abs(found.potential.value - ep) <= 0.01

@@ -334,10 +334,12 @@ def _vertex_model(
     return best[1], best[2], best[3]
 
 
-def _smoothed_noise(y: np.ndarray, prep: Preprocessed, step: float, floor: float) -> float:
+def _smoothed_noise(
+    y: np.ndarray, prep: Preprocessed, step: float, floor: float, *, width: float = 0.05
+) -> float:
     """RMS of what smoothing left: white noise through the filter, or slower wiggles (1/f noise,
-    mains pick-up) measured against a wider cubic fit, whichever is larger."""
-    wide = int(0.05 / step) // 2 * 2 + 1
+    mains pick-up) measured against a wider cubic fit (``width`` volts), whichever is larger."""
+    wide = int(width / step) // 2 * 2 + 1
     res = []
     if wide >= 7:
         for a, b in prep.sweeps.bounds:
@@ -365,6 +367,7 @@ class _Ctx:
     raw: np.ndarray  # despiked, unsmoothed
     noise: float  # RMS noise of the raw current
     noise_s: float  # RMS noise left after smoothing (slow wiggles included)
+    noise_w: float  # the same against a 0.1 V cubic: wiggles as wide as a small peak (1/f noise)
     step: float
     dt: np.ndarray | None  # per-point time step (s) for charges
     unit: str
@@ -416,6 +419,7 @@ def _context(prep, time, scan_rate, min_snr, min_half_width_V, rel_prominence, u
         raw=prep.current,
         noise=max(prep.noise, 1e-300),
         noise_s=_smoothed_noise(prep.smoothed, prep, step, white),
+        noise_w=_smoothed_noise(prep.smoothed, prep, step, white, width=0.1),
         step=step,
         dt=dt,
         unit=unit,
@@ -764,7 +768,7 @@ def _sweep_peaks(ctx, hist, m_hist, f_s, f_r, j, a, b, s, base, c, scale, bg_rms
     the continuation frozen at the valley after the last event before it — an accepted peak, or
     the dying current of another couple's wave (a bump whose own current never turns over)."""
     m = b - a
-    thr = max(ctx.rel_prominence * scale, ctx.min_snr * ctx.noise_s)
+    thr = max(ctx.rel_prominence * scale, ctx.min_snr * max(ctx.noise_s, ctx.noise_w))
     idx, _ = find_peaks(c, prominence=thr, height=thr)
     idx = [int(k) for k in idx if 2 <= k <= m - 3]
     out = []
