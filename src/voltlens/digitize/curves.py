@@ -632,8 +632,10 @@ def _is_bg_blend(
     return False
 
 
+SHADE_NEAR = 30.0  # a shade this close (Lab) to a stroke's colour is part of it where it mostly hugs it…
+SHADE_NEAR_HUG = 0.7  # …with this share of its pixels within 2 px of the stroke
 SHADE_FAR = 40.0  # farthest (Lab) a shade of a stroke's colour may lie from it…
-SHADE_FAR_HUG = 0.95  # …beyond 30 units, with at least this share of its pixels within 2 px of the stroke
+SHADE_FAR_HUG = 0.95  # …beyond SHADE_NEAR, with at least this share of its pixels within 2 px of the stroke
 
 
 def _is_shade(
@@ -658,7 +660,7 @@ def _is_shade(
         if k in named and a in named:
             continue
         near = cv2.dilate(cores[a].astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
-        if (near & cores[k]).sum() >= (0.7 if dist <= 30.0 else SHADE_FAR_HUG) * sizes[k]:
+        if (near & cores[k]).sum() >= (SHADE_NEAR_HUG if dist <= SHADE_NEAR else SHADE_FAR_HUG) * sizes[k]:
             return True
     return False
 

@@ -36,9 +36,15 @@ class Legend:
     entries: tuple[LegendEntry, ...]
 
 
-def _colour(img: np.ndarray, strength: np.ndarray, g: Glyph) -> np.ndarray:
+def _colour(
+    img: np.ndarray, strength: np.ndarray, g: Glyph, *, among: np.ndarray | None = None
+) -> np.ndarray:
+    """The colour of the glyph's strongest ink (median of its pixels within 70 % of the strongest),
+    ``among`` the pixels of this mask of the glyph's box only, where given."""
     s = strength[g.y0 : g.y1, g.x0 : g.x1]
     px = img[g.y0 : g.y1, g.x0 : g.x1]
+    if among is not None:
+        s = np.where(among, s, -np.inf)
     sel = s >= 0.7 * s.max() if s.size else np.zeros_like(s, dtype=bool)
     if not sel.any():
         return np.array([0.0, 0.0, 0.0])
@@ -580,8 +586,7 @@ def _handle_colour(
     own = inked & (_off_text_blend(img[box], background[box], text_rgb, beyond=True) > 30.0)
     if not own.any() or own.sum() < max(4, inked.sum() / 3):
         return _colour(img, strength, g)
-    sel = own & (s >= 0.7 * s[own].max())
-    return np.median(img[box][sel].astype(np.float64), axis=0)
+    return _colour(img, strength, g, among=own)
 
 
 def _colour_key(img: np.ndarray, strength: np.ndarray, g: Glyph) -> tuple[int, int, int]:
