@@ -1072,3 +1072,26 @@ def test_stated_concentrations_of_a_reduction_sweep_read_left_to_right_follow_it
     trend = json.loads(out.raw)
     assert trend["trend"] == "increases"
     assert trend["sensitivity"]["value"] == pytest.approx(TB.randles_sevcik(1, AREA, 1.0, D, 0.1), rel=0.05)
+
+
+@pytest.mark.parametrize("gap", [0.2, 0.42])
+def test_two_equal_couples_of_one_curve_are_two_waves_of_one_species(gap: float) -> None:
+    """Two successive one-electron transfers of one species (textbook: two Nernstian couples of the
+    same concentration, E° ``gap`` apart, up to the ~0.45 V such waves are found apart) give two
+    couples of equal height: EE, also further apart than 0.35 V; beyond that, a couple beside one
+    five times smaller is not."""
+    from voltlens.analyze.contract import report_of
+    from voltlens.analyze.pipeline import run_analysis
+    from voltlens.bench.engine_backend import RULES, FigureReading
+    from voltlens.model import Voltammogram
+
+    def mechanism(second_conc: float) -> str:
+        couples = [TB.Couple(e0=0.0, d=D), TB.Couple(e0=gap, d=D, conc=second_conc)]
+        sim = TB.simulate_cv(couples, e_start=-0.3, e_vertex=gap + 0.3, scan_rate=0.1, step=2e-3, area=AREA)
+        v = Voltammogram(sim.potential, sim.current, scan_rate=0.1)
+        report = report_of(run_analysis([v])).model_dump(mode="json")
+        return RULES["mechanism.identify"](FigureReading("tb", report=report, curves=[v]), {})[0]["mechanism"]
+
+    assert mechanism(1.0) == "EE"
+    if gap > 0.35:  # (closer, any two couples are taken for EE)
+        assert mechanism(0.2) != "EE"

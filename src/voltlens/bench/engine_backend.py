@@ -1375,6 +1375,11 @@ def _reversibility(reading: FigureReading, item: dict[str, Any]) -> tuple[dict[s
 
 
 EE_MAX_SPACING_V = 0.35  # two couples closer than this: successive waves of one species
+# Two couples of a curve of one species further apart are still its two waves when there are just
+# two, both confident, of about the same height (each a one-electron transfer of the same flux of
+# one species): the second transfer's E° lies up to about half a volt past the first's
+EE_WIDE_SPACING_V = 0.5
+EE_HEIGHT_RATIO = 2.0  # the larger couple's peak at most this many times the smaller's
 # |ipa/ipc| of a digitized chemically reversible couple strays far from 1 (the return peak's
 # baseline is drawn under the forward peak's tail): on the development set (dev2) reversible and
 # quasi-reversible couples read 1.41, 1/0.68 and 1/0.59, while the EC couples read 1/0.19 and 4.45.
@@ -1422,7 +1427,11 @@ def _lone_mechanism(curve: dict[str, Any], peak: dict[str, Any]) -> str:
     )
 
 
-def _mechanism_of(curve: dict[str, Any]) -> tuple[str, float]:
+def _mechanism_of(curve: dict[str, Any], *, one_species: bool = False) -> tuple[str, float]:
+    """The mechanism a curve's first cycle shows, and a confidence; ``one_species``: the question
+    asks for the mechanism (one), so the curve is of one species and two couples of about the same
+    height are its two waves up to :data:`EE_WIDE_SPACING_V` apart (:func:`_two_waves`), not two
+    species."""
     couples = _couples(curve)
     peaks = [p for _, p in _peaks(curve)]
     if not couples:
@@ -1432,7 +1441,7 @@ def _mechanism_of(curve: dict[str, Any]) -> tuple[str, float]:
         return _lone_mechanism(curve, main), 0.5
     if len(couples) >= 2:
         e = [_val(c["E_half"]) or 0.0 for c in couples]
-        if max(e) - min(e) < EE_MAX_SPACING_V:
+        if max(e) - min(e) < EE_MAX_SPACING_V or (one_species and _two_waves(curve, couples)):
             return "EE", 0.6
     c = _main_couple(curve) or couples[0]
     dep = _val(c["delta_Ep"]) or 0.0
@@ -1446,6 +1455,23 @@ def _mechanism_of(curve: dict[str, Any]) -> tuple[str, float]:
     if ratio > EC_RATIO or ratio < 1.0 / EC_RATIO:
         return "EC", 0.5
     return ("reversible", 0.6) if c["reversibility"] == "reversible" else ("quasi-reversible", 0.5)
+
+
+def _two_waves(curve: dict[str, Any], couples: list[dict[str, Any]]) -> bool:
+    """Whether a curve's couples are the two waves of one species' successive electron transfers
+    up to :data:`EE_WIDE_SPACING_V` apart: exactly two confident couples whose peaks (each couple's
+    larger) differ by at most :data:`EE_HEIGHT_RATIO`."""
+    sure = [c for c in couples if c["confidence"] >= CONFIDENT]
+    if len(sure) != 2:
+        return False
+    e = [_val(c["E_half"]) or 0.0 for c in sure]
+    peaks = curve.get("peaks", [])
+    heights = [
+        max(abs(_val(peaks[c[k]]["current"]) or 0.0) for k in ("anodic_peak", "cathodic_peak")) for c in sure
+    ]
+    if min(heights) <= 0:
+        return False
+    return abs(e[1] - e[0]) <= EE_WIDE_SPACING_V and max(heights) <= EE_HEIGHT_RATIO * min(heights)
 
 
 SAME_COUPLE_V = 0.03  # couples of later cycles within this of the first cycle's E½: the same couple
@@ -1475,7 +1501,7 @@ def _cycles_ratio(curve: dict[str, Any], couple: dict[str, Any]) -> float:
 
 
 def _mechanism(reading: FigureReading, item: dict[str, Any]) -> tuple[dict[str, Any], float]:
-    mech, conf = _mechanism_of(_curve_or_refuse(reading))
+    mech, conf = _mechanism_of(_curve_or_refuse(reading), one_species=True)
     return {"mechanism": mech}, conf
 
 
