@@ -375,3 +375,16 @@ def test_one_over_f_wiggles_on_a_cv_are_no_peaks(textbook, seed):
     for direction, ep, _, _ in truths:
         (found,) = [p for p in res.peaks if p.direction == direction]
         assert abs(found.potential.value - ep) <= 0.01
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_adsorbed_peak_on_the_diffusion_tail_of_a_larger_wave_is_found(seed):
+    # an adsorbed layer 600 mV past a 50× larger diffusion wave: on the falling t^−½ tail its peak
+    # rises less than 2 % of the largest current above the tail, yet well above it on the tail continued
+    big = Reversible(e0_V=0.35, concentration_mol_m3=5.0, diffusion_m2_s=D, initially="ox")
+    layer = Adsorbed(e0_V=-0.25, coverage_mol_m2=2.5e-6, initially="ox")
+    wave = CVWaveform(start_V=0.65, vertex_V=-0.55, scan_rate_V_s=0.5, step_V=0.002)
+    v, label = _run([big, layer], wave, artifacts={"noise": {"rms_A": 1e-8}}, seed=seed)
+    res = analyze_curve(v)
+    _assert_all_found_within(res, label)
+    assert [p.surface for p in res.peaks if abs(p.potential.value + 0.25) < 0.02] == [True, True]

@@ -769,12 +769,23 @@ def _sweep_peaks(ctx, hist, m_hist, f_s, f_r, j, a, b, s, base, c, scale, bg_rms
     the dying current of another couple's wave (a bump whose own current never turns over)."""
     m = b - a
     thr = max(ctx.rel_prominence * scale, ctx.min_snr * max(ctx.noise_s, ctx.noise_w))
-    idx, _ = find_peaks(c, prominence=thr, height=thr)
-    idx = [int(k) for k in idx if 2 <= k <= m - 3]
+    # a maximum on the diffusion tail of an earlier wave rises less above that falling tail than
+    # above its own baseline (the tail continued): one that stands only the noise floor above the
+    # tail is judged on that baseline, once a wave before it has been accepted (its prominence
+    # there must reach ``thr``, see _nearest_max)
+    cand, props = find_peaks(c, prominence=ctx.min_snr * max(ctx.noise_s, ctx.noise_w), height=thr)
+    inner = [
+        (int(k), float(pr) >= thr)
+        for k, pr in zip(cand, props["prominences"], strict=True)
+        if 2 <= k <= m - 3
+    ]
+    idx = [k for k, ok in inner if ok]
+    strong = set(idx)
+    tail = [k for k, ok in inner if not ok]
     out = []
     events: list[tuple[int, float | None]] = []  # (index, couple of a dying current or None)
 
-    def attempt(k, n_k, after, held):
+    def attempt(k, after, held):
         lo, cand_base = 0, base
         if after is not None:
             v = after[0] + int(np.argmin(c[after[0] : k + 1]))
@@ -789,7 +800,7 @@ def _sweep_peaks(ctx, hist, m_hist, f_s, f_r, j, a, b, s, base, c, scale, bg_rms
                 cand_base[v + 1 :] = continuation_from(hist, m_hist, a + v, b, ctx.w_diff)
             lo = v + 1
         cc = c if after is None else s * (f_s[a:b] - cand_base)
-        nxt = idx[n_k + 1] if n_k + 1 < len(idx) else m
+        nxt = next((i for i in idx if i > k), m)
         k2 = k if after is None else _nearest_max(cc, k, lo, nxt, thr)
         if k2 is None:
             return None, k, cand_base
@@ -798,10 +809,14 @@ def _sweep_peaks(ctx, hist, m_hist, f_s, f_r, j, a, b, s, base, c, scale, bg_rms
         )
         return res, k2, cand_base
 
-    for n_k, k in enumerate(idx):
+    for k in sorted(strong.union(tail)):
         own = _partner(forward, float(ctx.e[a + k]), s)
         after = next((ev for ev in reversed(events) if ev[1] is None or ev[1] != own), None)
-        res, k2, cand_base = attempt(k, n_k, after, False)
+        if k not in strong and (after is None or after[1] is not None or k <= after[0]):
+            continue  # a weak maximum counts only on the tail of an accepted wave before it
+        res, k2, cand_base = attempt(k, after, False)
+        if k not in strong and not isinstance(res, tuple):
+            continue
         if after is None and j > 0 and isinstance(res, tuple):
             # a peak of its own after this couple's forward current died away (a dying-current
             # event, or a bump too small to be a candidate): a return wave measured from the
@@ -815,7 +830,7 @@ def _sweep_peaks(ctx, hist, m_hist, f_s, f_r, j, a, b, s, base, c, scale, bg_rms
             if bump is not None and not events and not _past_forward(ctx.e, a, c, bump[0], k, own, s):
                 bump = None  # a wiggle before the sweep has left the forward wave: no stopped process
             if bump is not None:
-                res1, k1, base1 = attempt(k, n_k, bump, True)
+                res1, k1, base1 = attempt(k, bump, True)
                 if isinstance(res1, tuple) or res1 is _DYING:
                     res, k2, cand_base = res1, k1, base1
                     if isinstance(res1, tuple) and j not in stopped:
@@ -1040,10 +1055,12 @@ def _measure(ctx, j, s, a, b, lo, p, c, cr, base, sweep_base, f_s, thr, bg_rms):
 def _is_surface(c: np.ndarray, p: int, lo: int, hi: int, d: int, ip: float) -> bool:
     """An adsorbed layer's peak: two half-peak widths either side of it the current is back near
     the baseline (≈ 12 % of the peak for a Nernstian layer; a diffusion peak still carries ≈ 55 %
-    there), and alike on both sides."""
-    if p + d >= hi or p - d < lo:
+    there), and alike on both sides.  A peak measured from a valley ``lo`` on the continued tail of
+    the wave before it, closer than two half-peak widths but at least one away, is compared with
+    the current at that valley instead."""
+    if p + d >= hi or p - d < (lo if lo == 0 else lo - 1 - d // 2):
         return False
-    after, before = float(c[p + d]), float(c[p - d])
+    after, before = float(c[p + d]), float(c[max(p - d, lo)])
     return after < SURFACE_RETURN * ip and abs(after - before) < 0.15 * ip
 
 
