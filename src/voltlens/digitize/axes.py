@@ -87,8 +87,10 @@ def _x_text(mask: np.ndarray, box: Box, *, below: bool) -> AxisText | None:
         inside = [wd for wd in words if box.left - 0.06 * w <= wd.cx <= box.right + 0.06 * w]
         inside = [piece for wd in inside for piece in split_crowded(mask, wd, ch)]
         # labels run together with no minus to split at: split at the ticks — in the first row of
-        # words only (a title further down, set in one piece over the ticks, is not labels)
-        if len(inside) <= 2 and not found:
+        # words only (a title further down, set in one piece over the ticks, is not labels), and
+        # beside labels read apart too ("600400200  0  −200400600800": only a word spanning three
+        # ticks or more is split)
+        if not found:
             inside = [piece for wd in inside for piece in split_at_ticks(mask, box, wd, ch, below=below)]
         if 2 <= len(inside) <= 30:  # more: the dashes of a gridline, not tick labels
             found.append((k, inside, ch))

@@ -119,6 +119,11 @@ def _readings(lb: TickLabel) -> list[tuple[float, float]]:
     return out
 
 
+def _has_digit(text: str) -> bool:
+    """Whether OCR read a digit at all (not only letters that parse as one: "I", "l", "o")."""
+    return any(c.isdigit() for c in text)
+
+
 def _ragged(text: str) -> bool:
     """A reading cut at an end: it starts or ends with its decimal point ("0.", ".4")."""
     t = text.strip()
@@ -186,6 +191,7 @@ def fit_axis(labels: list[TickLabel], *, source: str, axis: str) -> AxisFit | No
     pos = np.array([lb.pos for lb in labels])
     tol_px = np.array([1.6 if lb.from_tick else 2.6 for lb in labels])
     score = np.array([max(lb.score, 0.05) for lb in labels])
+    digit = [_has_digit(lb.text) for lb in labels]
     # candidate lines: (weight, -resid, slope, intercept, inlier indices, values used)
     found: list[tuple[float, float, float, float, tuple[int, ...], tuple[float, ...]]] = []
     for i, j in itertools.combinations(range(n), 2):
@@ -207,6 +213,8 @@ def fit_axis(labels: list[TickLabel], *, source: str, axis: str) -> AxisFit | No
                         resid += rk / abs(b)
                         idx.append(k)
                         used.append(vk)
+                if sum(digit[k] for k in idx) < 2:
+                    continue  # a line through letters read as digits ("I", "o"): no axis
                 # values a nice step apart, as axes are labelled (two labels alone: a nice step per
                 # tick pitch, which is what lets them fit an axis at all)
                 if _nice_values(used) and (len(idx) != 2 or _nice_pair(pos, idx, used)):
@@ -224,6 +232,8 @@ def fit_axis(labels: list[TickLabel], *, source: str, axis: str) -> AxisFit | No
             fixes += v != labels[k].value
     if len(inl) < 2 or (len(inl) == 2 and n >= 3 and not _nice_pair(pos, inl, vals)):
         return None
+    if sum(digit[k] for k in inl) < 2:
+        return None  # letters taken for digits ("I", "l", "o"): a blurred word, not tick labels
     if len(inl) == 2 and n == 2 and (fixes or any(_ragged(labels[k].text) for k in inl)):
         return None  # two labels only, one of them corrected or cut short: too little to trust
     if len(inl) == 2 and n >= 3 and min(labels[k].score for k in inl) < _TWO_LABEL_SCORE:
