@@ -230,7 +230,8 @@ def _framed(box: tuple[int, int, int, int], char_h: float) -> tuple[int, int, in
 def _legend_exclusion(legend: Legend, strength: np.ndarray, char_h: float) -> list[tuple[int, int, int, int]]:
     """What of a legend inside the axes to keep out of the curves: its whole (framed) box, or —
     when curves run on through the box (a legend drawn without a fill over the data) — only its
-    handles and texts, so those curves are not cut."""
+    handles and texts, so those curves are not cut.  A legend drawn in a frame is opaque: what lies
+    inside its frame goes, frame included (the frame's long edges are no curves running through)."""
     if not legend.inside:
         return []
     box = _framed(legend.box, char_h)
@@ -241,6 +242,9 @@ def _legend_exclusion(legend: Legend, strength: np.ndarray, char_h: float) -> li
     s = strength[y0:y1, x0:x1]
     level = 0.5 * float(np.percentile(strength, 99.9))
     strong = s > max(level, 1.0)
+    frame = _frame_rect(strong)
+    if frame is not None:  # a framed legend is opaque: all inside its frame goes, nothing outside
+        return [(x0 + frame[0], y0 + frame[1], x0 + frame[2], y0 + frame[3])]
     parts = []
     for e in legend.entries:
         for a0, b0, a1, b1 in (e.handle, e.text):
@@ -253,6 +257,70 @@ def _legend_exclusion(legend: Legend, strength: np.ndarray, char_h: float) -> li
     if float(strong.any(axis=0).mean()) >= 0.5 and int(strong.sum()) >= 2 * (x1 - x0):
         return parts
     return [box]
+
+
+FRAME_SIDE = 0.5  # least share of the crop's width (height) a legend frame's edge spans
+FRAME_CORNER = 0.06  # most an edge's ends may miss the perpendicular edges, as a share of its length
+FRAME_MAX_EDGES = 12  # more long strokes per direction: hatching or a grid, no frame (the search is quartic)
+
+
+def _straight_edges(strong: np.ndarray) -> list[tuple[float, int, int]]:
+    """Horizontal straight strokes of ``strong`` spanning at least FRAME_SIDE of its width: per
+    group of adjacent rows, (mean row, first column, last column + 1) of their longest runs."""
+    d = np.diff(np.pad(strong.astype(np.int8), ((0, 0), (1, 1))), axis=1)
+    edges: list[tuple[float, int, int]] = []
+    group: list[tuple[int, int, int]] = []
+    for r in range(strong.shape[0]):
+        a, b = np.flatnonzero(d[r] == 1), np.flatnonzero(d[r] == -1)
+        k = int(np.argmax(b - a)) if a.size else -1
+        long_ = k >= 0 and b[k] - a[k] >= FRAME_SIDE * strong.shape[1]
+        if long_ and group and abs(a[k] - group[-1][1]) <= 2 and abs(b[k] - group[-1][2]) <= 2:
+            group.append((r, int(a[k]), int(b[k])))
+            continue
+        if group:
+            edges.append((float(np.mean([g[0] for g in group])), group[0][1], group[0][2]))
+        group = [(r, int(a[k]), int(b[k]))] if long_ else []
+    if group:
+        edges.append((float(np.mean([g[0] for g in group])), group[0][1], group[0][2]))
+    return edges
+
+
+def _frame_rect(strong: np.ndarray) -> tuple[int, int, int, int] | None:
+    """The rectangle [x0, x1) × [y0, y1) of a legend frame within a crop of strong ink round the
+    legend: two horizontal and two vertical straight strokes whose ends meet at the corners.  A
+    gridline or a spine crosses the crop from side to side, ending at no perpendicular stroke; a
+    curve crossing a frameless legend is no straight stroke."""
+    rows, cols = _straight_edges(strong), _straight_edges(strong.T)
+    if len(rows) > FRAME_MAX_EDGES or len(cols) > FRAME_MAX_EDGES:
+        return None
+    best = None
+    for top in rows:
+        for bot in rows:
+            if bot[0] - top[0] < 4:
+                continue
+            for left in cols:
+                for right in cols:
+                    if right[0] - left[0] < 4:
+                        continue
+                    tol_x = max(4.0, FRAME_CORNER * (right[0] - left[0]))
+                    tol_y = max(4.0, FRAME_CORNER * (bot[0] - top[0]))
+                    meets = all(
+                        abs(h[1] - left[0]) <= tol_x and abs(h[2] - 1 - right[0]) <= tol_x for h in (top, bot)
+                    ) and all(
+                        abs(v[1] - top[0]) <= tol_y and abs(v[2] - 1 - bot[0]) <= tol_y for v in (left, right)
+                    )
+                    area = (right[0] - left[0]) * (bot[0] - top[0])
+                    if meets and (best is None or area > best[0]):
+                        best = (area, left, right, top, bot)
+    if best is None:
+        return None
+    _, left, right, top, bot = best
+    return (
+        min(top[1], bot[1]) - 2,
+        min(left[1], right[1]) - 2,
+        max(top[2], bot[2]) + 2,
+        max(left[2], right[2]) + 2,
+    )
 
 
 def _zero(axis: Axis) -> list[float]:
