@@ -65,6 +65,9 @@ RC_SKIP_V = 0.004  # rows not fitted after a turning point (charging relaxes thr
 PASSES = 2  # background fits, each followed by a new search for waves
 _DYING = "dying"  # what _measure returns for a bump that is only an earlier current dying away
 SURFACE_RETURN = 0.3  # an adsorbed peak falls back below this fraction of its height
+# half-peak widths before an adsorbed peak on an earlier wave's tail where that tail is frozen
+# (a Nernstian layer carries 11 % of its peak current at 2, 5 % at 2.5, 2 % at 3)
+SURFACE_FREEZE = 2.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -807,6 +810,26 @@ def _sweep_peaks(ctx, hist, m_hist, f_s, f_r, j, a, b, s, base, c, scale, bg_rms
         res = _measure(
             ctx, j, s, a, b, lo, k2, cc, s * (f_r[a:b] - cand_base), cand_base, base, f_s, thr, bg_rms
         )
+        if after is not None and not held and isinstance(res, tuple) and res[1].surface:
+            # an adsorbed layer on the tail: the visible valley lies on the layer's own foot (its
+            # current there raises the continued tail and the peak is measured low); freeze the
+            # tail where the layer has not yet begun
+            v2 = k2 - int(SURFACE_FREEZE * res[1].half_width_V / ctx.step + 0.5)
+            # ... but not before the wave before it is complete (two of its half-peak widths past
+            # its peak, see _wave_zones): the tail continued from there would fall too fast
+            prev = next((d for pk, d in out if pk.index == a + after[0]), None)
+            done = after[0] + (int(2.0 * prev.half_width_V / ctx.step + 0.5) if prev is not None else 0)
+            if done < v2 < lo - 1:
+                base2 = base.copy()
+                base2[v2 + 1 :] = continuation_from(hist, m_hist, a + v2, b, ctx.w_diff)
+                cc2 = s * (f_s[a:b] - base2)
+                k3 = _nearest_max(cc2, k2, v2 + 1, nxt, thr)
+                cr2 = s * (f_r[a:b] - base2)
+                res2 = None
+                if k3 is not None:
+                    res2 = _measure(ctx, j, s, a, b, v2 + 1, k3, cc2, cr2, base2, base, f_s, thr, bg_rms)
+                if isinstance(res2, tuple) and res2[1].surface:
+                    return res2, k3, base2
         return res, k2, cand_base
 
     for k in sorted(strong.union(tail)):
