@@ -588,13 +588,17 @@ def _cathodic_up(data: list, inverted: bool) -> tuple[bool, str]:
             up, dn = dn, up
         e_max = up[0][int(np.argmax(up[1]))]
         e_min = dn[0][int(np.argmin(dn[1]))]
+        up, dn = _smooth_branch(*up), _smooth_branch(*dn)
         all_e = np.concatenate([ea, eb])
         span = max(float(np.ptp(all_e)), 1e-12)
         i_span = max(float(np.ptp(np.concatenate([ia, ib]))), 1e-30)
         lo, hi = float(all_e.min()), float(all_e.max())
         interior = all(lo + 0.03 * span < v < hi - 0.03 * span for v in (e_max, e_min))
         prominent = _prominence(*up, +1) >= 0.12 * i_span and _prominence(*dn, -1) >= 0.12 * i_span
-        if interior and prominent and abs(e_max - e_min) > 0.01 * span:
+        opened = _open_at(dn, e_max, float(np.interp(e_max, *up)), _prominence(*up, +1)) and _open_at(
+            up, e_min, float(np.interp(e_min, *dn)), _prominence(*dn, -1)
+        )
+        if interior and prominent and opened and abs(e_max - e_min) > 0.01 * span:
             votes.append(1 if e_max < e_min else -1)
     if votes and abs(sum(votes)) >= max(1, len(votes) // 2):
         up = sum(votes) > 0
@@ -602,6 +606,31 @@ def _cathodic_up(data: list, inverted: bool) -> tuple[bool, str]:
     if inverted:
         return True, "assumed from the inverted potential axis (US convention)"
     return False, "assumed IUPAC (anodic up); no loop with separated peaks to tell"
+
+
+def _smooth_branch(e: np.ndarray, i: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A loop branch sorted by potential, its current a running median over a 30th of its points.
+    A voltammetric peak is tens of millivolts wide at the least; the narrow spikes and dips of a
+    noisy trace are no peaks, so a vote's peaks are measured (prominence, gap) on the smoothed branch."""
+    o = np.argsort(e, kind="stable")
+    return e[o], _running_median(i[o], max(3, e.size // 30) | 1)
+
+
+LOOP_OPEN = 0.5  # least gap of a loop at a voting peak, as a share of that peak's prominence
+
+
+def _open_at(other: tuple[np.ndarray, np.ndarray], e_peak: float, i_peak: float, height: float) -> bool:
+    """Whether a loop is open at a branch's peak: the other branch is drawn at that potential and
+    stands apart from the peak by at least ``LOOP_OPEN`` of the peak's height.  A cycle's two sweeps
+    run between the same vertices, and at a sweep's peak the other sweep carries the background or
+    its own, opposite peak; a dip where the other branch is not drawn, or that touches it, is the
+    noise of one stroke (a noisy DPV closed into a loop by the zero line or a grid line), not a
+    peak of the reverse sweep."""
+    e, i = other
+    if not e.min() <= e_peak <= e.max():
+        return False
+    o = np.argsort(e, kind="stable")
+    return bool(abs(float(np.interp(e_peak, e[o], i[o])) - i_peak) >= LOOP_OPEN * height)
 
 
 def _prominence(e: np.ndarray, i: np.ndarray, sign: int) -> float:
