@@ -378,27 +378,17 @@ def test_one_over_f_wiggles_on_a_cv_are_no_peaks(textbook, seed):
 
 
 @pytest.mark.parametrize("seed", range(3))
-def test_adsorbed_peak_on_the_diffusion_tail_of_a_larger_wave_is_found(seed):
-    # an adsorbed layer 600 mV past a 50× larger diffusion wave: on the falling t^−½ tail its peak
-    # rises less than 2 % of the largest current above the tail, yet well above it on the tail continued
+@pytest.mark.parametrize("layer_e0", [-0.25, -0.15])
+def test_adsorbed_peak_on_the_diffusion_tail_of_a_larger_wave_is_found_and_measured(seed, layer_e0):
+    # an adsorbed layer 600 or 500 mV past a 50× larger diffusion wave: on the falling t^−½ tail its
+    # peak rises less than 2 % of the largest current above the tail, yet well above it on the tail
+    # continued; the valley between them lies on the layer's own foot, so the tail continued from
+    # that valley carries part of the layer's current (its peak came out 3–8 % low): continued from
+    # before the foot it is measured to within 3 % of the truth
     big = Reversible(e0_V=0.35, concentration_mol_m3=5.0, diffusion_m2_s=D, initially="ox")
-    layer = Adsorbed(e0_V=-0.25, coverage_mol_m2=2.5e-6, initially="ox")
-    wave = CVWaveform(start_V=0.65, vertex_V=-0.55, scan_rate_V_s=0.5, step_V=0.002)
-    v, label = _run([big, layer], wave, artifacts={"noise": {"rms_A": 1e-8}}, seed=seed)
-    res = analyze_curve(v)
-    _assert_all_found_within(res, label)
-    assert [p.surface for p in res.peaks if abs(p.potential.value + 0.25) < 0.02] == [True, True]
-
-
-@pytest.mark.parametrize("seed", range(3))
-def test_adsorbed_peak_on_the_diffusion_tail_of_a_larger_wave_is_measured_from_before_its_foot(seed):
-    # the layer 500 mV past the big wave: the valley between them lies on the layer's own foot, so
-    # the tail continued from that valley carries part of the layer's current and its peak came out
-    # 6–8 % low; continued from before the foot it is measured to within 3 % of the truth
-    big = Reversible(e0_V=0.35, concentration_mol_m3=5.0, diffusion_m2_s=D, initially="ox")
-    layer = Adsorbed(e0_V=-0.15, coverage_mol_m2=2.5e-6, initially="ox")
+    layer = Adsorbed(e0_V=layer_e0, coverage_mol_m2=2.5e-6, initially="ox")
     wave = CVWaveform(start_V=0.65, vertex_V=-0.55, scan_rate_V_s=0.5, step_V=0.002)
     v, label = _run([big, layer], wave, artifacts={"noise": {"rms_A": 1e-8}}, seed=seed)
     res = analyze_curve(v)
     _assert_all_found_within(res, label, rel=0.03)
-    assert [p.surface for p in res.peaks if abs(p.potential.value + 0.15) < 0.02] == [True, True]
+    assert [p.surface for p in res.peaks if abs(p.potential.value - layer_e0) < 0.02] == [True, True]

@@ -253,3 +253,14 @@ def cv_cycle(e0: float, amp: float, n: int = 400) -> tuple[np.ndarray, np.ndarra
     e_r = e_f[::-1]
     i_r = -amp * peak(-e_r, -(e0 - 0.03))
     return np.concatenate([e_f, e_r]), np.concatenate([i_f, i_r])
+
+
+def seeded_cv(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """A CV-like closed loop with a peak on each sweep (seeded), in V and µA."""
+    t = np.linspace(0.0, 1.0, 400)
+    e = np.where(t < 0.5, -1.0 + 4.0 * t, 1.0 - 4.0 * (t - 0.5)) * 0.45 - 0.5
+    e0 = rng.uniform(-0.7, -0.3)
+    ip = rng.uniform(30.0, 45.0)
+    fwd = ip * np.exp(-(((e - e0) / 0.08) ** 2)) + 5.0 * (e + 0.5)
+    rev = -ip * np.exp(-(((e - e0 + 0.06) / 0.08) ** 2)) - 4.0
+    return e, np.where(t < 0.5, fwd, rev)

@@ -18,18 +18,7 @@ import pytest
 
 from voltlens.digitize.calibrate import TickLabel, fit_axis
 
-from .conftest import layout_errors, planted_figure
-
-
-def _cv(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """A CV-like closed loop with a peak on each sweep (seeded), in V and µA."""
-    t = np.linspace(0.0, 1.0, 400)
-    e = np.where(t < 0.5, -1.0 + 4.0 * t, 1.0 - 4.0 * (t - 0.5)) * 0.45 - 0.5
-    e0 = rng.uniform(-0.7, -0.3)
-    ip = rng.uniform(30.0, 45.0)
-    fwd = ip * np.exp(-(((e - e0) / 0.08) ** 2)) + 5.0 * (e + 0.5)
-    rev = -ip * np.exp(-(((e - e0 + 0.06) / 0.08) ** 2)) - 4.0
-    return e, np.where(t < 0.5, fwd, rev)
+from .conftest import layout_errors, planted_figure, seeded_cv
 
 
 @pytest.mark.parametrize(("seed", "invert"), [(3, False), (4, True)])
@@ -42,7 +31,7 @@ def test_x_labels_partly_run_together_split_at_the_ticks(seed: int, invert: bool
     xlim, ylim = (lo - 0.3 * step, hi + 0.3 * step), (-60.0, 60.0)
 
     def draw(ax: Any) -> None:
-        e, i = _cv(rng)
+        e, i = seeded_cv(rng)
         ax.plot(lo + (e + 0.95) / 0.9 * (hi - lo), i, lw=1.5)
         ax.set_xlim(*(xlim[::-1] if invert else xlim))
         ax.set_ylim(*ylim)
