@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import numpy as np
 from scipy.ndimage import convolve1d
@@ -508,31 +508,36 @@ def fit_sweeps(
     rc = _rc_mask(ctx)
     basis = curve_basis(ctx.e, prep.sweeps, w_int=ctx.w_int, w_diff=ctx.w_diff)
     bg_rms = 0.0
-    last = None  # (what the last background was fitted to, the zones it was measured with)
+    # the last background fit that held (redone with a charging step below) and the zones it used
+    refit, fitted_zones = None, None
     for _ in range(PASSES):
-        fit_args = (
+        fit = partial(
+            fit_background,
             ctx.raw - state.surface,
             ctx.e,
             prep.sweeps,
             _regions(ctx, state.active, state.peaks, state.stopped, state.details),
+            noise=max(ctx.noise, ctx.noise_s),
+            scale=state.scale,
+            exclude=rc,
+            basis=basis,
         )
-        fit_kw = dict(noise=max(ctx.noise, ctx.noise_s), scale=state.scale, exclude=rc, basis=basis)
-        bg = fit_background(*fit_args, **fit_kw)
+        bg = fit()
         if bg is None:
             break
         nf, charging, bg_rms = bg.values, bg.part("charging"), bg.uncertainty
         before = state.active
-        last = (fit_args, fit_kw, before)
+        refit, fitted_zones = fit, before
         state = _analyse(ctx, nf, state.active, bg_rms)
         if np.count_nonzero(before != state.active) <= 0.01 * before.size:  # zones settled
             break
-    if last is not None and jump_charging and not np.any(charging):
+    if refit is not None and jump_charging and not np.any(charging):
         # every row of the final fit lies on sweeps of one direction, so none saw the charging
         # step: the step read off the turning points is the charging current (it changes sign
         # there, the faradaic current does not), not nothing
-        bg = fit_background(*last[0], **last[1], charging=jump_charging)
+        bg = refit(charging=jump_charging)
         if bg is not None and np.any(bg.part("charging")):
-            stepped = _analyse(ctx, bg.values, last[2], bg.uncertainty)
+            stepped = _analyse(ctx, bg.values, fitted_zones, bg.uncertainty)
             # a step that erases a wave is no clean charging step (a slow Ru·Cdl relaxation
             # rounds the turn): keep the waves then
             if len(stepped.peaks) >= len(state.peaks):
@@ -788,48 +793,54 @@ def _sweep_peaks(ctx, hist, m_hist, f_s, f_r, j, a, b, s, base, c, scale, bg_rms
     out = []
     events: list[tuple[int, float | None]] = []  # (index, couple of a dying current or None)
 
-    def attempt(k, after, held):
-        lo, cand_base = 0, base
-        if after is not None:
-            v = after[0] + int(np.argmin(c[after[0] : k + 1]))
-            cand_base = base.copy()
-            if held:
-                # the forward process has stopped (its rate constant falls further as the sweep
-                # goes on): held at the valley its current stays where it is, not a diffusion tail
-                cand_base[v + 1 :] = _valley_level(
-                    f_r[a:b], f_s[a:b], v, (after[0], k), ctx.step, ctx.noise_s
-                )
-            else:
-                cand_base[v + 1 :] = continuation_from(hist, m_hist, a + v, b, ctx.w_diff)
-            lo = v + 1
-        cc = c if after is None else s * (f_s[a:b] - cand_base)
-        nxt = next((i for i in idx if i > k), m)
-        k2 = k if after is None else _nearest_max(cc, k, lo, nxt, thr)
+    def tail_from(v):
+        """The baseline with the earlier wave's tail continued from valley ``v`` on."""
+        out_base = base.copy()
+        out_base[v + 1 :] = continuation_from(hist, m_hist, a + v, b, ctx.w_diff)
+        return out_base
+
+    def past_valley(k, v, cand_base, nxt):
+        """The maximum nearest ``k`` past valley ``v`` above ``cand_base``, measured; (None, k)
+        when none stands out there."""
+        cc = s * (f_s[a:b] - cand_base)
+        k2 = _nearest_max(cc, k, v + 1, nxt, thr)
         if k2 is None:
-            return None, k, cand_base
-        res = _measure(
-            ctx, j, s, a, b, lo, k2, cc, s * (f_r[a:b] - cand_base), cand_base, base, f_s, thr, bg_rms
-        )
-        if after is not None and not held and isinstance(res, tuple) and res[1].surface:
-            # an adsorbed layer on the tail: the visible valley lies on the layer's own foot (its
-            # current there raises the continued tail and the peak is measured low); freeze the
-            # tail where the layer has not yet begun
-            v2 = k2 - int(SURFACE_FREEZE * res[1].half_width_V / ctx.step + 0.5)
-            # ... but not before the wave before it is complete (two of its half-peak widths past
-            # its peak, see _wave_zones): the tail continued from there would fall too fast
-            prev = next((d for pk, d in out if pk.index == a + after[0]), None)
-            done = after[0] + (int(2.0 * prev.half_width_V / ctx.step + 0.5) if prev is not None else 0)
-            if done < v2 < lo - 1:
-                base2 = base.copy()
-                base2[v2 + 1 :] = continuation_from(hist, m_hist, a + v2, b, ctx.w_diff)
-                cc2 = s * (f_s[a:b] - base2)
-                k3 = _nearest_max(cc2, k2, v2 + 1, nxt, thr)
-                cr2 = s * (f_r[a:b] - base2)
-                res2 = None
-                if k3 is not None:
-                    res2 = _measure(ctx, j, s, a, b, v2 + 1, k3, cc2, cr2, base2, base, f_s, thr, bg_rms)
-                if isinstance(res2, tuple) and res2[1].surface:
-                    return res2, k3, base2
+            return None, k
+        cr = s * (f_r[a:b] - cand_base)
+        return _measure(ctx, j, s, a, b, v + 1, k2, cc, cr, cand_base, base, f_s, thr, bg_rms), k2
+
+    def attempt(k, after, held):
+        nxt = next((i for i in idx if i > k), m)
+        if after is None:
+            return (
+                _measure(ctx, j, s, a, b, 0, k, c, s * (f_r[a:b] - base), base, base, f_s, thr, bg_rms),
+                k,
+                base,
+            )
+        v = after[0] + int(np.argmin(c[after[0] : k + 1]))
+        if held:
+            # the forward process has stopped (its rate constant falls further as the sweep
+            # goes on): held at the valley its current stays where it is, not a diffusion tail
+            cand_base = base.copy()
+            cand_base[v + 1 :] = _valley_level(f_r[a:b], f_s[a:b], v, (after[0], k), ctx.step, ctx.noise_s)
+        else:
+            cand_base = tail_from(v)
+        res, k2 = past_valley(k, v, cand_base, nxt)
+        if held or not (isinstance(res, tuple) and res[1].surface):
+            return res, k2, cand_base
+        # an adsorbed layer on the tail: the visible valley lies on the layer's own foot (its
+        # current there raises the continued tail and the peak is measured low); freeze the tail
+        # where the layer has not yet begun — but not before the wave before it is complete (two
+        # of its half-peak widths past its peak, see _wave_zones): the tail continued from there
+        # would fall too fast
+        v2 = k2 - int(SURFACE_FREEZE * res[1].half_width_V / ctx.step + 0.5)
+        prev = next((d for pk, d in out if pk.index == a + after[0]), None)
+        done = after[0] + (int(2.0 * prev.half_width_V / ctx.step + 0.5) if prev is not None else 0)
+        if done < v2 < v:
+            base2 = tail_from(v2)
+            res2, k3 = past_valley(k2, v2, base2, nxt)
+            if isinstance(res2, tuple) and res2[1].surface:
+                return res2, k3, base2
         return res, k2, cand_base
 
     for k in sorted(strong.union(tail)):

@@ -172,9 +172,10 @@ class FigureReading:
     background: list[float] = field(default_factory=list)  # each trace's background change, A (0: none)
     stated: bool = False  # the legends are values a question stated, mapped to the curves by their change
     _studies: dict[str | None, Study] = field(default_factory=dict, repr=False)
-    # the figure's background (:func:`background_severity`), found once and kept for every question
-    # about the figure (it does not depend on the legends, so a copy with stated values shares it)
-    _background: list[float | None] = field(default_factory=list, repr=False)
+    # what is found once per figure and kept for every question about it ("background":
+    # :func:`background_severity`); it does not depend on the legends, so a copy with stated values
+    # shares it
+    _figure: dict[str, float | None] = field(default_factory=dict, repr=False)
 
     def study(self, hint: str | None = None) -> Study:
         """The series the legends state (``hint``: the kind a question is about) and its analysis."""
@@ -911,9 +912,9 @@ def background_severity(reading: FigureReading) -> float | None:
     with a confident peak of the background change the detector measured across each window, over
     the figure's largest peak height (the curves of one figure share their cell and instrument, so
     the median sets aside a curve whose trace was misread); None without such a curve."""
-    if not reading._background:
-        reading._background.append(_background_severity(reading))
-    return reading._background[0]
+    if "background" not in reading._figure:
+        reading._figure["background"] = _background_severity(reading)
+    return reading._figure["background"]
 
 
 def _background_severity(reading: FigureReading) -> float | None:

@@ -290,13 +290,7 @@ def _find_legend(  # type: ignore[no-untyped-def]
             )
             pieces = np.union1d(pieces, np.flatnonzero(left & (gx1 == right_end)))
             handle_g = [glyphs[k] for k in pieces]
-            hb = Glyph(
-                min(g.x0 for g in handle_g),
-                min(g.y0 for g in handle_g),
-                max(g.x1 for g in handle_g),
-                max(g.y1 for g in handle_g),
-                sum(g.area for g in handle_g),
-            )
+            hb = _union(handle_g)
             if not _looks_like_handle(hb, handle_g, ch):
                 hb = None
         if hb is None and lead:  # drawn in the text colour: what came before the text on its line
@@ -365,8 +359,7 @@ def _find_legend(  # type: ignore[no-untyped-def]
     crops, longer, long_idx = [], [], []
     ends = _column_ends(grp, ch)
     for k, (handle, text, _) in enumerate(grp):
-        tx0, ty0 = min(g.x0 for g in text), min(g.y0 for g in text)
-        tx1, ty1 = max(g.x1 for g in text), max(g.y1 for g in text)
+        tx0, ty0, tx1, ty1 = extent(text)
         p = max(2, int(0.25 * ch))
         cx0 = max(0, tx0 - p)
         if handle.x1 <= tx0 and abs(handle.cy - 0.5 * (ty0 + ty1)) <= 0.5 * ch:
@@ -389,12 +382,7 @@ def _find_legend(  # type: ignore[no-untyped-def]
     out = []
     for (handle, text, _), rd, label in zip(grp, readings, texts, strict=True):
         col = _handle_colour(img, ink.background, ink.strength, handle, text_rgb)
-        tb = (
-            min(g.x0 for g in text),
-            min(g.y0 for g in text),
-            max(g.x1 for g in text),
-            max(g.y1 for g in text),
-        )
+        tb = extent(text)
         out.append(
             LegendEntry(
                 tuple(int(v) for v in col),
@@ -453,10 +441,7 @@ def _edit_distance(a: str, b: str) -> int:
 def _column_ends(grp: list, ch: float) -> list[int]:  # type: ignore[type-arg]
     """How far right each entry's text may run: to the right end of the longest text in its
     column of entries, short of the next entry's handle on its line."""
-    boxes = [
-        (min(g.x0 for g in t), min(g.y0 for g in t), max(g.x1 for g in t), max(g.y1 for g in t))
-        for _h, t, _c in grp
-    ]
+    boxes = [extent(t) for _h, t, _c in grp]
     out = []
     for k, (x0, y0, x1, y1) in enumerate(boxes):
         col = [b[2] for b in boxes if abs(b[0] - x0) <= 0.6 * ch]
