@@ -175,6 +175,51 @@ def test_clipping_flat_top_vs_repeated_levels():
     assert detect_clipping(Voltammogram(e, y)) is None or detect_clipping(Voltammogram(e, y)).confidence < 0.5
 
 
+def _drawn_and_read(e: np.ndarray, i: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A curve as a figure shows it and a digitizer reads it back: the data points joined by straight
+    lines (a polyline), sampled every millivolt; a segment between two equal points is a level row
+    of pixels and reads back as a run of equal values."""
+    grid = np.arange(e[0], e[-1], 1e-3)
+    return grid, np.interp(grid, e, i)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_peak_top_drawn_flat_within_a_pixel_is_not_clipping(textbook, seed):
+    # a noisy DPV recorded every 10 mV whose two top samples came out level (its maximum, E½ − ΔE/2 by
+    # Parry & Osteryoung, midway between them): the figure joins them by a level segment, read back as
+    # a run of equal rows at the very top, far longer than any other run — but the curve rounds over
+    # into it, no current range was hit
+    rng = np.random.default_rng(seed)
+    amp, step = 0.05, 0.01
+    sim = textbook.simulate_dpv(
+        [textbook.Couple(e0=0.105 + amp / 2)], e_start=-0.2, e_end=0.4, step=step, amplitude=amp
+    )
+    top = float(sim.current.max())
+    noisy = sim.current + rng.normal(0.0, 0.005 * top, sim.current.size)
+    k = int(np.argmin(np.abs(sim.potential - 0.10)))  # the samples at 0.10 and 0.11 V
+    noisy[k : k + 2] = noisy[k : k + 2].mean()
+    e, i = _drawn_and_read(sim.potential, noisy)
+    runs = np.diff(np.flatnonzero(np.r_[True, np.diff(i) != 0, True]))
+    assert np.sum(i == i.max()) >= 8 and np.sum(i == i.max()) > 3 * np.sort(runs)[-2]  # longest, at the top
+    a = detect_clipping(Voltammogram(e, i, technique=Technique.DPV, metadata={"digitized": True}))
+    assert a is None or a.confidence < 0.5
+    # the same curve cut by a current range at 85 % of its peak, drawn and read the same way, is clipped
+    e, i = _drawn_and_read(sim.potential, np.minimum(noisy, 0.85 * top))
+    a = detect_clipping(Voltammogram(e, i, technique=Technique.DPV, metadata={"digitized": True}))
+    assert a is not None and a.confidence > 0.9
+
+
+@pytest.mark.parametrize("level", [0.6, 0.9])
+def test_a_clipped_cv_read_off_a_figure_is_still_clipping(textbook, level):
+    # a Nernstian CV whose current range was exceeded (both peaks cut at ``level`` of the
+    # Randles–Ševčík ip), traced from a figure: the flanks run into the flat tops at an angle
+    sim = textbook.simulate_cv([textbook.Couple(e0=0.0)], e_start=-0.35, e_vertex=0.35, with_hold=False)
+    ip = textbook.randles_sevcik(1, AREA, CONC, D, 0.1)
+    cut = np.clip(sim.current, -level * ip, level * ip)
+    a = detect_clipping(Voltammogram(sim.potential, cut, metadata={"digitized": True}))
+    assert a is not None and a.confidence > 0.9
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 def test_spikes_are_single_points(seed):
     rng = np.random.default_rng(seed)

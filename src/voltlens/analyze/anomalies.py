@@ -311,26 +311,33 @@ def detect_clipping(
 ) -> Anomaly | None:
     """A flat run at the maximum or minimum current, far from the median level, that is longer
     than max(4, 3 × the longest run of equal values away from both extremes) (the runs of
-    :func:`~voltlens.analyze.preprocess.clipped_runs`).  Score: that ratio; also reports how many
+    :func:`~voltlens.analyze.preprocess.clipped_runs`).  On a trace read off a figure
+    (``metadata['digitized']``), where equal values mean only level within a pixel, the flanks must
+    also run into the run at an angle (:func:`_flank_rise` at least :data:`CLIP_FLANK_RISE` of the
+    span): a rounded peak top drawn level is no cut.  Score: that ratio; also reports how many
     points sit at the extreme value.  Decided once per :class:`CurveFeatures` (:func:`detect_background`
     asks again)."""
     f = _features(voltammogram, analysis, features)
     if "clipping" not in f.cache:
-        f.cache["clipping"] = _clipping(f)
+        f.cache["clipping"] = _clipping(f, traced=bool(voltammogram.metadata.get("digitized")))
     return f.cache["clipping"]
 
 
-def _clipping(f: CurveFeatures) -> Anomaly | None:
+def _clipping(f: CurveFeatures, *, traced: bool) -> Anomaly | None:
     y = f.current
     span = float(np.ptp(y))
     if span <= 0:
         return None
     runs = clipped_runs(y)
+    starts = np.r_[0, np.cumsum(runs.lengths)[:-1]]
     best = None
     for sign, extreme, at in ((1, y.max(), runs.at_max), (-1, y.min(), runs.at_min)):
         if abs(extreme - np.median(y)) < 0.3 * span:
             continue
-        run = int(runs.lengths[at].max())
+        k = int(np.flatnonzero(at)[np.argmax(runs.lengths[at])])
+        run = int(runs.lengths[k])
+        if traced and _flank_rise(y, int(starts[k]), int(starts[k]) + run, sign) < CLIP_FLANK_RISE * span:
+            continue  # a rounded top drawn flat within a pixel, not a cut
         score = run / runs.need
         n_at = int(np.sum(runs.lengths[at]))
         if best is None or score > best[0]:
@@ -348,6 +355,31 @@ def _clipping(f: CurveFeatures) -> Anomaly | None:
         level=extreme,
         run=run,
     )
+
+
+CLIP_FLANK_RISE = 0.1  # least rise of the flanks, extended over a flat extreme run, as a share of the span
+
+
+def _flank_rise(y: np.ndarray, a: int, b: int, sign: int) -> float:
+    """How far above (``sign`` = 1; below for −1) the flat run ``y[a:b]`` the curve's flanks reach when
+    extended to the run's middle: the larger over the two sides of a straight line fitted to as many
+    points beyond the run as it is long (at least 3); ``inf`` when neither side has 3 points.
+
+    A current range exceeded cuts a wave while it is still rising: the flanks run into the flat top
+    at an angle, and extended they pass well above it.  A peak top read off a figure is flat only
+    within a pixel, and the curve rounds over into it: a parabolic top flattened to a depth c of the
+    span gives flanks that, fitted this way, reach only ≈ 4.7 c above the run (c is a pixel, well
+    under 1 % of a plotted span), while the shallowest cut that matters removes several per cent."""
+    n = max(b - a, 3)
+    middle = 0.5 * (a + b - 1)
+    rise = -math.inf
+    for lo, hi in ((max(0, a - n), a), (b, min(y.size, b + n))):
+        if hi - lo < 3:
+            continue
+        x = np.arange(lo, hi, dtype=float)
+        _slope, icpt = np.polyfit(x - middle, y[lo:hi], 1)
+        rise = max(rise, sign * (icpt - float(y[a])))
+    return math.inf if rise == -math.inf else rise
 
 
 def detect_quantisation(
