@@ -29,7 +29,8 @@ linear least squares at each grid point, all at once.  The linearised form above
 the logit, traded Ru against the kinetic term (an iR-broadened Nernstian couple came out with
 Ru 30 % low and Λ ≈ 2–10); the exact form recovers Ru within a few per cent on exact curves.  The
 best purely Nernstian fit is kept too (``nernst_rms_V``, ``nernst_ru_ohm``, ``nernst_n``): the
-couple analysis compares the two.  Surface layers keep the linearised regression.
+couple analysis compares the two.  Surface layers keep the linearised regression, fitted with and
+without its kinetic term (the latter the ``nernst_*`` fields: a Nernstian layer seen through Ru).
 """
 
 from __future__ import annotations
@@ -111,6 +112,7 @@ def couple_kinetics(
     noise in them would otherwise leak the iR term into the kinetic one (errors in variables)."""
     if len(windows) < 2 or dt <= 0 or scan_rate <= 0:
         return None
+    windows = _within_forward_span(e, windows)
     if surface:
         m_own = own_semi_integral(np.cumsum(faradaic), windows)
         i_own = np.diff(m_own, prepend=0.0)
@@ -146,6 +148,15 @@ def couple_kinetics(
     b = max(float(coef[5]), 0.0)
     n_eff = n if np.isfinite(n) and n > 0.3 else 1.0
     lam = 1.0 / (n_eff * f * b * math.sqrt(dt * n_eff * f * scan_rate)) if b > 0 else math.inf
+    # the same regression without the kinetic term: a Nernstian layer (or couple) seen through Ru only
+    nernst = _fit(e, m_own, i_own, total, rows, plateau, sign, (True, False), min_points)
+    if nernst is not None and nernst[1][4] < 0:
+        nernst = _fit(e, m_own, i_own, total, rows, plateau, sign, (False, False), min_points)
+    n_rms, n_ru, n_n = math.nan, math.nan, math.nan
+    if nernst is not None:
+        n_rms = math.sqrt(nernst[0] / nernst[2])
+        n_ru = max(float(nernst[1][4]), 0.0)
+        n_n = 1.0 / (f * float(nernst[1][1])) if nernst[1][1] > 0 else math.nan
     return CoupleKinetics(
         ru_ohm=max(float(coef[4]), 0.0),
         kinetic_V=b,
@@ -155,7 +166,28 @@ def couple_kinetics(
         points=count,
         free_ru_ohm=free[0],
         free_kinetic_V=free[1],
+        nernst_rms_V=n_rms,
+        nernst_ru_ohm=n_ru,
+        nernst_n=n_n,
     )
+
+
+def _within_forward_span(e: np.ndarray, windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The windows after the first, each starting where the potential first lies within the span
+    of the forward window.  A couple's own return wave runs over the potentials of its forward wave
+    (shifted back by ΔEp, not beyond it); a return window that starts at the switching potential
+    also holds the return sweep across a later couple's potentials, where that couple's own
+    semi-integral changes (an EC couple whose product decays: its converted fraction falls as the
+    sweep comes back) — increments that are not this couple's and spoil its E(μ)."""
+    a0, b0 = windows[0]
+    if b0 - a0 < 2:
+        return windows
+    lo, hi = float(np.min(e[a0:b0])), float(np.max(e[a0:b0]))
+    out = [windows[0]]
+    for a, b in windows[1:]:
+        inside = np.flatnonzero((e[a:b] >= lo) & (e[a:b] <= hi))
+        out.append((a + int(inside[0]), b) if inside.size else (a, b))
+    return out
 
 
 SETTLED_FRACTION = 0.03  # a return sweep's tail whose converted fraction stays this close to its end value

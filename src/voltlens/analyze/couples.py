@@ -16,7 +16,9 @@ sweeps with a Nernstian couple whose apparent Ru accounts for the excess (``appa
 the hysteresis between the sweeps at equal converted fraction then grows with the current as an
 iR drop does (ΔEp growing with ip), and adding Butler–Volmer kinetics to the fit does not lower its
 residual by more than 40 % (or 0.3 mV).  When it cannot decide, the class from ΔEp stands with
-lowered confidence and a reason saying that ΔEp may include an iR drop.
+lowered confidence and a reason saying that ΔEp may include an iR drop.  Every couple of a curve
+sees the same Ru: where one couple was found Nernstian with an iR drop, another whose own analysis
+could not decide is re-read with that couple's excess of ΔEp per unit current (:func:`_with_shared_ru`).
 
 n is taken from the Nernstian widths (|Ep − Ep/2| = 56.5/n mV) and ΔEp when these agree; for a
 slow couple (n·ΔEp > 200 mV) from the two irreversible widths, 47.7/(αn) and 47.7/((1−α)n) mV,
@@ -470,7 +472,8 @@ def _iR_explains(kinetics: CoupleKinetics | None, ir_delta_ep: float | None, exc
     — the hysteresis between the sweeps at equal converted fraction grows with the current as an
     iR drop does, not with the current over the exchange current as an overpotential does; and the
     iR drop accounts for at least ``IR_SHARE`` of the excess of ΔEp over 59/n mV and for 15 mV at
-    least (below that, slow kinetics and Ru trade off within the fit's resolution).  Otherwise (surface layers, linearised fit): the fit is Nernstian (residual < 3 mV,
+    least (below that, slow kinetics and Ru trade off within the fit's resolution) — surface layers
+    alike, from the linearised fit with and without its kinetic term.  Without a kinetic-free fit: the fit is Nernstian (residual < 3 mV,
     n near a whole number, Λ ≥ 15) and its apparent Ru accounts for ``IR_SHARE`` of the excess and
     for 15 mV at least.  No floor where the fit with free kinetics found none (Λ = ∞) and the
     Nernstian fit leaves under ``CLEAN_NERNST_RMS_V``: nothing is left for slow kinetics to trade
@@ -598,6 +601,10 @@ def find_couples(
         )
         new[ia] = replace(new[ia], couple=k, reversibility=couples[-1].reversibility)
         new[ic] = replace(new[ic], couple=k, reversibility=couples[-1].reversibility)
+    couples = _with_shared_ru(couples, peaks, kinetics, temperature_K)
+    for c in couples:
+        for i in (c.anodic, c.cathodic):
+            new[i] = replace(new[i], reversibility=c.reversibility)
     paired = {i for pr in pairs for i in pr}
     for i, p in enumerate(peaks):
         if i in paired:
@@ -609,3 +616,92 @@ def find_couples(
                 covered = rng[0] <= p.potential.value <= rng[1]
         new[i] = classify_lone_peak(p, return_sweep=covered)
     return tuple(new), tuple(couples)
+
+
+IR_SOURCE = "ΔEp widened by iR drop"  # the reason :func:`_iR_explains` gives
+SHARED_RU_SPREAD = 0.5  # the source couples' excess per unit current agree within this relative spread
+SHARED_RU_TOL_V = 0.005  # ΔEp may exceed the iR prediction by this, plus ...
+SHARED_RU_TOL_SHARE = 0.05  # ... this share of the predicted iR excess
+
+
+def _n_of(c: FoundCouple) -> float:
+    return c.n_electrons.value if c.n_electrons is not None and c.n_electrons.value > 0 else 1.0
+
+
+def _current_difference(
+    c: FoundCouple,
+    peaks: Sequence[FoundPeak],
+    kinetics: Callable[[int, int], tuple[CoupleKinetics | None, float | None]] | None,
+) -> float:
+    """Total current at the anodic peak less that at the cathodic one (A): from the semi-integral
+    analysis (its ΔEp share over its Ru) where it ran, else the two peak heights."""
+    kin, ir_dep = (None, None) if kinetics is None else kinetics(c.anodic, c.cathodic)
+    if kin is not None and ir_dep is not None and np.isfinite(ir_dep):
+        own = kin.nernst_ru_ohm if math.isfinite(kin.nernst_ru_ohm) else kin.ru_ohm
+        if own > 0:
+            return float(ir_dep / own)
+    return abs(peaks[c.anodic].height.value) + abs(peaks[c.cathodic].height.value)
+
+
+def _with_shared_ru(
+    couples: Sequence[FoundCouple],
+    peaks: Sequence[FoundPeak],
+    kinetics: Callable[[int, int], tuple[CoupleKinetics | None, float | None]] | None,
+    temperature_K: float,
+) -> list[FoundCouple]:
+    """Couples read as quasi-reversible re-read with the uncompensated resistance another couple of
+    the same curve showed (B&F §1.3.4: every couple of a curve sees the same Ru).
+
+    A source is a couple the semi-integral analysis found Nernstian with its ΔEp widened by an iR
+    drop; its excess over the Nernstian 59/n mV per unit of the current difference between its
+    peaks (total current, A) is what Ru does to a peak separation in this cell — about 1.3 Ru, the
+    iR-broadened peaks moving further than ip·Ru.  Another couple whose own analysis could not
+    decide (a neighbour's current in its window, noise) is Nernstian when its ΔEp exceeds 59/n mV
+    by no more than that excess per current times its own current difference, plus 5 mV and 5 %
+    (slow electron transfer with Λ ≤ 4 adds at least 12 mV of its own: n·ΔEp ≥ 71 mV).  Surface
+    layers are neither sources nor targets."""
+    out = list(couples)
+    tf = temperature_K / STANDARD_TEMPERATURE
+    slopes, rus = [], []
+    for c in couples:
+        if (
+            c.reversibility != "reversible"
+            or peaks[c.anodic].surface
+            or peaks[c.cathodic].surface
+            or not any(r.startswith(IR_SOURCE) for r in c.reasons)
+        ):
+            continue
+        di = _current_difference(c, peaks, kinetics)
+        excess = c.delta_ep.value - NERNST_DELTA_EP_V * tf / _n_of(c)
+        if di > 0 and excess > 0:
+            slopes.append(excess / di)
+            if c.apparent_ru_ohm is not None:
+                rus.append(c.apparent_ru_ohm)
+    if not slopes or float(np.ptp(slopes)) > SHARED_RU_SPREAD * float(np.median(slopes)):
+        return out
+    per_amp = float(np.median(slopes))
+    for k, c in enumerate(couples):
+        pa, pc = peaks[c.anodic], peaks[c.cathodic]
+        if c.reversibility != "quasi-reversible" or pa.surface or pc.surface:
+            continue
+        di = _current_difference(c, peaks, kinetics)
+        n = _n_of(c)
+        predicted = per_amp * di
+        excess = c.delta_ep.value - NERNST_DELTA_EP_V * tf / n
+        if not (di > 0 and excess <= predicted * (1.0 + SHARED_RU_TOL_SHARE) + SHARED_RU_TOL_V):
+            continue
+        out[k] = replace(
+            c,
+            reversibility="reversible",
+            reasons=(
+                *c.reasons,
+                f"ΔEp exceeds 59/n mV by {excess * 1e3:.0f} mV, what the iR drop seen on another couple "
+                f"of this curve gives at this current ({predicted * 1e3:.0f} mV): Nernstian, widened by "
+                "the cell's uncompensated resistance",
+            ),
+            psi=None,
+            k0=None,
+            matsuda_ayabe_lambda=math.inf,
+            apparent_ru_ohm=float(np.median(rus)) if rus else c.apparent_ru_ohm,
+        )
+    return out
