@@ -1095,3 +1095,85 @@ def test_two_equal_couples_of_one_curve_are_two_waves_of_one_species(gap: float)
     assert mechanism(1.0) == "EE"
     if gap > 0.35:  # (closer, any two couples are taken for EE)
         assert mechanism(0.2) != "EE"
+
+
+# ----------------------------------------------------------------------------------------------
+# the whole report (interpretation.report) and a lone traced curve (compare.larger_peak)
+
+
+def _report_reading(v: Voltammogram, legend: str | None = None):
+    from voltlens.analyze.contract import report_of
+    from voltlens.analyze.pipeline import run_analysis
+    from voltlens.bench.engine_backend import FigureReading
+
+    report = report_of(run_analysis([v])).model_dump(mode="json")
+    return FigureReading("tb", report=report, legends=[legend], curves=[v])
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_report_names_noise_as_the_templates_size_it(seed: int) -> None:
+    """White noise of σ = 2 % of a textbook couple's peak (Randles–Ševčík) is severity σ/(0.1·ip) =
+    0.2 as the templates size it, above the visible 0.15: the report names it, as the summary does."""
+    from voltlens.bench.engine_backend import RULES
+    from voltlens.dataset.templates import VISIBLE_SEVERITY
+
+    sim = TB.simulate_cv([TB.Couple(e0=0.2, d=D)], e_start=-0.2, e_vertex=0.6, step=2e-3, area=AREA)
+    ip = TB.randles_sevcik(1, AREA, 1.0, D, 0.1)
+    sigma = 0.02 * ip
+    assert sigma / (0.1 * ip) >= VISIBLE_SEVERITY
+    noisy = sim.current + np.random.default_rng(seed).normal(0.0, sigma, sim.current.size)
+    reading = _report_reading(Voltammogram(sim.potential, noisy, scan_rate=0.1))
+    report, _ = RULES["interpretation.report"](reading, {})
+    assert [a["kind"] for a in report["curves"][0]["anomalies"]] == ["noise"]
+
+
+def test_the_report_names_no_artifact_for_a_clean_irreversible_wave() -> None:
+    """A clean, totally irreversible couple (k0 = 1e-7 cm/s: no return peak) has no artifact of the
+    recording; its missing return peak is chemistry the peaks state, not an anomaly of the figure."""
+    from voltlens.bench.engine_backend import RULES
+
+    sim = TB.simulate_cv([TB.Couple(e0=0.2, k0=1e-7, d=D)], e_start=-0.3, e_vertex=1.0, step=2e-3, area=AREA)
+    reading = _report_reading(Voltammogram(sim.potential, sim.current, scan_rate=0.1))
+    report, _ = RULES["interpretation.report"](reading, {})
+    assert report["curves"][0]["anomalies"] == []
+
+
+def test_the_larger_peak_of_an_overlay_of_which_one_curve_was_traced_is_that_curve() -> None:
+    """Only one curve of an overlay traced ("sample B"): it is answered, at reduced confidence, with
+    its Randles–Ševčík peak height, rather than refused."""
+    from voltlens.bench.engine_backend import answer_template
+
+    reading = _report_reading(_cv(conc=1.0), "sample B")
+    item = {"template": "compare.larger_peak", "question": TEMPLATES["compare.larger_peak"].paraphrases[0]}
+    answer = answer_template(reading, item)
+    parsed = json.loads(answer.raw)
+    assert parsed["curve"] == "sample B"
+    assert parsed["current"]["value"] == pytest.approx(TB.randles_sevcik(1, AREA, 1.0, D, 0.1), rel=0.1)
+    assert answer.confidence is not None and answer.confidence <= 0.5
+
+
+@pytest.mark.parametrize("index", range(4))
+def test_the_current_ratio_of_an_adsorbed_couple_is_one(
+    tmp_path: Path, backend: EngineBackend, index: int
+) -> None:
+    """A clean rendered CV of a surface-confined Nernstian layer: its peaks are mirror images
+    (Laviron: ipa = ipc = n²F²AvΓ/4RT), so |ipa/ipc| is 1 — as the simulator's label states — and
+    the answer is 1, however the small return peak's baseline is drawn on the trace."""
+    from voltlens.bench.engine_backend import answer_template
+
+    config = dict(
+        techniques={"CV": 1.0},
+        mechanisms={"adsorbed": 1.0},
+        kinds={"single": 1.0},
+        artifacts=NO_ARTIFACTS,
+        max_couples=1,
+        max_cycles=1,
+        degradation_probability=0.0,
+    )
+    label, path = _figure(tmp_path, index, **config)
+    (couple,) = label["curves"][0]["couples"]
+    assert couple["current_ratio"] == pytest.approx(1.0)
+    answer = answer_template(backend.reading([path]), _item("values.current_ratio", path))
+    assert json.loads(answer.raw)["current_ratio"]["value"] == pytest.approx(
+        couple["current_ratio"], abs=0.15
+    )

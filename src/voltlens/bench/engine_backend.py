@@ -722,12 +722,30 @@ def _peak_list(with_current: bool) -> Rule:
     return rule
 
 
+# A couple whose peaks face each other (|ΔEp| below this) is a surface-confined layer (the mechanism
+# "adsorbed"): its Nernstian peaks are mirror images, ipa = ipc = n²F²AvΓ/4RT (Laviron), so |ipa/ipc|
+# is 1 by theory, while the small, narrow return peak of a digitized trace is measured on a drawn
+# baseline far less surely
+ADSORBED_DELTA_EP_V = 0.025
+
+
+def _current_ratio(c: dict[str, Any]) -> dict[str, Any]:
+    """|ipa/ipc| of a couple: 1 for a surface-confined one (:data:`ADSORBED_DELTA_EP_V`), else as read."""
+    dep = _val(c["delta_Ep"])
+    if dep is not None and abs(dep) < ADSORBED_DELTA_EP_V:
+        return _q(1.0, "1")
+    q = c["current_ratio"]
+    return _q(_val(q), q["unit"], q.get("uncertainty"))
+
+
 def _couple_value(name: str) -> Rule:
     def rule(reading: FigureReading, item: dict[str, Any]) -> tuple[dict[str, Any], float]:
         curve = _curve_or_refuse(reading)
         c = _main_couple(curve)
         if c is None:
             raise Unanswerable("no redox couple (a matched anodic and cathodic peak) was found")
+        if name == "current_ratio":
+            return {name: _current_ratio(c)}, c["confidence"]
         q = c[name]
         return {name: _q(_val(q), q["unit"], q.get("uncertainty"))}, c["confidence"]
 
@@ -741,7 +759,7 @@ def _all_couples(reading: FigureReading, item: dict[str, Any]) -> tuple[dict[str
         {
             "E_half": _q(_val(c["E_half"]), "V"),
             "delta_Ep": _q(_val(c["delta_Ep"]), "V"),
-            "current_ratio": _q(_val(c["current_ratio"]), "1"),
+            "current_ratio": _current_ratio(c),
             "reversibility": c["reversibility"],
         }
         for c in couples
@@ -821,10 +839,10 @@ def _curve_names(reading: FigureReading) -> list[str | None]:
     )
 
 
-def _named_curves(reading: FigureReading) -> list[tuple[str, dict[str, Any]]]:
+def _named_curves(reading: FigureReading, least: int = 2) -> list[tuple[str, dict[str, Any]]]:
     """The figure's curves by the sample their legend names (:func:`_curve_names`): where the
     legends name cycles of samples ("sample A, cycle 2") a sample is compared by its earliest
-    cycle shown."""
+    cycle shown; Unanswerable with fewer than ``least`` of them."""
     curves = (reading.report or {}).get("curves") or []
     names = _curve_names(reading)
     first: dict[str, tuple[int, dict[str, Any]]] = {}
@@ -834,18 +852,29 @@ def _named_curves(reading: FigureReading) -> list[tuple[str, dict[str, Any]]]:
             if sample not in first or cycle < first[sample][0]:
                 first[sample] = (cycle, curve)
     out = [(name, curve) for name, (_, curve) in first.items()]
-    if len(out) < 2:
-        raise Unanswerable("fewer than two curves with a readable legend were found")
+    if len(out) < least:
+        raise Unanswerable(
+            "fewer than two curves with a readable legend were found"
+            if least > 1
+            else "no curve with a readable legend was found"
+        )
     return out
 
 
+LONE_CURVE_DOUBT = 0.5  # confidence kept when the only curve traced is taken for the tallest
+
+
 def _larger_peak(reading: FigureReading, item: dict[str, Any]) -> tuple[dict[str, Any], float]:
-    rows = [(name, _forward_peak(c)) for name, c in _named_curves(reading)]
+    """The named curve with the tallest peak.  Where only one named curve was traced, it is the
+    answer at reduced confidence (:data:`LONE_CURVE_DOUBT`) rather than a refusal, which is never
+    right: the trace a digitizer follows through an overlay is the one that stands out of it."""
+    rows = [(name, _forward_peak(c)) for name, c in _named_curves(reading, least=1)]
     rows = [(n, p) for n, p in rows if p is not None]
     if not rows:
         raise Unanswerable("no peak was found in the curves")
     name, p = max(rows, key=lambda r: abs(_val(r[1]["current"]) or 0.0))
-    return {"curve": name, "current": _q(abs(_val(p["current"]) or 0.0), "A")}, p["confidence"]
+    conf = p["confidence"] * (LONE_CURVE_DOUBT if len(rows) == 1 else 1.0)
+    return {"curve": name, "current": _q(abs(_val(p["current"]) or 0.0), "A")}, conf
 
 
 def _ranking(reading: FigureReading, item: dict[str, Any]) -> tuple[dict[str, Any], float]:
@@ -1447,7 +1476,7 @@ def _mechanism_of(curve: dict[str, Any], *, one_species: bool = False) -> tuple[
     c = _main_couple(curve) or couples[0]
     dep = _val(c["delta_Ep"]) or 0.0
     ratio = _cycles_ratio(curve, c)
-    if dep < 0.025:
+    if dep < ADSORBED_DELTA_EP_V:
         return "adsorbed", 0.6
     if c["reversibility"] == "irreversible":
         return "irreversible", 0.5
@@ -1643,14 +1672,35 @@ def _confident_curve(curve: dict[str, Any]) -> dict[str, Any]:
     return {**curve, "peaks": [curve["peaks"][k] for k in keep], "couples": couples, "anomalies": anomalies}
 
 
+def _report_anomalies(reading: FigureReading, k: int, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The anomalies the report names for curve ``k``: the artifacts of the recording a reader sees
+    (:func:`_visible_kinds`, as the other answers name them: noise sized on the figure's scale, a
+    background judged on the figure), each with the engine's own record where it has one.
+    Findings about the chemistry or the window (a missing return peak, a truncated wave) are no
+    artifacts of the recording and are left to the peaks and couples that state them."""
+    kinds = _visible_kinds(reading, k)
+    out = [a for a in found if a["kind"] in kinds and a["kind"] != "background"]
+    if "noise" in kinds and not any(a["kind"] == "noise" for a in out):
+        sev = noise_severities(reading)[k] or VISIBLE_SEVERITY
+        out.append(
+            {
+                "kind": "noise",
+                "confidence": round(min(1.0, sev / (2.0 * VISIBLE_SEVERITY)), 3),
+                "detail": f"the noise is {sev:.0%} of a tenth of the figure's largest peak",
+                "severity": round(min(1.0, sev), 3),
+            }
+        )
+    bg = _figure_background(reading)  # judged on the figure, not trace by trace
+    return out + ([bg] if bg else [])
+
+
 def _report(reading: FigureReading, item: dict[str, Any]) -> tuple[dict[str, Any], float]:
     from ..analyze.contract import AnalysisReport
 
     data = dict(reading.report or {})
     data["curves"] = [_confident_curve(c) for c in data.get("curves", [])]
-    bg = _figure_background(reading)  # judged on the figure, not trace by trace (as _visible_kinds)
-    for c in data["curves"]:
-        c["anomalies"] = [a for a in c["anomalies"] if a["kind"] != "background"] + ([bg] if bg else [])
+    for k, c in enumerate(data["curves"]):
+        c["anomalies"] = _report_anomalies(reading, k, c["anomalies"])
     report = AnalysisReport.model_validate(data).model_dump(mode="json", exclude_defaults=True)
     report["schema_version"] = "1"
     for key in _DROP:
