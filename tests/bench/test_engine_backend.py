@@ -25,6 +25,19 @@ SEED = 1_000_500_000 + 7_001  # far from the bench's own seeds (1e9 … 1e9 + 1e
 NO_ARTIFACTS = dict.fromkeys(ARTIFACTS, 0.0)
 
 
+def _clean_cv(mechanism: str) -> dict:
+    """Generator options for one clean, undegraded single-cycle CV of one couple of ``mechanism``."""
+    return dict(
+        kinds={"single": 1.0},
+        techniques={"CV": 1.0},
+        mechanisms={mechanism: 1.0},
+        artifacts=NO_ARTIFACTS,
+        max_couples=1,
+        max_cycles=1,
+        degradation_probability=0.0,
+    )
+
+
 def _figure(tmp: Path, index: int, **config) -> tuple[dict, Path]:
     sample = generate_sample(index, seed=SEED, config=SynthConfig(**config))
     path = tmp / f"{index:06d}.png"
@@ -122,17 +135,7 @@ def test_clean_reversible_cv_is_scored_right(backend: EngineBackend, tmp_path: P
     from voltlens.bench.answers import parse_response
     from voltlens.bench.scoring import score
 
-    label, image = _figure(
-        tmp_path,
-        index,
-        kinds={"single": 1.0},
-        techniques={"CV": 1.0},
-        mechanisms={"reversible": 1.0},
-        artifacts=NO_ARTIFACTS,
-        max_couples=1,
-        max_cycles=1,
-        degradation_probability=0.0,
-    )
+    label, image = _figure(tmp_path, index, **_clean_cv("reversible"))
     rng = np.random.default_rng(index)
     for tid in ("values.e_half", "values.delta_ep", "peaks.count"):
         truth = TEMPLATES[tid].answer(label, rng)
@@ -1161,16 +1164,7 @@ def test_the_current_ratio_of_an_adsorbed_couple_is_one(
     the answer is 1, however the small return peak's baseline is drawn on the trace."""
     from voltlens.bench.engine_backend import answer_template
 
-    config = dict(
-        techniques={"CV": 1.0},
-        mechanisms={"adsorbed": 1.0},
-        kinds={"single": 1.0},
-        artifacts=NO_ARTIFACTS,
-        max_couples=1,
-        max_cycles=1,
-        degradation_probability=0.0,
-    )
-    label, path = _figure(tmp_path, index, **config)
+    label, path = _figure(tmp_path, index, **_clean_cv("adsorbed"))
     (couple,) = label["curves"][0]["couples"]
     assert couple["current_ratio"] == pytest.approx(1.0)
     answer = answer_template(backend.reading([path]), _item("values.current_ratio", path))
