@@ -853,11 +853,7 @@ def _named_curves(reading: FigureReading, least: int = 2) -> list[tuple[str, dic
                 first[sample] = (cycle, curve)
     out = [(name, curve) for name, (_, curve) in first.items()]
     if len(out) < least:
-        raise Unanswerable(
-            "fewer than two curves with a readable legend were found"
-            if least > 1
-            else "no curve with a readable legend was found"
-        )
+        raise Unanswerable(f"{len(out)} curve(s) with a readable legend found, {least} needed")
     return out
 
 
@@ -1006,10 +1002,21 @@ def _figure_background(reading: FigureReading) -> dict[str, Any] | None:
     severity = background_severity(reading)
     if severity is None or severity < BACKGROUND_VISIBLE:
         return None
+    return _sized_anomaly(
+        "background",
+        severity,
+        BACKGROUND_VISIBLE,
+        f"the figure's background changes by {severity:.0%} of its largest peak across the window",
+    )
+
+
+def _sized_anomaly(kind: str, severity: float, visible: float, detail: str) -> dict[str, Any]:
+    """An anomaly record the answers name from a severity sized on the figure: confidence 0.5 at
+    the ``visible`` threshold, 1 at twice it."""
     return {
-        "kind": "background",
-        "confidence": round(min(1.0, severity / (2.0 * BACKGROUND_VISIBLE)), 3),
-        "detail": f"the figure's background changes by {severity:.0%} of its largest peak across the window",
+        "kind": kind,
+        "confidence": round(min(1.0, severity / (2.0 * visible)), 3),
+        "detail": detail,
         "severity": round(min(1.0, severity), 3),
     }
 
@@ -1682,14 +1689,8 @@ def _report_anomalies(reading: FigureReading, k: int, found: list[dict[str, Any]
     out = [a for a in found if a["kind"] in kinds and a["kind"] != "background"]
     if "noise" in kinds and not any(a["kind"] == "noise" for a in out):
         sev = noise_severities(reading)[k] or VISIBLE_SEVERITY
-        out.append(
-            {
-                "kind": "noise",
-                "confidence": round(min(1.0, sev / (2.0 * VISIBLE_SEVERITY)), 3),
-                "detail": f"the noise is {sev:.0%} of a tenth of the figure's largest peak",
-                "severity": round(min(1.0, sev), 3),
-            }
-        )
+        detail = f"the noise is {sev:.0%} of a tenth of the figure's largest peak"
+        out.append(_sized_anomaly("noise", sev, VISIBLE_SEVERITY, detail))
     bg = _figure_background(reading)  # judged on the figure, not trace by trace
     return out + ([bg] if bg else [])
 

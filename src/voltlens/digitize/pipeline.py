@@ -594,9 +594,10 @@ def _cathodic_up(data: list, inverted: bool) -> tuple[bool, str]:
         i_span = max(float(np.ptp(np.concatenate([ia, ib]))), 1e-30)
         lo, hi = float(all_e.min()), float(all_e.max())
         interior = all(lo + 0.03 * span < v < hi - 0.03 * span for v in (e_max, e_min))
-        prominent = _prominence(*up, +1) >= 0.12 * i_span and _prominence(*dn, -1) >= 0.12 * i_span
-        opened = _open_at(dn, e_max, float(np.interp(e_max, *up)), _prominence(*up, +1)) and _open_at(
-            up, e_min, float(np.interp(e_min, *dn)), _prominence(*dn, -1)
+        h_up, h_dn = _prominence(*up, +1), _prominence(*dn, -1)
+        prominent = h_up >= 0.12 * i_span and h_dn >= 0.12 * i_span
+        opened = _open_at(dn, e_max, float(np.interp(e_max, *up)), h_up) and _open_at(
+            up, e_min, float(np.interp(e_min, *dn)), h_dn
         )
         if interior and prominent and opened and abs(e_max - e_min) > 0.01 * span:
             votes.append(1 if e_max < e_min else -1)
@@ -620,17 +621,17 @@ LOOP_OPEN = 0.5  # least gap of a loop at a voting peak, as a share of that peak
 
 
 def _open_at(other: tuple[np.ndarray, np.ndarray], e_peak: float, i_peak: float, height: float) -> bool:
-    """Whether a loop is open at a branch's peak: the other branch is drawn at that potential and
+    """Whether a loop is open at a branch's peak: the other branch (sorted by potential, as
+    :func:`_smooth_branch` gives it) is drawn at that potential and
     stands apart from the peak by at least ``LOOP_OPEN`` of the peak's height.  A cycle's two sweeps
     run between the same vertices, and at a sweep's peak the other sweep carries the background or
     its own, opposite peak; a dip where the other branch is not drawn, or that touches it, is the
     noise of one stroke (a noisy DPV closed into a loop by the zero line or a grid line), not a
     peak of the reverse sweep."""
     e, i = other
-    if not e.min() <= e_peak <= e.max():
+    if not e[0] <= e_peak <= e[-1]:
         return False
-    o = np.argsort(e, kind="stable")
-    return bool(abs(float(np.interp(e_peak, e[o], i[o])) - i_peak) >= LOOP_OPEN * height)
+    return bool(abs(float(np.interp(e_peak, e, i)) - i_peak) >= LOOP_OPEN * height)
 
 
 def _prominence(e: np.ndarray, i: np.ndarray, sign: int) -> float:
