@@ -31,6 +31,13 @@ Ru 30 % low and Λ ≈ 2–10); the exact form recovers Ru within a few per cent
 best purely Nernstian fit is kept too (``nernst_rms_V``, ``nernst_ru_ohm``, ``nernst_n``): the
 couple analysis compares the two.  Surface layers keep the linearised regression, fitted with and
 without its kinetic term (the latter the ``nernst_*`` fields: a Nernstian layer seen through Ru).
+
+The couple's own semi-integral is read from the increments of that of all currents inside its
+windows (a neighbour past its wave is pinned there); where that reading fits worse than 3 mV, it is
+read again from the couple's own current (:func:`own_current`) and the better fit kept — a
+neighbour whose semi-integral relaxes inside the couple's return window (an EC couple whose product
+has decayed) bent E(μ) by several mV, read a Nernstian couple's Ru a third too low and hid a slow
+couple's kinetics (Λ = ∞).
 """
 
 from __future__ import annotations
@@ -42,9 +49,9 @@ import numpy as np
 
 from ..constants import f_inverse_volts
 from .preprocess import savgol_nearest
-from .semiintegral import semi_derivative, semi_integral
+from .semiintegral import frozen_continuation, semi_derivative, semi_integral
 
-__all__ = ["CoupleKinetics", "couple_kinetics", "own_semi_integral"]
+__all__ = ["CoupleKinetics", "couple_kinetics", "own_current", "own_semi_integral"]
 
 ML_FACTORS = np.linspace(1.0, 1.4, 5)  # M_lim over the plateau reached by the end of the forward wave
 MU_RANGE = (0.05, 0.95)
@@ -113,15 +120,61 @@ def couple_kinetics(
     if len(windows) < 2 or dt <= 0 or scan_rate <= 0:
         return None
     windows = _within_forward_span(e, windows)
+    opts = dict(
+        dt=dt,
+        scan_rate=scan_rate,
+        temperature_K=temperature_K,
+        min_points=min_points,
+        surface=surface,
+        smooth_points=smooth_points,
+    )
+    if smooth_points >= 5 and total.size > smooth_points:
+        total = savgol_nearest(total, smooth_points, 3)
     if surface:
         m_own = own_semi_integral(np.cumsum(faradaic), windows)
-        i_own = np.diff(m_own, prepend=0.0)
-    else:
-        m_own = own_semi_integral(semi_integral(faradaic), windows)
-        i_own = semi_derivative(m_own)
+        return _couple_fit(e, m_own, np.diff(m_own, prepend=0.0), total, windows, **opts)
+    m_own = own_semi_integral(semi_integral(faradaic), windows)
+    by_increments = _couple_fit(e, m_own, semi_derivative(m_own), total, windows, **opts)
+    if by_increments is not None and by_increments.rms_V < OWN_CURRENT_RMS_V:
+        return by_increments
+    i_held = own_current(faradaic, windows)
+    by_current = _couple_fit(e, semi_integral(i_held), i_held, total, windows, **opts)
+    if by_current is None or (by_increments is not None and by_increments.rms_V <= by_current.rms_V):
+        return by_increments
+    return by_current
+
+
+OWN_CURRENT_RMS_V = 0.003  # a reading from increments fitting worse than this: try the couple's own current
+
+
+def own_current(faradaic: np.ndarray, windows: list[tuple[int, int]]) -> np.ndarray:
+    """The current of one couple alone: the measured current inside its windows, and between them the
+    current its own surface, frozen at the end of the previous window, would carry
+    (:func:`voltlens.analyze.semiintegral.frozen_continuation`); nothing before its first window.
+
+    The companion of :func:`own_semi_integral`, which takes the increments of the semi-integral of all
+    currents inside the windows: that is right where a neighbour's surface is pinned there (a Nernstian
+    neighbour past its wave, still carrying its diffusion tail), this where a neighbour's semi-integral
+    relaxes with no current of its own (an EC neighbour whose product has decayed: its surface refills
+    from the bulk while the couple's return wave runs)."""
+    out = np.zeros(faradaic.size)
+    last = None
+    for a, b in windows:
+        if last is not None and a > last:
+            out[last:a] = frozen_continuation(out, last - 1, a)
+        out[a:b] = faradaic[a:b]
+        last = b
+    if last is not None and last < out.size:
+        out[last:] = frozen_continuation(out, last - 1, out.size)
+    return out
+
+
+def _couple_fit(
+    e, m_own, i_own, total, windows, *, dt, scan_rate, temperature_K, min_points, surface, smooth_points
+):
+    """The regressions of :func:`couple_kinetics` on one reading (semi-integral, current) of the couple."""
     if smooth_points >= 5 and i_own.size > smooth_points:
         i_own = savgol_nearest(i_own, smooth_points, 3)
-        total = savgol_nearest(total, smooth_points, 3)
     b0 = windows[0][1]
     plateau = float(m_own[b0 - 1])
     if not np.isfinite(plateau) or abs(plateau) <= 0:
