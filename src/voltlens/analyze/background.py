@@ -19,7 +19,12 @@ The background is fitted only where the faradaic current is known without knowin
   point f.  This is linear in θ, so one least-squares solve gives the whole background, the charging
   step at every turning point and the drift included, from both sweeps at once;
 * where a wave's process has stopped (``Region.hold``: an irreversible couple's return sweep past
-  the valley after its dying forward current) the faradaic current has died away: zero again.
+  the valley after its dying forward current) the faradaic current has died away: zero again;
+* where a later sweep comes back over the first sweep's foot (``Region.tail``) the continued
+  current may be scaled — a follow-up reaction of the product empties what flows back — so such a
+  region gets a term of its own, λ·Cont_f(i_F), the continuation of the faradaic current (its
+  current estimate, ``faradaic``) frozen there.  A drift, linear in time, grows; that term decays
+  like the tail it scales: a long enough region tells them apart.
 
 Curvature, drift and onset terms carry a weak Gaussian prior (scale: the largest faradaic current)
 so that they stay near zero where the data cannot tell them apart.
@@ -52,6 +57,9 @@ class Region:
     freeze: int | None = None
     edge_efold_V: float | None = None  # the foot of the next wave leaks in: exp rise (e-fold, V) at the end
     hold: bool = False  # no process is driven: the faradaic current has died away (zero, as a foot)
+    # a later sweep back in the first sweep's foot: the continued current may be scaled (a follow-up
+    # reaction of the product empties what flows back), a term of the region's own
+    tail: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,14 +141,17 @@ def _supported(
     span_e = float(np.ptp(e)) if e.size else 0.0
     out = []
     for name in names:
-        if name == "offset" or name.startswith("edge"):
+        if name == "offset" or name.startswith(("edge", "tail")):
             ok = True
         elif name == "slope":
             ok = span_e > 0.03
         elif name == "curvature":
             ok = span_e > 0.25
         elif name == "charging":
-            ok = min(np.sum(rows_at["dir"] > 0), np.sum(rows_at["dir"] < 0)) >= 5
+            # not from tail rows: a step between sweeps there is as well a scale of the continued
+            # current (the step is then read off the turning points, see fit_background)
+            d = rows_at["dir"][~rows_at["tail"]] if "tail" in rows_at else rows_at["dir"]
+            ok = min(np.sum(d > 0), np.sum(d < 0)) >= 5
         elif name == "drift":
             ok = len(np.unique(rows_at["seg"])) >= 2 and float(np.ptp(rows_at["t"])) > 0.3
         else:  # onset±1@w: needs rows within two widths of that turning potential
@@ -183,30 +194,40 @@ def curve_basis(
     return Basis(values, names, semi_integral(values, w_int), w_int, w_diff)
 
 
-def _design(y, e, sweeps, regions, exclude, pinned_weight, basis: Basis):
-    """Rows (1+K+J)×R — the data, every basis term, then one foot term per region that has one —
+def _design(y, e, sweeps, regions, exclude, pinned_weight, basis: Basis, faradaic=None):
+    """Rows (1+K+J)×R — the data, every basis term, then one foot term per region that has one and
+    one scaled-continuation term per tail region (of ``faradaic``, the current estimate) —
     the basis, the names, where the rows lie and the cross-validation fold of every row (a region,
     split at the turning points it spans)."""
     names = basis.names
-    x = np.vstack([y[None, :], basis.values])
-    m = np.vstack([semi_integral(y[None, :], basis.w_int), basis.semi_integrals])
+    f = y if faradaic is None else faradaic
+    x = np.vstack([y[None, :], basis.values, f[None, :]])
+    m_yf = semi_integral(np.vstack([y, f]), basis.w_int)
+    m = np.vstack([m_yf[:1], basis.semi_integrals, m_yf[1:]])
     edges = [i for i, r in enumerate(regions) if _edge_ok(e, r)]
+    tails = [i for i, r in enumerate(regions) if r.tail and r.freeze is not None and not r.hold]
     turns = np.array([b for _a, b in sweeps.bounds[:-1]])
     blocks, where, folds = [], [], []
     for i, r in enumerate(regions):
         keep = np.ones(r.stop - r.start, dtype=bool) if exclude is None else ~exclude[r.start : r.stop]
         block = _rows(x, m, r, basis.w_diff)
+        cont_f = f[r.start : r.stop] - block[-1]  # the faradaic current continued (frozen) from r.freeze
+        block = block[:-1]
         # the foot of the next wave: exp(s·(E − E_end)/w), nonzero on this region's rows only
         foot = np.zeros((len(edges), r.stop - r.start))
         if i in edges:
             ee = e[r.start : r.stop]
             foot[edges.index(i)] = np.exp(-np.abs(ee - ee[-1]) / r.edge_efold_V)
-        block = np.vstack([block, foot])[:, keep]
+        # the continued current itself, scaled: Cont_f(y) = y − (y − Cont_f(y))
+        scaled = np.zeros((len(tails), r.stop - r.start))
+        if i in tails:
+            scaled[tails.index(i)] = cont_f
+        block = np.vstack([block, foot, scaled])[:, keep]
         blocks.append(block if r.freeze is None else block * pinned_weight)
         at = np.arange(r.start, r.stop)[keep]
         where.append(at)
         folds.append(2 * len(turns) * i + np.searchsorted(turns, at, side="right"))
-    names = (*names, *(f"edge{i}" for i in edges))
+    names = (*names, *(f"edge{i}" for i in edges), *(f"tail{i}" for i in tails))
     idx = np.concatenate(where)
     direction = np.repeat(np.array(sweeps.direction, dtype=float), [b - a for a, b in sweeps.bounds])
     rows_at = {
@@ -215,6 +236,7 @@ def _design(y, e, sweeps, regions, exclude, pinned_weight, basis: Basis):
         "dir": direction[idx],
         "t": np.linspace(-1.0, 1.0, e.size)[idx],
         "fold": np.unique(np.concatenate(folds), return_inverse=True)[1],
+        "tail": np.concatenate([np.full(w.size, i in tails) for i, w in enumerate(where)]),
     }
     return np.hstack(blocks), basis.values, names, rows_at
 
@@ -230,6 +252,7 @@ def fit_background(
     exclude: np.ndarray | None = None,
     basis: Basis | None = None,
     charging: float | None = None,
+    faradaic: np.ndarray | None = None,
 ) -> Background | None:
     """Least-squares background over ``regions`` (None when they hold too few points).
 
@@ -242,7 +265,8 @@ def fit_background(
     point, where the charging current relaxes through Ru·Cdl).  ``charging``: the charging
     coefficient read off the current's jumps at the turning points (the faradaic current is
     continuous there, the charging current changes sign), used where the rows cannot tell it —
-    all on sweeps of one direction, so no row sees the charging step.
+    all on sweeps of one direction, so no row sees the charging step.  ``faradaic``: the current
+    estimate of the faradaic current (every point), whose frozen continuation a tail region scales.
     """
     regions = [r for r in regions if r.stop - r.start >= 3]
     if sum(r.stop - r.start for r in regions) < 8:
@@ -250,7 +274,9 @@ def fit_background(
     # a continued current is only approximately pinned: its rows count less when noise is low
     pinned_weight = noise / float(np.hypot(noise, MODEL_ERROR * scale)) if noise > 0 else 1.0
     basis = basis or curve_basis(e, sweeps)
-    rows, basis_values, names, rows_at = _design(y, e, sweeps, regions, exclude, pinned_weight, basis)
+    rows, basis_values, names, rows_at = _design(
+        y, e, sweeps, regions, exclude, pinned_weight, basis, faradaic
+    )
     if rows.shape[1] < 8:
         return None
     fixed = 0.0
@@ -295,7 +321,7 @@ MAX_DROPPED = 2  # stretches left out when they disagree with the rest
 def _select(rows: np.ndarray, names: tuple[str, ...], fold: np.ndarray, ok: list[bool], sigma2: float):
     """(terms, coefficients, residual sum of squares): base terms, then validated extra terms."""
     base = {"offset", "slope", "charging"}
-    chosen = [k for k, n in enumerate(names) if (n in base or n.startswith("edge")) and ok[k]]
+    chosen = [k for k, n in enumerate(names) if (n in base or n.startswith(("edge", "tail"))) and ok[k]]
     grams = _fold_grams(rows, fold)
     total_gram = sum(g for _m, g in grams)
     cv = _cross_validated(rows, fold, grams, chosen)
@@ -304,7 +330,7 @@ def _select(rows: np.ndarray, names: tuple[str, ...], fold: np.ndarray, ok: list
         trials = []
         for k, name in enumerate(names):
             side_taken = name.startswith("onset") and any(names[c][:7] == name[:7] for c in chosen)
-            if k in chosen or not ok[k] or side_taken or name in base or name.startswith("edge"):
+            if k in chosen or not ok[k] or side_taken or name in base or name.startswith(("edge", "tail")):
                 continue
             ck, rk = _gram_solve(total_gram, [*chosen, k])
             if rss - rk >= 25.0 * sigma2:

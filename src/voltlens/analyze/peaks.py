@@ -25,7 +25,11 @@ How a peak is measured mirrors how a peak is defined (see :mod:`voltlens.truth`)
 The background is fitted where the faradaic current is known (:func:`_regions`): before the first
 wave, on idle stretches as the frozen continuation, and — on a sweep whose previous wave's process
 has stopped (an irreversible couple's return sweep, its valley past the forward peak) — as zero
-between that valley and the next wave, not as a diffusion tail that is not there.
+between that valley and the next wave, not as a diffusion tail that is not there.  Where a later
+sweep comes back over the first sweep's foot, past every wave found, no wave is driven: what the
+semi-derivative sees there is a background that differs between the sweeps (drift, linear in time),
+and those stretches are fitted as the continuation, scaled (:func:`_foot_returns`) — without them
+nothing tells a drift from a sloped background, and the return peak is measured from a tilted line.
 
 Where a wave is active is read from the semi-derivative of the corrected current (the rate of
 change of its semi-integral, zero wherever the surface concentrations are pinned) and from each
@@ -62,6 +66,7 @@ VISIBLE_WINDOW_V = 0.03  # the current itself must turn over within this of a pe
 BUMP_FRACTION = 0.01  # a dying-current bump before a return wave: its dip, of that wave's height
 TURN_FRACTION = 0.05  # a turn-over on a dying current must fall back by this fraction of the peak
 RC_SKIP_V = 0.004  # rows not fitted after a turning point (charging relaxes through Ru·Cdl)
+FOOT_MIN_V = 0.05  # a first-sweep foot shorter than this tells no drift from a scaled tail
 PASSES = 2  # background fits, each followed by a new search for waves
 _DYING = "dying"  # what _measure returns for a bump that is only an earlier current dying away
 SURFACE_RETURN = 0.3  # an adsorbed peak falls back below this fraction of its height
@@ -400,6 +405,7 @@ class _State:
     lambdas: dict[int, float]
     light: bool = False
     stopped: dict[int, tuple[int, int]] = field(default_factory=dict)  # sweep → (valley, peak), global
+    forced: np.ndarray | None = None  # points taken as pinned against the semi-derivative
 
 
 def _context(prep, time, scan_rate, min_snr, min_half_width_V, rel_prominence, unit, *, drop_clipped) -> _Ctx:
@@ -516,11 +522,12 @@ def fit_sweeps(
             ctx.raw - state.surface,
             ctx.e,
             prep.sweeps,
-            _regions(ctx, state.active, state.peaks, state.stopped, state.details),
+            _regions(ctx, state.active, state.peaks, state.stopped, state.details, state.forced),
             noise=max(ctx.noise, ctx.noise_s),
             scale=state.scale,
             exclude=rc,
             basis=basis,
+            faradaic=ctx.raw - state.surface - nf,
         )
         bg = fit()
         if bg is None:
@@ -602,6 +609,7 @@ def _regions(
     peaks: list[FoundPeak],
     stopped: dict[int, tuple[int, int]],
     details: list[WaveDetail],
+    forced: np.ndarray | None = None,
 ) -> list[Region]:
     """Where the faradaic current is known: zero before the first active point, the frozen
     continuation of its history on every later stretch where no wave is active.  The foot of a
@@ -634,7 +642,14 @@ def _regions(
             continue
         held = any(v < a < k for v, k in holds)
         out.append(
-            Region(a, b, None if a == 0 else a - 1, _foot_efold(ctx, active, peaks, b, details), hold=held)
+            Region(
+                a,
+                b,
+                None if a == 0 else a - 1,
+                _foot_efold(ctx, active, peaks, b, details),
+                hold=held,
+                tail=forced is not None and bool(forced[a:b].any()),
+            )
         )
     return out
 
@@ -687,8 +702,15 @@ def _analyse(ctx: _Ctx, nf: np.ndarray, prev_active: np.ndarray | None, bg_rms: 
         for pk, det in found:
             peaks.append(pk)
             details.append(det)
-    active = _active(ctx, sds) | _wave_zones(ctx, peaks, details)
-    return _State(peaks, details, active, f_s - hist, scale, lambdas, ctx.light, stopped)
+    seen = _active(ctx, sds)
+    zones = _wave_zones(ctx, peaks, details)
+    # where the semi-derivative sees activity in the first sweep's foot on a later sweep: pinned, up
+    # to a scale of the continued current (see _foot_returns)
+    forced = seen & _foot_returns(ctx, seen | zones) & ~zones
+    for j in stopped:  # an irreversible couple's product waits for its own return wave: not back yet
+        forced[slice(*prep.sweeps.bounds[j])] = False
+    active = (seen & ~forced) | zones
+    return _State(peaks, details, active, f_s - hist, scale, lambdas, ctx.light, stopped, forced)
 
 
 def _continuation_scale(
@@ -737,6 +759,30 @@ def _active(ctx: _Ctx, sds: list[tuple[int, int, np.ndarray]]) -> np.ndarray:
         np.add.at(grow, np.clip(idx + margin + 1, 0, n), -1)
         active = np.cumsum(grow[:n]) > 0
     return active
+
+
+def _foot_returns(ctx: _Ctx, first: np.ndarray) -> np.ndarray:
+    """Points of later sweeps whose potential lies in the first sweep's foot (before its first
+    active point): no wave is driven there on the first sweep, and once every wave found has
+    passed (:func:`_wave_zones`, added back by the caller) the surface concentrations are pinned
+    there on a later sweep too — the species are back in the state they started from.  What the
+    semi-derivative still sees there is background that differs between the sweeps (drift,
+    linear in time, not in potential), which the background fit must be shown.  A product lost to
+    a follow-up reaction flows back less than the frozen continuation says: such stretches get a
+    scale of that continuation of their own (``Region.tail``).  None where the foot spans less than
+    ``FOOT_MIN_V`` (too short to tell a drift from that scale)."""
+    out = np.zeros(ctx.e.size, dtype=bool)
+    bounds, dirs = ctx.prep.sweeps.bounds, ctx.prep.sweeps.direction
+    a0, b0 = bounds[0]
+    on = np.flatnonzero(first[a0:b0])
+    if len(bounds) < 2 or on.size == 0:
+        return out
+    edge, s0 = float(ctx.e[a0 + int(on[0])]), float(dirs[0])
+    if abs(edge - float(ctx.e[a0])) < FOOT_MIN_V:
+        return out
+    a1 = bounds[1][0]
+    out[a1:] = s0 * (ctx.e[a1:] - edge) < 0.0
+    return out
 
 
 def _drop_turn_runs(active: np.ndarray, bounds, reach: int) -> np.ndarray:
