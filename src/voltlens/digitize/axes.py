@@ -83,6 +83,8 @@ def _x_text(mask: np.ndarray, box: Box, *, below: bool) -> AxisText | None:
     for k, row in enumerate(rows):
         ch = _median_h(row)
         words = words_of(row, gap=0.65 * ch)
+        if below:  # a tick mark touching its label (small text, no spine) is no part of it
+            words = [_without_tick(mask, wd) for wd in words]
         words = [wd for wd in words if wd.h <= 2.2 * ch]
         inside = [wd for wd in words if box.left - 0.06 * w <= wd.cx <= box.right + 0.06 * w]
         inside = [piece for wd in inside for piece in split_crowded(mask, wd, ch)]
@@ -489,17 +491,65 @@ def _regular_run(words: list[Word]) -> list[Word]:
 def box_from_text(mask: np.ndarray) -> Box | None:
     """An axes box inferred from the tick labels alone (plots drawn without spines or gridlines):
     the lowest row of evenly spaced words in the lower half is the x axis, the right-aligned column
-    of evenly spaced words in the left half the y axis."""
+    of evenly spaced words in the left half the y axis.  When none is found, it is looked for
+    again with tick marks standing over the x labels cut off the words (small text, no spine:
+    a tick touching its label is one glyph with it, and makes the label twice as tall)."""
+    return _box_from_text(mask) or _box_from_text(mask, tidy=True)
+
+
+def _without_tick(mask: np.ndarray, word: Word) -> Word:
+    """``word`` less a tick mark standing on it: the rows at its top where its ink is one narrow
+    stroke (at most 3 px wide), cut off when the rest is a line of text at least as tall."""
+    sub = mask[word.y0 : word.y1, word.x0 : word.x1]
+    rows = np.flatnonzero(sub.any(axis=1))
+    cut, mid = 0, 0.5 * (word.w - 1)
+    for r in rows:
+        cols = np.flatnonzero(sub[r])
+        # narrow, and over the word's middle (the "1" of "−1" stands at its end)
+        if cols[-1] - cols[0] >= 3 or abs(0.5 * (cols[0] + cols[-1]) - mid) > 0.2 * word.w:
+            break
+        cut = r + 1
+    if cut < 2 or word.h - cut < max(3, cut):
+        return word
+    y = word.y0 + cut
+    kept = [Glyph(g.x0, max(g.y0, y), g.x1, g.y1, g.area) for g in word.glyphs if g.y1 > y]
+    return Word(tuple(kept)) if kept else word
+
+
+def _below_body(row: list[Glyph]) -> list[Glyph]:
+    """A row less the specks lying wholly below its tall glyphs (bits of the title under it that
+    joined it, and which would join its words), keeping decimal points and commas (they start
+    inside the digits' height)."""
+    tall = [g for g in row if g.h >= 3]
+    if not tall:
+        return row
+    bottom = max(g.y1 for g in tall)
+    return [g for g in row if g.h >= 3 or g.y0 < bottom]
+
+
+def _box_from_text(mask: np.ndarray, *, tidy: bool = False) -> Box | None:
+    """:func:`box_from_text` on ``mask``; ``tidy``: the x labels' words with the tick marks on them
+    cut off (:func:`_without_tick`), the specks under their row and words of specks alone left
+    out (small blurred text: bits of the title under it join it)."""
     h, w = mask.shape
     glyphs = glyphs_in(mask, (0, 0, w, h), max_h=0.08 * h, max_w=0.2 * w)
     if len(glyphs) < 6:
         return None
     xrow: list[Word] | None = None
+    lift = 0  # how far the tick marks cut off the labels stood above them
     for row in rows_of(glyphs)[::-1]:
         if min(g.y0 for g in row) < 0.45 * h:
             break
         ch = _median_h(row)
-        words = [wd for wd in words_of(row, gap=0.65 * ch) if wd.h <= 1.6 * ch]
+        if tidy:
+            row = _below_body(row)
+            whole = words_of(row, gap=0.65 * ch)
+            cut = [_without_tick(mask, wd) for wd in whole]
+            lift = max(c.y0 - wd.y0 for c, wd in zip(cut, whole, strict=True))
+            ch = _median_h([g for wd in cut for g in wd.glyphs])
+            words = [wd for wd in cut if 0.5 * ch <= wd.h <= 1.6 * ch]
+        else:
+            words = [wd for wd in words_of(row, gap=0.65 * ch) if wd.h <= 1.6 * ch]
         words = [piece for wd in words for piece in split_crowded(mask, wd, ch)]  # "−0.3−0.2"
         run = _regular_run([wd for wd in words if wd.w <= 5.5 * ch])  # no longer than a number
         if run and len(run) >= len(words) - 3:  # the row, less a few strokes in line with it
@@ -534,7 +584,7 @@ def box_from_text(mask: np.ndarray) -> Box | None:
     if len(best) < 3:
         return None
     left = max(wd.x1 for wd in best) + 0.6 * ch
-    bottom = x_top - 0.6 * ch
+    bottom = x_top - 0.6 * ch - lift  # above the tick marks: they are no part of the labels
     top = max(0.0, min(wd.cy for wd in best) - 0.8 * ch)
     right = min(
         float(w - 1),

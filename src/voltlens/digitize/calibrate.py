@@ -246,6 +246,9 @@ def fit_axis(labels: list[TickLabel], *, source: str, axis: str) -> AxisFit | No
     uv = np.unique(np.round(v, 12))
     step = float(np.min(np.diff(uv))) if uv.size >= 2 else 0.0
     nice = bool(step > 0 and is_nice_step(step) and np.all(np.abs(uv / step - np.round(uv / step)) < 0.02))
+    mag = np.abs(uv[uv != 0])
+    if mag.size >= 2 and mag.max() > 1e4 * mag.min():
+        return None  # labels of a linear axis ten thousand times apart: "1.0E-05" and "2,0E 06"
     if len(inl) == 3 and not nice and n >= 4:
         return None  # three of many labels off a nice grid ("4", "3", "02"): misreadings
     return AxisFit(

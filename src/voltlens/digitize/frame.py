@@ -703,9 +703,65 @@ def _box_of(mask: np.ndarray, w: int, h: int) -> Box | None:
     hl = [ln for ln in hl if _off_edge(ln, h)]
     vl = [ln for ln in vl if _off_edge(ln, w)]
     box = box_from_lines(hl, vl, w, h)
+    for _ in range(2):  # a full-width legend frame below the axis, or above the plot area
+        if box is None or box.lines["l"] is not None or box.lines["r"] is not None:
+            break
+        framed = _closed_pair(mask, hl, box)
+        if not framed:
+            break
+        hl = [ln for ln in hl if ln not in framed]
+        box = box_from_lines(hl, vl, w, h)
     if box is not None and (box.height < 0.1 * h or box.width < 0.12 * w):
         return None
     return box
+
+
+def _closed_pair(mask: np.ndarray, hl: list[Line], box: Box) -> list[Line]:
+    """The outermost horizontal line of a box framed by horizontal lines alone (no spine on
+    either side), with its neighbour, when the two are joined at both ends by vertical strokes:
+    a closed rectangle — a legend frame as wide as the plot set below or above it (the
+    vertical sides are too short to be found as lines), not the axis line and a gridline (no
+    strokes join them: that plot has no spines)."""
+    h, w = mask.shape
+    ys = [ln.middle for ln in hl]
+    out: list[Line] = []
+    if not ys:
+        return out
+    for edge, lower in ((max(ys), True), (min(ys), False)):
+        outer = hl[ys.index(edge)]
+        if abs(outer.middle - (box.bottom if lower else box.top)) > 1:
+            continue
+        same = [
+            ln
+            for ln in hl
+            if ln is not outer
+            and abs(ln.start - outer.start) <= 4
+            and abs(ln.end - outer.end) <= 4
+            and (ln.middle < outer.middle if lower else ln.middle > outer.middle)
+        ]
+        if not same:
+            continue
+        inner = min(same, key=lambda ln: abs(ln.middle - outer.middle))
+        pad = 0.5 * max(outer.thickness, inner.thickness) + 1
+        y0, y1 = sorted((outer.middle, inner.middle))
+        r0, r1 = round(y0 + pad), round(y1 - pad)
+        if r1 - r0 < 4 or y1 - y0 > 0.25 * h:
+            continue
+        k = min(10, r1 - r0)
+        p0, p1 = (round(y0 - pad) - k, round(y0 - pad)) if lower else (round(y1 + pad), round(y1 + pad) + k)
+        sides, past, inside = [], [], []
+        for x, into in ((max(outer.start, inner.start), 1), (min(outer.end, inner.end), -1)):
+            c0, c1 = max(0, round(x) - 3), min(w, round(x) + 4)
+            sides.append(float(mask[r0:r1, c0:c1].any(axis=1).mean()))
+            # past the inner line the sides stop (a panel's edges run on up the plot), and
+            # inside them is no fill (a grey panel's band under its last gridline; the entries
+            # of a legend leave rows clear)
+            past.append(float(mask[max(0, p0) : max(0, p1), c0:c1].any(axis=1).mean()) if p1 > 0 else 1.0)
+            i0, i1 = sorted((round(x) + into * 5, round(x) + into * 10))
+            inside.append(float(mask[r0:r1, max(0, i0) : min(w, i1)].any(axis=1).mean()))
+        if min(sides) >= 0.9 and max(past) <= 0.5 and max(inside) <= 0.8:
+            out += [outer, inner]
+    return out
 
 
 def _touches(h: Line, v: Line, tol: float) -> bool:
