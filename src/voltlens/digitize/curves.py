@@ -21,7 +21,7 @@ import numpy as np
 
 from .frame import Box, find_lines
 
-__all__ = ["Series", "Trace", "curve_mask", "find_series", "split_stacked", "trace_series"]
+__all__ = ["Series", "Trace", "curve_mask", "find_series", "split_stacked", "split_styles", "trace_series"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -720,6 +720,161 @@ def _markers_only(mask: np.ndarray) -> bool:
     size = float(np.median(np.maximum(w_, h_)))
     compact = (np.maximum(w_, h_) <= 2.5 * size) & (np.minimum(w_, h_) >= 0.4 * np.maximum(w_, h_))
     return bool(area[compact].sum() >= 0.7 * area.sum())
+
+
+# ---- line styles ----------------------------------------------------------------------------
+
+STYLE_LONG = 10.0  # a piece this many stroke widths long (major axis) is a solid stroke
+STYLE_DOT = 2.0  # …one under this a dot (':' draws 1-width dots; '--' 3.7-width dashes, '-.' 6.4;
+STYLE_DASH = 3.8  # the width measured is the ink's, anti-aliased edges included, a pixel or so
+# more than the line's); one under STYLE_DASH a dash, one under STYLE_LONG a dash-dot's long dash
+STYLE_MIN_PIECES = 40  # fewest pieces of a dashed or dotted curve
+STYLE_REGULAR = 0.85  # least share of them whose neighbour lies at about the class's usual distance
+STYLE_SHARE = 0.08  # least share of the series' ink the solid pieces hold (thin dots hold little)
+STYLE_STROKE = 0.25  # least share of the series' columns the longest solid piece spans
+STYLE_ALIGNED = 0.5  # most share of the pieces in line with others along a column or a row
+STYLE_SIZE_SPREAD = 0.12  # most spread (std / mean) of one style's piece lengths
+STYLE_WIDTH = (0.5, 1.6)  # a piece's mean width (area / length) in stroke widths
+STYLE_PERIOD = (1.1, 3.5)  # spacing of neighbouring pieces in piece lengths (':' about 2.6 dots)
+STYLE_REACH = 1.5  # least path the pieces draw (count × spacing), in the series' spans (a CV: 2 or more)
+
+
+def split_styles(series: Series, *, min_pixels: int) -> list[Series] | None:
+    """One colour's ink split by line style: solid, dashed, dotted and dash-dotted curves of one
+    colour (a monochrome series told apart by style) are one colour cluster, which traces as one
+    curve.  Each connected piece is classed by its length in stroke widths (a solid stroke is long;
+    dashes and dots are short and like-sized, and lie at a regular spacing along their curve); a
+    dot whose nearest piece is a dash rather than another dot is a dash-dot curve's dot.  Pieces of
+    no style found (blobs where two curves overlap) are left out.  None unless two or more styles
+    each hold enough ink (``min_pixels``; the solid pieces a share of the series, one of them a
+    stroke over a quarter of its columns) over a fifth of the series' columns, the dashed or dotted
+    ones in a chain of many (:func:`_dash_chain`)."""
+    import cv2
+
+    if series.markers:
+        return None
+    mask = series.mask
+    rx, top, bot, _ = _column_runs(mask, np.ones(mask.shape))
+    if rx.size == 0:
+        return None
+    counts = np.bincount(rx.astype(np.int64))
+    single = counts[rx.astype(np.int64)] == 1
+    runs_len = bot - top + 1
+    thick = max(1.0, float(np.median(runs_len[single] if single.any() else runs_len)))
+    n, lab, stats, cents = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    if n < STYLE_MIN_PIECES + 2:
+        return None
+    st, cents = stats[1:], cents[1:]
+    r = _piece_lengths(lab, n) / thick
+    area = st[:, cv2.CC_STAT_AREA].astype(np.float64)
+    cls = np.select([r < STYLE_DOT, r < STYLE_DASH, r < STYLE_LONG], [1, 2, 3], 0)
+    cls = _dash_dot_dots(cls, cents)
+    span = float(np.ptp(rx)) + 1.0
+    groups = {}
+    for c in (1, 2, 3):
+        sel = cls == c
+        main = sel & (r >= STYLE_DOT) if c > 1 else sel  # a dash-dot curve's dashes, without its dots
+        if np.count_nonzero(main) >= STYLE_MIN_PIECES and _dash_chain(
+            r[main], area[main], cents[main], thick, span
+        ):
+            groups[c] = sel
+    if not groups:
+        return None
+    long_ = cls == 0
+    if area[long_].sum() > 0:
+        groups[0] = long_
+    total = float(area.sum())
+    good = {}
+    for c, sel in groups.items():
+        x_lo = st[sel, cv2.CC_STAT_LEFT].min()
+        x_hi = (st[sel, cv2.CC_STAT_LEFT] + st[sel, cv2.CC_STAT_WIDTH]).max()
+        ink = float(area[sel].sum())
+        least = max(min_pixels, STYLE_SHARE * total) if c == 0 else min_pixels
+        # a solid curve is a stroke across much of the plot, not a clump of markers run together
+        stroke = c > 0 or st[sel, cv2.CC_STAT_WIDTH].max() >= STYLE_STROKE * span
+        if ink >= least and x_hi - x_lo >= 0.2 * span and stroke:
+            good[c] = sel
+    if len(good) < 2:
+        return None
+    out = []
+    for sel in good.values():
+        m = np.isin(lab, 1 + np.flatnonzero(sel))
+        out.append(Series(series.color, m, int(m.sum()), False))
+    return sorted(out, key=lambda sr: -sr.n_pixels)
+
+
+def _piece_lengths(lab: np.ndarray, n: int) -> np.ndarray:
+    """Length (px) of each labelled piece (labels 1..n-1) along its major axis, from its second
+    moments: a bar's length at any slant (its box's diagonal grows as the bar turns)."""
+    ys, xs = np.nonzero(lab)
+    k = lab[ys, xs]
+    cnt = np.maximum(np.bincount(k, minlength=n)[1:].astype(np.float64), 1.0)
+
+    def mean(v: np.ndarray) -> np.ndarray:
+        return np.bincount(k, weights=v, minlength=n)[1:] / cnt
+
+    mx, my = mean(xs.astype(np.float64)), mean(ys.astype(np.float64))
+    sxx = mean(xs.astype(np.float64) ** 2) - mx**2 + 1.0 / 12.0  # a pixel is a unit square
+    syy = mean(ys.astype(np.float64) ** 2) - my**2 + 1.0 / 12.0
+    sxy = mean(xs.astype(np.float64) * ys) - mx * my
+    major = 0.5 * (sxx + syy) + np.sqrt(0.25 * (sxx - syy) ** 2 + sxy**2)
+    return np.sqrt(12.0 * np.maximum(major, 0.0))
+
+
+def _dash_dot_dots(cls: np.ndarray, cents: np.ndarray) -> np.ndarray:
+    """Piece classes with a dot (class 1) whose nearest dash (classes 2–3) lies closer than its
+    nearest other dot moved to that dash's class: a dash-dot curve's dots sit between its dashes,
+    a dotted curve's dots next to each other."""
+    dots = np.flatnonzero(cls == 1)
+    dashes = np.flatnonzero((cls == 2) | (cls == 3))
+    if dots.size < 2 or dashes.size == 0:
+        return cls
+    from scipy.spatial import cKDTree
+
+    out = cls.copy()
+    dd = cKDTree(cents[dots]).query(cents[dots], k=2)[0][:, 1]
+    dk, j = cKDTree(cents[dashes]).query(cents[dots])
+    moved = dk < dd
+    out[dots[moved]] = cls[dashes[j[moved]]]
+    return out
+
+
+def _dash_chain(r: np.ndarray, area: np.ndarray, cents: np.ndarray, thick: float, span: float) -> bool:
+    """Whether pieces (lengths ``r`` in stroke widths, pixel areas, centroids) are the dashes or
+    dots of a line: like-sized, as thick as the stroke (not the thin fringes another colour's
+    anti-aliasing leaves along this one), each with a neighbour at about the usual spacing, which is
+    a little longer than a piece (a gap under about two pieces long; markers lie further apart), in
+    a chain (two near neighbours each) that is not a dashed gridline, and together long enough to
+    draw a curve across a fair share of the series' columns."""
+    from scipy.spatial import cKDTree
+
+    length = float(np.median(r)) * thick
+    if np.std(r) > STYLE_SIZE_SPREAD * np.mean(r):
+        return False
+    width = float(np.median(area / np.maximum(r * thick, 1.0)))
+    if not STYLE_WIDTH[0] * thick <= width <= STYLE_WIDTH[1] * thick:
+        return False
+    tree = cKDTree(cents)
+    nn = tree.query(cents, k=2)[0][:, 1]
+    med = float(np.median(nn))
+    if not STYLE_PERIOD[0] * length <= med <= STYLE_PERIOD[1] * length + thick:
+        return False
+    if np.mean((nn >= 0.5 * med) & (nn <= 2.0 * med)) < STYLE_REGULAR:
+        return False
+    # a chain: a piece's near neighbours are the one before and the one after it (a texture or a
+    # hatching packs more round each piece)
+    if np.median(tree.query_ball_point(cents, 1.5 * med, return_length=True) - 1) > 2:
+        return False
+    if np.mean(_in_line(cents[:, 0]) | _in_line(cents[:, 1])) > STYLE_ALIGNED:
+        return False  # dashed gridlines: pieces stacked in a few columns or rows
+    return r.size * med >= STYLE_REACH * span
+
+
+def _in_line(v: np.ndarray) -> np.ndarray:
+    """Which pieces share their column (or row) ``v`` to within a pixel with three or more others."""
+    o = np.sort(v)
+    n = np.searchsorted(o, v + 1.0, side="right") - np.searchsorted(o, v - 1.0, side="left") - 1
+    return n >= 3
 
 
 # ---- tracing --------------------------------------------------------------------------------

@@ -18,11 +18,13 @@ from ..model import SignConvention, Technique, Voltammogram
 from .curves import (
     Series,
     Trace,
+    _lab,
     curve_mask,
     extend_region,
     find_series,
     plot_region,
     split_stacked,
+    split_styles,
     trace_series,
 )
 from .image import as_rgb, load_image
@@ -97,6 +99,7 @@ def _assemble(img: np.ndarray, layout: Layout, src: str, t0: float) -> Digitized
     if not series:
         raise DigitizeError(src, "no curve found inside the plot area")
     _refuse_filled(series, src)
+    series = [part for s in series for part in _by_style(s, legend, min_px)]
     traces: list[tuple[Series, Trace]] = []
     for s in series:
         tr = trace_series(s, ink.strength[sub])
@@ -206,19 +209,40 @@ def _split_shared(traces: list[tuple[Series, Trace]], legend: Legend, strength: 
     """Traces whose colour several legend entries share (a monochrome series, one shade for the
     whole series) split into that many stacked curves, where their strokes run apart over enough
     columns (solid strokes; dashed ones are left whole, see :func:`.curves.split_stacked`)."""
-    from .curves import _lab
-
-    tl = np.array([_lab(np.asarray(s.color, dtype=np.uint8).reshape(1, 3))[0] for s, _ in traces])
-    el = _lab(np.asarray([e.color for e in legend.entries], dtype=np.uint8).reshape(-1, 3))
+    tl = _lab_of([s.color for s, _ in traces])
+    el = _lab_of([e.color for e in legend.entries])
     d = np.linalg.norm(el[:, None, :] - tl[None, :, :], axis=2)
     nearest = np.argmin(d, axis=1)
-    close = d[np.arange(d.shape[0]), nearest] <= 35.0
+    close = d[np.arange(d.shape[0]), nearest] <= SAME_COLOUR_LAB
     out: list[tuple[Series, Trace]] = []
     for i, (s, tr) in enumerate(traces):
         n = int(np.count_nonzero((nearest == i) & close))
         parts = split_stacked(s, tr, strength, n) if n >= 2 else None
         out += [(s, p) for p in parts] if parts else [(s, tr)]
     return out
+
+
+def _by_style(series: Series, legend: Legend | None, min_px: int) -> list[Series]:
+    """A series split by line style (:func:`.curves.split_styles`), unless the legend names more
+    curves of its colour than styles were found: several curves of one style then share a part, and
+    the whole series is left for :func:`_split_shared` to tell apart by their stacking."""
+    parts = split_styles(series, min_pixels=min_px)
+    if not parts:
+        return [series]
+    if legend is not None and len(legend.entries) > len(parts):
+        el = _lab_of([e.color for e in legend.entries])
+        own = _lab_of([series.color])[0]
+        if np.count_nonzero(np.linalg.norm(el - own, axis=1) <= SAME_COLOUR_LAB) > len(parts):
+            return [series]
+    return parts
+
+
+SAME_COLOUR_LAB = 35.0  # a legend entry and a series this close in CIELAB are one colour
+
+
+def _lab_of(colors: list) -> np.ndarray:
+    """CIELAB of RGB colours, one row each."""
+    return _lab(np.asarray(colors, dtype=np.uint8).reshape(-1, 3))
 
 
 def _framed(box: tuple[int, int, int, int], char_h: float) -> tuple[int, int, int, int]:
