@@ -1,5 +1,6 @@
-"""One uncompensated resistance for every couple of a curve, and a couple's return window kept to its
-own potentials — planted on the local textbook simulator (``textbook`` fixture)."""
+"""One uncompensated resistance for every couple of a curve, a couple's return window kept to its
+own potentials, and a couple read from its own current beside an EC neighbour whose semi-integral
+relaxes inside its return window — planted on the local textbook simulator (``textbook`` fixture)."""
 
 from __future__ import annotations
 
@@ -59,17 +60,16 @@ def test_slow_couple_beside_a_nernstian_one_keeps_its_kinetic_excess(textbook, r
     assert couples[1].reversibility == "reversible", couples[1].reasons
 
 
-@pytest.mark.parametrize("kc", [1.0, 3.0, 10.0])
-def test_return_window_from_the_vertex_keeps_out_a_later_ec_couple(textbook, kc):
-    """A Nernstian couple at 0 V followed by an EC couple at 0.3 V whose product decays (kc 1–10 /s):
-    on the way back that couple's own semi-integral falls while the potential crosses its wave.  A
-    return window opened at the switching potential must not count that fall as the first couple's:
-    its Nernstian fit then finds n = 1 (the planted one) with a residual of a few mV, not tens."""
+def _beside_ec(textbook, first, *, ru, kc):
+    """Semi-integral analysis of ``first`` (E° = 0 V) with an EC couple at 0.3 V (product decaying at
+    ``kc`` /s) on the same sweep, from the exact faradaic current; the forward window ends between
+    the two waves, the return window runs from the vertex."""
     s = textbook.simulate_cv(
-        [textbook.Couple(0.0), textbook.Couple(0.3, kc=kc)],
+        [first, textbook.Couple(0.3, kc=kc)],
         e_start=-0.4,
         e_vertex=0.75,
         scan_rate=0.1,
+        ru=ru,
         with_hold=False,
     )
     n1, e = s.n_forward, s.potential
@@ -86,8 +86,43 @@ def test_return_window_from_the_vertex_keeps_out_a_later_ec_couple(textbook, kc)
         smooth_points=31,
     )
     assert kin is not None
+    return kin
+
+
+@pytest.mark.parametrize("kc", [1.0, 3.0, 10.0])
+def test_return_window_from_the_vertex_keeps_out_a_later_ec_couple(textbook, kc):
+    """A Nernstian couple at 0 V followed by an EC couple at 0.3 V whose product decays (kc 1–10 /s):
+    on the way back that couple's own semi-integral falls while the potential crosses its wave.  A
+    return window opened at the switching potential must not count that fall as the first couple's:
+    its Nernstian fit then finds n = 1 (the planted one) with a residual of a few mV, not tens."""
+    kin = _beside_ec(textbook, textbook.Couple(0.0), ru=0.0, kc=kc)
     assert kin.nernst_n == pytest.approx(1.0, abs=0.1)
     assert kin.nernst_rms_V < 0.010
+
+
+@pytest.mark.parametrize("kc", [3.0, 10.0, 30.0])
+@pytest.mark.parametrize("ru", [300.0, 1000.0])
+def test_nernstian_couple_beside_a_decaying_ec_neighbour_shows_its_ru(textbook, ru, kc):
+    """A Nernstian couple through 300 or 1000 Ω: the EC neighbour's semi-integral falls by several per
+    cent of the plateau during the couple's return wave.  Counted as the couple's own, it bent E(μ)
+    (residual 3–6 mV, Ru half the planted one or less, none at 300 Ω); read from the couple's own
+    current it is a Nernstian couple (n = 1, sub-mV residual) with the planted Ru."""
+    kin = _beside_ec(textbook, textbook.Couple(0.0), ru=ru, kc=kc)
+    assert kin.nernst_rms_V < 0.001
+    assert kin.nernst_n == pytest.approx(1.0, abs=0.05)
+    assert kin.nernst_ru_ohm == pytest.approx(ru, rel=0.12)
+    assert kin.lam >= 15  # the free Butler–Volmer fit finds no slow electron transfer
+
+
+@pytest.mark.parametrize("kc", [3.0, 10.0])
+@pytest.mark.parametrize("lam", [2.0, 5.0])
+def test_slow_couple_beside_a_decaying_ec_neighbour_keeps_its_kinetics(textbook, lam, kc):
+    """The same neighbour beside slow electron transfer (Λ = 2 or 5, no Ru, ΔEp 68–81 mV): the free
+    Butler–Volmer fit finds Λ near the planted one (it found none, Λ = ∞, from the increments), and the
+    purely Nernstian + iR fit stays well above it, so no apparent Ru is taken for the ΔEp excess."""
+    kin = _beside_ec(textbook, textbook.Couple(0.0, k0=lam * LAMBDA_1), ru=0.0, kc=kc)
+    assert lam / 2 <= kin.lam <= 2 * lam
+    assert kin.nernst_rms_V > 3 * kin.rms_V
 
 
 @pytest.mark.parametrize("ru", [10000.0, 20000.0])

@@ -264,3 +264,16 @@ def seeded_cv(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     fwd = ip * np.exp(-(((e - e0) / 0.08) ** 2)) + 5.0 * (e + 0.5)
     rev = -ip * np.exp(-(((e - e0 + 0.06) / 0.08) ** 2)) - 4.0
     return e, np.where(t < 0.5, fwd, rev)
+
+
+def tick_labels(texts: list[str], pos: list[float], score: float = 0.75) -> list[Any]:
+    """Tick labels as the OCR would hand them to the axis fit: each text parsed, at pixel ``pos``."""
+    from voltlens.digitize.calibrate import TickLabel
+    from voltlens.digitize.parse import parse_tick
+
+    out = []
+    for t, p in zip(texts, pos, strict=True):
+        tick = parse_tick(t)
+        assert tick is not None, t
+        out.append(TickLabel(p, tick.value, score, t, tick.signed, tick.kind, False))
+    return out

@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from voltlens.digitize.calibrate import TickLabel, fit_axis
+from voltlens.digitize.calibrate import fit_axis
 
-from .conftest import layout_errors, planted_figure, seeded_cv
+from .conftest import layout_errors, planted_figure, seeded_cv, tick_labels
 
 
 @pytest.mark.parametrize(("seed", "invert"), [(3, False), (4, True)])
@@ -45,17 +45,6 @@ def test_x_labels_partly_run_together_split_at_the_ticks(seed: int, invert: bool
     assert ex <= 0.5 and ey <= 0.5, (ex, ey)
 
 
-def _labels(texts: list[str], pos: list[float], score: float = 0.75) -> list[TickLabel]:
-    from voltlens.digitize.parse import parse_tick
-
-    out = []
-    for t, p in zip(texts, pos, strict=True):
-        tick = parse_tick(t)
-        assert tick is not None, t
-        out.append(TickLabel(p, tick.value, score, t, tick.signed, tick.kind, False))
-    return out
-
-
 @pytest.mark.parametrize(
     ("texts", "pos"),
     [
@@ -68,7 +57,7 @@ def test_no_axis_from_letters_alone(texts: list[str], pos: list[float]) -> None:
     """Letters that parse as digits ("I", "l" as 1, "o" as 0) are no tick labels unless at least
     two of the labels a fit explains hold a digit read as one: no axis, rather than one scaled by
     millions."""
-    assert fit_axis(_labels(texts, pos), source="planted", axis="y") is None
+    assert fit_axis(tick_labels(texts, pos), source="planted", axis="y") is None
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -80,7 +69,7 @@ def test_a_letter_among_digits_still_reads(seed: int) -> None:
     values = [-1.0, 0.0, 1.0, 2.0]
     texts = ["-1", "O", "1", "2"]
     pos = [x0 + k * step_px for k in range(4)]
-    fit = fit_axis(_labels(texts, pos), source="planted", axis="x")
+    fit = fit_axis(tick_labels(texts, pos), source="planted", axis="x")
     assert fit is not None
     got = np.asarray(fit.value(np.asarray(pos)))
     assert np.allclose(got, values, atol=1e-6 * step_px)
@@ -91,7 +80,7 @@ def test_letters_do_not_outweigh_digits() -> None:
     line read more surely): the axis is the digits' line, planted at 0.5 per 40 px."""
     texts = ["0.5", "1.0", "I", "I", "I"]
     pos = [100.0, 140.0, 180.0, 220.0, 260.0]
-    lbs = _labels(texts, pos, score=0.9)
+    lbs = tick_labels(texts, pos, score=0.9)
     lbs = [replace(lb, score=0.6) if lb.text in ("0.5", "1.0") else lb for lb in lbs]
     fit = fit_axis(lbs, source="planted", axis="x")
     assert fit is not None

@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from voltlens.digitize.calibrate import TickLabel, fit_axis
+from voltlens.digitize.calibrate import fit_axis
 
-from .conftest import layout_errors, office_axes, planted_figure, seeded_cv
+from .conftest import layout_errors, office_axes, planted_figure, seeded_cv, tick_labels
 
 
 @pytest.mark.parametrize("seed", [1, 2])
@@ -87,17 +87,6 @@ def test_tick_marks_touching_their_labels_without_spines(pad: float) -> None:
     assert ex <= 0.5 and ey <= 0.5, (ex, ey)
 
 
-def _labels(texts: list[str], pos: list[float], score: float = 0.9) -> list[TickLabel]:
-    from voltlens.digitize.parse import parse_tick
-
-    out = []
-    for t, p in zip(texts, pos, strict=True):
-        tick = parse_tick(t)
-        assert tick is not None, t
-        out.append(TickLabel(p, tick.value, score, t, tick.signed, tick.kind, False))
-    return out
-
-
 @pytest.mark.parametrize(
     ("texts", "values", "pos"),
     [
@@ -112,7 +101,7 @@ def test_two_labels_one_with_its_exponent_sign_lost_are_refused(
     as 10⁺⁶): the pair makes a "nice" step of 2×10⁶ per tick pitch, but the other label would
     then stand where 0 is (the two ten thousand times apart and more: no linear axis) — a wrong
     axis, to be refused rather than returned."""
-    fit = fit_axis(_labels(texts, pos), source="planted", axis="y (current)")
+    fit = fit_axis(tick_labels(texts, pos, score=0.9), source="planted", axis="y (current)")
     if fit is not None:  # a right reading is fine too
         got = np.asarray(fit.value(np.asarray(pos)))
         assert np.allclose(got, values, rtol=0.01, atol=0.0), got

@@ -5,8 +5,6 @@ Drawn with plain matplotlib (not voltlens.render) from cvsim curves, the indepen
 
 from __future__ import annotations
 
-import io
-
 import matplotlib
 import numpy as np
 import pytest
@@ -17,6 +15,8 @@ import matplotlib.pyplot as plt
 cvsim = pytest.importorskip("cvsim.mechanisms")
 
 from voltlens.digitize import digitize  # noqa: E402
+
+from .conftest import figure_png  # noqa: E402
 
 WINDOW = 0.8  # V, the potential range swept (and about the axis range)
 
@@ -43,11 +43,7 @@ def _overlay(styles: tuple[str, ...], *, legend: bool) -> tuple[bytes, list[tupl
         ax.legend(frameon=False, loc="lower right")
     ax.set_xlabel("E / V")
     ax.set_ylabel("I / µA")
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100)
-    plt.close(fig)
-    return buf.getvalue(), truth
+    return figure_png(fig), truth
 
 
 def _peaks(png: bytes) -> list[tuple[float, float]]:
