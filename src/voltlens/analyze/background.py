@@ -150,7 +150,7 @@ def _supported(
         elif name == "charging":
             # not from tail rows: a step between sweeps there is as well a scale of the continued
             # current (the step is then read off the turning points, see fit_background)
-            d = rows_at["dir"][~rows_at["tail"]] if "tail" in rows_at else rows_at["dir"]
+            d = rows_at["dir"][~rows_at["tail"]]
             ok = min(np.sum(d > 0), np.sum(d < 0)) >= 5
         elif name == "drift":
             ok = len(np.unique(rows_at["seg"])) >= 2 and float(np.ptp(rows_at["t"])) > 0.3

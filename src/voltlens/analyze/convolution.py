@@ -34,7 +34,8 @@ without its kinetic term (the latter the ``nernst_*`` fields: a Nernstian layer 
 
 The couple's own semi-integral is read from the increments of that of all currents inside its
 windows (a neighbour past its wave is pinned there); where that reading fits worse than 3 mV, it is
-read again from the couple's own current (:func:`own_current`) and the better fit kept — a
+read again from the couple's own current (:func:`own_current`) and the better fit kept (each
+fitted to its own reading, so the residuals compare how well each reading is a single couple) — a
 neighbour whose semi-integral relaxes inside the couple's return window (an EC couple whose product
 has decayed) bent E(μ) by several mV, read a Nernstian couple's Ru a third too low and hid a slow
 couple's kinetics (Λ = ∞).
@@ -55,6 +56,7 @@ __all__ = ["CoupleKinetics", "couple_kinetics", "own_current", "own_semi_integra
 
 ML_FACTORS = np.linspace(1.0, 1.4, 5)  # M_lim over the plateau reached by the end of the forward wave
 MU_RANGE = (0.05, 0.95)
+OWN_CURRENT_RMS_V = 0.003  # a reading from increments fitting worse than this: try the couple's own current
 MAX_ROWS = 300  # points fitted at most (evenly thinned)
 
 
@@ -142,9 +144,6 @@ def couple_kinetics(
     if by_current is None or (by_increments is not None and by_increments.rms_V <= by_current.rms_V):
         return by_increments
     return by_current
-
-
-OWN_CURRENT_RMS_V = 0.003  # a reading from increments fitting worse than this: try the couple's own current
 
 
 def own_current(faradaic: np.ndarray, windows: list[tuple[int, int]]) -> np.ndarray:

@@ -769,7 +769,7 @@ def _foot_returns(ctx: _Ctx, first: np.ndarray) -> np.ndarray:
     semi-derivative still sees there is background that differs between the sweeps (drift,
     linear in time, not in potential), which the background fit must be shown.  A product lost to
     a follow-up reaction flows back less than the frozen continuation says: such stretches get a
-    scale of that continuation of their own (``Region.tail``).  None where the foot spans less than
+    scale of that continuation of their own (``Region.tail``).  No point where the foot spans less than
     ``FOOT_MIN_V`` (too short to tell a drift from that scale)."""
     out = np.zeros(ctx.e.size, dtype=bool)
     bounds, dirs = ctx.prep.sweeps.bounds, ctx.prep.sweeps.direction

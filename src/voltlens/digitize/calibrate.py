@@ -82,6 +82,7 @@ def _log_axis(labels: list[TickLabel]) -> bool:
 
 
 _NICE_BONUS = 0.6  # a fit whose tick step is nice (axes are drawn so) over one that is not
+MAX_LABEL_RATIO = 1e4  # non-zero labels of one linear axis lie within this factor of each other
 _INLIER_BONUS = 0.2  # each label a fit explains, even by a misreading, over a label it leaves out
 
 
@@ -247,8 +248,8 @@ def fit_axis(labels: list[TickLabel], *, source: str, axis: str) -> AxisFit | No
     step = float(np.min(np.diff(uv))) if uv.size >= 2 else 0.0
     nice = bool(step > 0 and is_nice_step(step) and np.all(np.abs(uv / step - np.round(uv / step)) < 0.02))
     mag = np.abs(uv[uv != 0])
-    if mag.size >= 2 and mag.max() > 1e4 * mag.min():
-        return None  # labels of a linear axis ten thousand times apart: "1.0E-05" and "2,0E 06"
+    if mag.size >= 2 and mag.max() > MAX_LABEL_RATIO * mag.min():
+        return None  # "1.0E-05" and "2,0E 06": a lost exponent sign
     if len(inl) == 3 and not nice and n >= 4:
         return None  # three of many labels off a nice grid ("4", "3", "02"): misreadings
     return AxisFit(

@@ -306,10 +306,17 @@ def _remove_corner_text(cand: np.ndarray, char_h: float) -> np.ndarray:
     return out
 
 
-def _lab(rgb: np.ndarray) -> np.ndarray:
+SAME_COLOUR_LAB = 35.0  # two colours (a legend handle, a curve) this close in CIELAB are one colour
+
+
+def lab_of(rgb: np.ndarray | tuple | list) -> np.ndarray:
+    """CIELAB of RGB colours (0–255), one row each (N × 3)."""
     import cv2
 
-    return cv2.cvtColor(rgb.reshape(-1, 1, 3).astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB).reshape(-1, 3)
+    px = np.asarray(rgb, dtype=np.float32).reshape(-1, 1, 3) / 255.0
+    if px.size == 0:
+        return np.zeros((0, 3), dtype=np.float32)
+    return cv2.cvtColor(px, cv2.COLOR_RGB2LAB).reshape(-1, 3)
 
 
 def find_series(
@@ -333,7 +340,7 @@ def find_series(
     ys, xs = np.nonzero(core)
     if ys.size == 0:
         return []
-    lab = _lab(rgb[ys, xs])
+    lab = lab_of(rgb[ys, xs])
     weights = s[ys, xs]
     centres = _cluster_colours(lab, weights)
     if not centres:
@@ -355,7 +362,7 @@ def find_series(
     _merge_interleaved(cl, cores, sizes, _legend_names(cl, legend_colors or []))
     keep = [k for k in range(len(centres)) if sizes[k] >= min_pixels]
     keep = [k for k in keep if not _is_blend(k, keep, cl, cores, sizes)]
-    bg_lab = _lab(
+    bg_lab = lab_of(
         np.median(
             background.reshape(-1, 3)[:: max(1, background.size // 30000)], axis=0, keepdims=True
         ).astype(np.uint8)
@@ -405,7 +412,7 @@ def _with_legend_shades(centres: list[np.ndarray], legend: list) -> list[np.ndar
     curves to the legend.  A legend colour a little off its curve's (JPEG) changes nothing."""
     if len(legend) < 2:
         return centres
-    named = _lab(np.asarray(legend, dtype=np.uint8).reshape(-1, 3))
+    named = lab_of(np.asarray(legend, dtype=np.uint8).reshape(-1, 3))
     cl = np.array(centres)
     nearest = np.argmin(np.linalg.norm(named[:, None, :] - cl[None, :, :], axis=2), axis=1)
     out = [c for k, c in enumerate(centres) if np.count_nonzero(nearest == k) < 2]
@@ -421,7 +428,7 @@ def _legend_names(cl: np.ndarray, legend: list) -> dict[int, int]:
     if len(legend) < 2:
         return {}
     out: dict[int, int] = {}
-    for j, c in enumerate(_lab(np.asarray(legend, dtype=np.uint8).reshape(-1, 3))):
+    for j, c in enumerate(lab_of(np.asarray(legend, dtype=np.uint8).reshape(-1, 3))):
         d = np.linalg.norm(cl - c, axis=1)
         k = int(np.argmin(d))
         if d[k] <= 10.0 and k not in out:

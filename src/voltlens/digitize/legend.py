@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from . import ocr
+from .curves import SAME_COLOUR_LAB, lab_of
 from .text import Glyph, column_extent, extent, glyphs_in
 
 __all__ = ["Legend", "LegendEntry", "clean_label", "find_legend", "harmonise_units", "match_legend"]
@@ -747,28 +748,21 @@ def _in_any(g: Glyph, zones: list[tuple[float, float, float, float]]) -> bool:
     return any(a <= g.cx <= c and b <= g.cy <= d for a, b, c, d in zones)
 
 
-def _lab(rgb: tuple[int, int, int] | np.ndarray) -> np.ndarray:
-    import cv2
-
-    px = np.asarray(rgb, dtype=np.float32).reshape(1, 1, 3) / 255.0
-    return cv2.cvtColor(px, cv2.COLOR_RGB2LAB).reshape(3)
-
-
 def match_legend(traces: list, legend: Legend) -> tuple[list, list[str | None], list[str]]:
     """Traces matched to legend entries by colour (greedy, nearest first); unmatched small traces
     are dropped as stray marks, unmatched entries reported."""
     notes: list[str] = []
     if not traces:
         return traces, [], notes
-    tl = [_lab(s.color) for s, _ in traces]
-    el = [_lab(e.color) for e in legend.entries]
+    tl = lab_of([s.color for s, _ in traces])
+    el = lab_of([e.color for e in legend.entries])
     pairs = sorted(
         ((float(np.linalg.norm(a - b)), i, j) for i, a in enumerate(tl) for j, b in enumerate(el)),
         key=lambda t: t[0],
     )
     used_t, used_e = {}, set()
     for d, i, j in pairs:
-        if i in used_t or j in used_e or d > 35:
+        if i in used_t or j in used_e or d > SAME_COLOUR_LAB:
             continue
         used_t[i] = j
         used_e.add(j)

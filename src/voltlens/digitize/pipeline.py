@@ -16,12 +16,13 @@ import numpy as np
 from ..errors import DigitizeError
 from ..model import SignConvention, Technique, Voltammogram
 from .curves import (
+    SAME_COLOUR_LAB,
     Series,
     Trace,
-    _lab,
     curve_mask,
     extend_region,
     find_series,
+    lab_of,
     plot_region,
     split_stacked,
     split_styles,
@@ -208,15 +209,18 @@ def _excursion(branch: np.ndarray) -> float:
 def _split_shared(traces: list[tuple[Series, Trace]], legend: Legend, strength: np.ndarray) -> list:
     """Traces whose colour several legend entries share (a monochrome series, one shade for the
     whole series) split into that many stacked curves, where their strokes run apart over enough
-    columns (solid strokes; dashed ones are left whole, see :func:`.curves.split_stacked`)."""
-    tl = _lab_of([s.color for s, _ in traces])
-    el = _lab_of([e.color for e in legend.entries])
+    columns (solid strokes; dashed ones are left whole, see :func:`.curves.split_stacked`).  Parts
+    of one series split by line style (:func:`_by_style`, one colour) are curves already: the
+    entries of their colour name them all, and none is split again."""
+    tl = lab_of([s.color for s, _ in traces])
+    el = lab_of([e.color for e in legend.entries])
     d = np.linalg.norm(el[:, None, :] - tl[None, :, :], axis=2)
     nearest = np.argmin(d, axis=1)
     close = d[np.arange(d.shape[0]), nearest] <= SAME_COLOUR_LAB
     out: list[tuple[Series, Trace]] = []
+    colours = [tuple(s.color) for s, _ in traces]
     for i, (s, tr) in enumerate(traces):
-        n = int(np.count_nonzero((nearest == i) & close))
+        n = int(np.count_nonzero((nearest == i) & close)) if colours.count(colours[i]) == 1 else 1
         parts = split_stacked(s, tr, strength, n) if n >= 2 else None
         out += [(s, p) for p in parts] if parts else [(s, tr)]
     return out
@@ -230,19 +234,11 @@ def _by_style(series: Series, legend: Legend | None, min_px: int) -> list[Series
     if not parts:
         return [series]
     if legend is not None and len(legend.entries) > len(parts):
-        el = _lab_of([e.color for e in legend.entries])
-        own = _lab_of([series.color])[0]
+        el = lab_of([e.color for e in legend.entries])
+        own = lab_of([series.color])[0]
         if np.count_nonzero(np.linalg.norm(el - own, axis=1) <= SAME_COLOUR_LAB) > len(parts):
             return [series]
     return parts
-
-
-SAME_COLOUR_LAB = 35.0  # a legend entry and a series this close in CIELAB are one colour
-
-
-def _lab_of(colors: list) -> np.ndarray:
-    """CIELAB of RGB colours, one row each."""
-    return _lab(np.asarray(colors, dtype=np.uint8).reshape(-1, 3))
 
 
 def _framed(box: tuple[int, int, int, int], char_h: float) -> tuple[int, int, int, int]:
