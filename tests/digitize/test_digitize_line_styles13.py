@@ -79,3 +79,17 @@ def test_a_lone_curve_is_not_split_by_its_style(style: str) -> None:
     assert len(found) == 1
     assert found[0][0] == pytest.approx(truth[0][0], abs=0.01 * WINDOW)
     assert found[0][1] == pytest.approx(truth[0][1], abs=0.01 * WINDOW)
+
+
+@pytest.mark.parametrize("styles", [(":", "-"), ("--", ":")])
+def test_curves_told_apart_by_style_are_never_misnamed(styles: tuple[str, ...]) -> None:
+    """The legend names curves of one colour by their line styles, which are not read from its
+    handles: each curve carries its own entry's name or none (with a note), never another's."""
+    png, truth = _overlay(styles, legend=True)
+    got = digitize(png)
+    assert len(got.curves) == len(truth)
+    for c, label in zip(got.curves, got.legend_labels, strict=True):
+        ea = float(c.potential[np.argmax(c.current)])
+        k = int(np.argmin([abs(ea - t[0]) for t in truth]))
+        assert label in (None, f"sample {k + 1}")
+    assert any("line styles" in w for w in got.digitization.warnings)

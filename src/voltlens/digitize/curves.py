@@ -26,12 +26,14 @@ __all__ = ["Series", "Trace", "curve_mask", "find_series", "split_stacked", "spl
 
 @dataclass(frozen=True, slots=True)
 class Series:
-    """One colour cluster: its colour (RGB), mask (box-sized, bool) and pixel count."""
+    """One colour cluster: its colour (RGB), mask (box-sized, bool) and pixel count; ``style`` the
+    line style of a part of one colour's ink split by style (:func:`split_styles`), else None."""
 
     color: tuple[int, int, int]
     mask: np.ndarray
     n_pixels: int
     markers: bool
+    style: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -731,6 +733,7 @@ def _markers_only(mask: np.ndarray) -> bool:
 
 # ---- line styles ----------------------------------------------------------------------------
 
+STYLE_NAMES = {0: "solid", 1: "dotted", 2: "dashed", 3: "long-dashed or dash-dotted"}  # split_styles' classes
 STYLE_LONG = 10.0  # a piece this many stroke widths long (major axis) is a solid stroke
 STYLE_DOT = 2.0  # …one under this a dot (':' draws 1-width dots; '--' 3.7-width dashes, '-.' 6.4;
 STYLE_DASH = 3.8  # the width measured is the ink's, anti-aliased edges included, a pixel or so
@@ -804,9 +807,9 @@ def split_styles(series: Series, *, min_pixels: int) -> list[Series] | None:
     if len(good) < 2:
         return None
     out = []
-    for sel in good.values():
+    for c, sel in good.items():
         m = np.isin(lab, 1 + np.flatnonzero(sel))
-        out.append(Series(series.color, m, int(m.sum()), False))
+        out.append(Series(series.color, m, int(m.sum()), False, style=STYLE_NAMES[c]))
     return sorted(out, key=lambda sr: -sr.n_pixels)
 
 

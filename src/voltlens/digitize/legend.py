@@ -750,10 +750,13 @@ def _in_any(g: Glyph, zones: list[tuple[float, float, float, float]]) -> bool:
 
 def match_legend(traces: list, legend: Legend) -> tuple[list, list[str | None], list[str]]:
     """Traces matched to legend entries by colour (greedy, nearest first); unmatched small traces
-    are dropped as stray marks, unmatched entries reported."""
+    are dropped as stray marks, unmatched entries reported.  Curves of one colour told apart by
+    their line styles (one series split by :func:`.pipeline._by_style`) cannot be named by colour:
+    they are kept unnamed, with a note, and the entries of their colour are not reported missing."""
     notes: list[str] = []
     if not traces:
         return traces, [], notes
+    styled = {i for i, (s, _) in enumerate(traces) if s.style is not None}
     tl = lab_of([s.color for s, _ in traces])
     el = lab_of([e.color for e in legend.entries])
     pairs = sorted(
@@ -762,10 +765,18 @@ def match_legend(traces: list, legend: Legend) -> tuple[list, list[str | None], 
     )
     used_t, used_e = {}, set()
     for d, i, j in pairs:
-        if i in used_t or j in used_e or d > SAME_COLOUR_LAB:
+        if i in styled and d <= SAME_COLOUR_LAB:
+            used_e.add(j)  # an entry of a colour several styled curves share: which one it names is not read
+        if i in used_t or i in styled or j in used_e or d > SAME_COLOUR_LAB:
             continue
         used_t[i] = j
         used_e.add(j)
+    if styled:
+        notes.append(
+            f"{len(styled)} curves of one colour told apart by their line styles "
+            f"({', '.join(sorted({traces[i][0].style for i in styled}))}) are left unnamed: "
+            "which legend entry names which style is not read"
+        )
     out, labels = [], []
     biggest = max(s.n_pixels for s, _ in traces)
     by_entry = {j: i for i, j in used_t.items()}
@@ -774,7 +785,7 @@ def match_legend(traces: list, legend: Legend) -> tuple[list, list[str | None], 
             out.append(traces[by_entry[j]])
             labels.append(legend.entries[j].label)
     for i, t in enumerate(traces):
-        if i not in used_t and t[0].n_pixels >= 0.25 * biggest:
+        if i not in used_t and (i in styled or t[0].n_pixels >= 0.25 * biggest):
             out.append(t)
             labels.append(None)
     missing = [legend.entries[j].label for j in range(len(legend.entries)) if j not in used_e]

@@ -218,9 +218,8 @@ def _split_shared(traces: list[tuple[Series, Trace]], legend: Legend, strength: 
     nearest = np.argmin(d, axis=1)
     close = d[np.arange(d.shape[0]), nearest] <= SAME_COLOUR_LAB
     out: list[tuple[Series, Trace]] = []
-    colours = [tuple(s.color) for s, _ in traces]
     for i, (s, tr) in enumerate(traces):
-        n = int(np.count_nonzero((nearest == i) & close)) if colours.count(colours[i]) == 1 else 1
+        n = int(np.count_nonzero((nearest == i) & close)) if s.style is None else 1
         parts = split_stacked(s, tr, strength, n) if n >= 2 else None
         out += [(s, p) for p in parts] if parts else [(s, tr)]
     return out
