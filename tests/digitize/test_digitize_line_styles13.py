@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt
 cvsim = pytest.importorskip("cvsim.mechanisms")
 
 from voltlens.digitize import digitize  # noqa: E402
+from voltlens.digitize.legend import handle_style  # noqa: E402
 
 from .conftest import figure_png  # noqa: E402
 
@@ -81,15 +82,30 @@ def test_a_lone_curve_is_not_split_by_its_style(style: str) -> None:
     assert found[0][1] == pytest.approx(truth[0][1], abs=0.01 * WINDOW)
 
 
-@pytest.mark.parametrize("styles", [(":", "-"), ("--", ":")])
-def test_curves_told_apart_by_style_are_never_misnamed(styles: tuple[str, ...]) -> None:
-    """The legend names curves of one colour by their line styles, which are not read from its
-    handles: each curve carries its own entry's name or none (with a note), never another's."""
+@pytest.mark.parametrize("styles", [(":", "-"), ("--", ":"), ("-", "--")])
+def test_curves_told_apart_by_style_are_named_by_their_legend_handles(styles: tuple[str, ...]) -> None:
+    """The legend names curves of one colour by their line styles: each curve carries the entry
+    whose handle draws its style — not the entries in the order the parts were found."""
     png, truth = _overlay(styles, legend=True)
     got = digitize(png)
     assert len(got.curves) == len(truth)
     for c, label in zip(got.curves, got.legend_labels, strict=True):
         ea = float(c.potential[np.argmax(c.current)])
         k = int(np.argmin([abs(ea - t[0]) for t in truth]))
-        assert label in (None, f"sample {k + 1}")
-    assert any("line styles" in w for w in got.digitization.warnings)
+        assert label == f"sample {k + 1}"
+
+
+@pytest.mark.parametrize(
+    ("runs", "style"),
+    [
+        ([(0, 30)], "solid"),
+        ([(0, 8), (11, 19), (22, 30)], "dashed"),
+        ([(k, k + 2) for k in range(0, 30, 5)], "dotted"),
+    ],
+)
+def test_a_legend_handle_shows_its_line_style(runs: list[tuple[int, int]], style: str) -> None:
+    """A handle 2 px thick drawn as one stroke, as dashes 8 px long or as dots 2 px long."""
+    mask = np.zeros((10, 40), dtype=bool)
+    for a, b in runs:
+        mask[4:6, 5 + a : 5 + b] = True
+    assert handle_style(mask, (3, 2, 38, 8)) == style

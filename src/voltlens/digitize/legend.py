@@ -748,11 +748,52 @@ def _in_any(g: Glyph, zones: list[tuple[float, float, float, float]]) -> bool:
     return any(a <= g.cx <= c and b <= g.cy <= d for a, b, c, d in zones)
 
 
-def match_legend(traces: list, legend: Legend) -> tuple[list, list[str | None], list[str]]:
+HANDLE_DOT = 2.0  # a handle's ink runs shorter than this many stroke widths (median) are dots
+
+
+def handle_style(mask: np.ndarray, handle: tuple[int, int, int, int]) -> str:
+    """The line style a legend handle draws, from its ink's columns: one run is solid, runs shorter
+    than :data:`HANDLE_DOT` stroke widths dotted, longer ones dashed (dash-dotted included)."""
+    x0, y0, x1, y1 = handle
+    sub = mask[y0:y1, x0:x1]
+    cols = sub.any(axis=0)
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], cols.astype(np.int8), [0]])))
+    runs = edges[1::2] - edges[::2]
+    if runs.size <= 1:
+        return "solid"
+    thick = max(1.0, float(np.median(sub.sum(axis=0)[cols])))
+    return "dotted" if float(np.median(runs)) < HANDLE_DOT * thick else "dashed"
+
+
+def _style_family(style: str) -> str:
+    """A curve's line style (:data:`.curves.STYLE_NAMES`) as a handle shows it: solid, dotted, dashed."""
+    return style if style in ("solid", "dotted") else "dashed"
+
+
+def _by_handle_style(
+    traces: list, legend: Legend, styled: set[int], handle_styles: list[str], close: np.ndarray
+) -> dict[int, int]:
+    """Styled traces named by the one entry of their colour whose handle draws their style, where
+    each style appears once among those traces and once among those entries."""
+    out: dict[int, int] = {}
+    fams = {i: _style_family(traces[i][0].style) for i in styled}
+    for i, fam in fams.items():
+        entries = [j for j in range(len(legend.entries)) if close[i, j] and handle_styles[j] == fam]
+        rivals = [k for k, f in fams.items() if f == fam and k != i]
+        if len(entries) == 1 and not rivals:
+            out[i] = entries[0]
+    return out
+
+
+def match_legend(
+    traces: list, legend: Legend, *, handle_styles: list[str] | None = None
+) -> tuple[list, list[str | None], list[str]]:
     """Traces matched to legend entries by colour (greedy, nearest first); unmatched small traces
     are dropped as stray marks, unmatched entries reported.  Curves of one colour told apart by
-    their line styles (one series split by :func:`.pipeline._by_style`) cannot be named by colour:
-    they are kept unnamed, with a note, and the entries of their colour are not reported missing."""
+    their line styles (one series split by :func:`.pipeline._by_style`) are named by the entry of
+    their colour whose handle draws their style (``handle_styles``, :func:`handle_style`), where
+    that is unambiguous; otherwise kept unnamed, with a note, and the entries of their colour are
+    not reported missing."""
     notes: list[str] = []
     if not traces:
         return traces, [], notes
@@ -763,7 +804,11 @@ def match_legend(traces: list, legend: Legend) -> tuple[list, list[str | None], 
         ((float(np.linalg.norm(a - b)), i, j) for i, a in enumerate(tl) for j, b in enumerate(el)),
         key=lambda t: t[0],
     )
-    used_t, used_e = {}, set()
+    close = np.linalg.norm(tl[:, None, :] - el[None, :, :], axis=2) <= SAME_COLOUR_LAB
+    used_t: dict[int, int] = {}
+    if styled and handle_styles is not None:
+        used_t = _by_handle_style(traces, legend, styled, handle_styles, close)
+    used_e = set(used_t.values())
     for d, i, j in pairs:
         if i in styled and d <= SAME_COLOUR_LAB:
             used_e.add(j)  # an entry of a colour several styled curves share: which one it names is not read
@@ -771,7 +816,8 @@ def match_legend(traces: list, legend: Legend) -> tuple[list, list[str | None], 
             continue
         used_t[i] = j
         used_e.add(j)
-    if styled:
+    if styled - set(used_t):
+        styled = styled - set(used_t)
         notes.append(
             f"{len(styled)} curves of one colour told apart by their line styles "
             f"({', '.join(sorted({traces[i][0].style for i in styled}))}) are left unnamed: "

@@ -30,7 +30,7 @@ from .curves import (
 )
 from .image import as_rgb, load_image
 from .layout import Axis, Layout, analyse_layout
-from .legend import Legend, find_legend, match_legend
+from .legend import Legend, find_legend, handle_style, match_legend
 from .result import AxisReport, DigitizationReport, DigitizedFigure, PointUncertainty
 
 __all__ = ["digitize"]
@@ -114,7 +114,8 @@ def _assemble(img: np.ndarray, layout: Layout, src: str, t0: float) -> Digitized
     traces = _coincident_loops(traces)
     labels: list[str | None] = [None] * len(traces)
     if legend is not None and legend.entries:
-        traces, labels, notes = match_legend(traces, legend)
+        styles = [handle_style(ink.mask, e.handle) for e in legend.entries]
+        traces, labels, notes = match_legend(traces, legend, handle_styles=styles)
         warnings += notes
     curves, uncs, covs, conv, more, noise = _to_data(traces, layout, region, src)
     warnings += more
