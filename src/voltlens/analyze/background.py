@@ -200,19 +200,21 @@ def _design(y, e, sweeps, regions, exclude, pinned_weight, basis: Basis, faradai
     the basis, the names, where the rows lie and the cross-validation fold of every row (a region,
     split at the turning points it spans)."""
     names = basis.names
-    f = y if faradaic is None else faradaic
-    x = np.vstack([y[None, :], basis.values, f[None, :]])
-    m_yf = semi_integral(np.vstack([y, f]), basis.w_int)
-    m = np.vstack([m_yf[:1], basis.semi_integrals, m_yf[1:]])
     edges = [i for i, r in enumerate(regions) if _edge_ok(e, r)]
     tails = [i for i, r in enumerate(regions) if r.tail and r.freeze is not None and not r.hold]
+    f = y if faradaic is None else faradaic
+    signals = np.vstack([y, f]) if tails else y[None, :]  # f only where a tail region scales it
+    m_in = semi_integral(signals, basis.w_int)
+    x = np.vstack([signals[:1], basis.values, signals[1:]])
+    m = np.vstack([m_in[:1], basis.semi_integrals, m_in[1:]])
     turns = np.array([b for _a, b in sweeps.bounds[:-1]])
     blocks, where, folds = [], [], []
     for i, r in enumerate(regions):
         keep = np.ones(r.stop - r.start, dtype=bool) if exclude is None else ~exclude[r.start : r.stop]
         block = _rows(x, m, r, basis.w_diff)
-        cont_f = f[r.start : r.stop] - block[-1]  # the faradaic current continued (frozen) from r.freeze
-        block = block[:-1]
+        if tails:  # the last row: the faradaic current's departure from its frozen continuation
+            cont_f = f[r.start : r.stop] - block[-1]
+            block = block[:-1]
         # the foot of the next wave: exp(s·(E − E_end)/w), nonzero on this region's rows only
         foot = np.zeros((len(edges), r.stop - r.start))
         if i in edges:

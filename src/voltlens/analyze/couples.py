@@ -460,6 +460,9 @@ def _nernst_rms_limit(kinetics: CoupleKinetics) -> float:
     return NOISY_FIT_RMS_V if math.isinf(kinetics.lam) else KINETIC_FIT_RMS_V
 
 
+IR_SOURCE = "ΔEp widened by iR drop"  # how the reason :func:`_iR_explains` gives starts
+
+
 def _iR_explains(kinetics: CoupleKinetics | None, ir_delta_ep: float | None, excess: float, n: float):
     """A reason when iR drop rather than slow kinetics widens ΔEp (None otherwise).
 
@@ -509,7 +512,7 @@ def _iR_explains(kinetics: CoupleKinetics | None, ir_delta_ep: float | None, exc
             return None
         ru = kinetics.ru_ohm
     return (
-        f"ΔEp widened by iR drop: the semi-integral (convolution) analysis shows Nernstian behaviour on "
+        f"{IR_SOURCE}: the semi-integral (convolution) analysis shows Nernstian behaviour on "
         f"both sweeps with an apparent Ru = {ru:.3g} Ω, which accounts for "
         f"{ir_delta_ep * 1e3:.0f} mV of ΔEp"
     )
@@ -618,7 +621,6 @@ def find_couples(
     return tuple(new), tuple(couples)
 
 
-IR_SOURCE = "ΔEp widened by iR drop"  # the reason :func:`_iR_explains` gives
 SHARED_RU_SPREAD = 0.5  # the source couples' excess per unit current agree within this relative spread
 SHARED_RU_TOL_V = 0.005  # ΔEp may exceed the iR prediction by this, plus ...
 SHARED_RU_TOL_SHARE = 0.05  # ... this share of the predicted iR excess

@@ -1679,20 +1679,27 @@ def _confident_curve(curve: dict[str, Any]) -> dict[str, Any]:
     return {**curve, "peaks": [curve["peaks"][k] for k in keep], "couples": couples, "anomalies": anomalies}
 
 
-def _report_anomalies(reading: FigureReading, k: int, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _report_anomalies(
+    reading: FigureReading,
+    k: int,
+    found: list[dict[str, Any]],
+    *,
+    noise: list[float | None],
+    background: dict[str, Any] | None,
+) -> list[dict[str, Any]]:
     """The anomalies the report names for curve ``k``: the artifacts of the recording a reader sees
-    (:func:`_visible_kinds`, as the other answers name them: noise sized on the figure's scale, a
-    background judged on the figure), each with the engine's own record where it has one.
-    Findings about the chemistry or the window (a missing return peak, a truncated wave) are no
-    artifacts of the recording and are left to the peaks and couples that state them."""
+    (:func:`_visible_kinds`, as the other answers name them: noise sized on the figure's scale —
+    ``noise``, :func:`noise_severities` — and the figure's ``background`` record), each with the
+    engine's own record where it has one.  Findings about the chemistry or the window (a missing
+    return peak, a truncated wave) are no artifacts of the recording and are left to the peaks and
+    couples that state them."""
     kinds = _visible_kinds(reading, k)
     out = [a for a in found if a["kind"] in kinds and a["kind"] != "background"]
     if "noise" in kinds and not any(a["kind"] == "noise" for a in out):
-        sev = noise_severities(reading)[k] or VISIBLE_SEVERITY
+        sev = (noise[k] if k < len(noise) else None) or VISIBLE_SEVERITY
         detail = f"the noise is {sev:.0%} of a tenth of the figure's largest peak"
         out.append(_sized_anomaly("noise", sev, VISIBLE_SEVERITY, detail))
-    bg = _figure_background(reading)  # judged on the figure, not trace by trace
-    return out + ([bg] if bg else [])
+    return out + ([background] if background else [])
 
 
 def _report(reading: FigureReading, item: dict[str, Any]) -> tuple[dict[str, Any], float]:
@@ -1700,8 +1707,10 @@ def _report(reading: FigureReading, item: dict[str, Any]) -> tuple[dict[str, Any
 
     data = dict(reading.report or {})
     data["curves"] = [_confident_curve(c) for c in data.get("curves", [])]
+    noise = noise_severities(reading)
+    bg = _figure_background(reading)  # judged on the figure, not trace by trace
     for k, c in enumerate(data["curves"]):
-        c["anomalies"] = _report_anomalies(reading, k, c["anomalies"])
+        c["anomalies"] = _report_anomalies(reading, k, c["anomalies"], noise=noise, background=bg)
     report = AnalysisReport.model_validate(data).model_dump(mode="json", exclude_defaults=True)
     report["schema_version"] = "1"
     for key in _DROP:

@@ -767,10 +767,7 @@ def split_styles(series: Series, *, min_pixels: int) -> list[Series] | None:
     rx, top, bot, _ = _column_runs(mask, np.ones(mask.shape))
     if rx.size == 0:
         return None
-    counts = np.bincount(rx.astype(np.int64))
-    single = counts[rx.astype(np.int64)] == 1
-    runs_len = bot - top + 1
-    thick = max(1.0, float(np.median(runs_len[single] if single.any() else runs_len)))
+    thick = _stroke_width(rx, top, bot)
     n, lab, stats, cents = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
     if n < STYLE_MIN_PIECES + 2:
         return None
@@ -890,6 +887,15 @@ def _in_line(v: np.ndarray) -> np.ndarray:
 # ---- tracing --------------------------------------------------------------------------------
 
 
+def _stroke_width(rx: np.ndarray, top: np.ndarray, bot: np.ndarray) -> float:
+    """A stroke's width (px, at least 1): the median height of the column runs (:func:`_column_runs`)
+    of the columns the ink crosses once (all runs where none does)."""
+    counts = np.bincount(rx.astype(np.int64))
+    single = counts[rx.astype(np.int64)] == 1
+    runs_len = bot - top + 1
+    return max(1.0, float(np.median(runs_len[single] if single.any() else runs_len)))
+
+
 def _column_runs(mask: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, ...]:
     """Vertical runs of each column: arrays (x, top, bottom, centre)."""
     m = mask.astype(np.int8)
@@ -956,16 +962,12 @@ def trace_series(series: Series, strength: np.ndarray, *, noisy_loops: bool = Fa
         px, py, size = _marker_points(mask)
         thick = max(2.0, size)
         pts_x, pts_y = px, py
-        runs_len = np.ones_like(px)
     else:
         rx, top, bot, yc = _column_runs(mask, strength.astype(np.float64))
         if rx.size == 0:
             return None
-        runs_len = bot - top + 1
+        thick = _stroke_width(rx, top, bot)
         counts = np.bincount(rx.astype(np.int64))
-        single = counts[rx.astype(np.int64)] == 1
-        thick = float(np.median(runs_len[single])) if single.any() else float(np.median(runs_len))
-        thick = max(thick, 1.0)
         pts_x, pts_y = _run_points(rx, top, bot, yc, thick)
     if pts_x.size < 3:
         return None
