@@ -10,6 +10,7 @@ possible peak, so it cannot move a peak by more than a fraction of a millivolt.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -34,6 +35,7 @@ __all__ = [
 ]
 
 _MAD = 1.4826  # MAD → σ for Gaussian noise
+ROUNDING = 1e-9  # a spread of the differences below this fraction of the current is rounding, not noise
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,16 +207,26 @@ def assign_cycles(potential: np.ndarray, sweeps: Sweeps) -> np.ndarray:
     return cyc
 
 
-def estimate_noise(current: np.ndarray, *, segment: np.ndarray | None = None) -> float:
+def estimate_noise(current: np.ndarray, *, segment: np.ndarray | None = None, levels: bool = False) -> float:
     """Robust RMS noise of ``current``: the MAD of its second and third differences (within sweeps).
 
     White noise σ gives var(Δ²) = 6σ² and var(Δ³) = 20σ²; the smaller of the two estimates is
     taken since a smooth signal only adds to them.  Falls back to the RMS of the differences when
-    the current is quantised (MAD zero).
+    the MAD is zero.
+
+    ``levels``: the current is a recorded one, whose zero MAD means it sits on an ADC's levels (most
+    neighbours on the same level, the white noise well under one level step q): what varies from
+    point to point is then the quantisation error, RMS q/√12, with q the median non-zero step
+    between neighbours (a spike's few large steps do not move it, as they move the RMS).  A MAD
+    within floating-point rounding of the current's size counts as zero there: a current stored as
+    k·q carries differences of order 1e-16 of its size, not noise (taken as noise, they made every
+    stair of the staircase a peak of enormous SNR).  Not for a curve traced from a plot, whose
+    differences vanish along the tracing's straight runs, not on levels.
     """
     y = np.asarray(current, dtype=float)
     if y.size < 5:
         return 0.0
+    tiny = ROUNDING * float(np.max(np.abs(y))) if levels else 0.0
     d2 = y[2:] - 2 * y[1:-1] + y[:-2]
     d3 = y[3:] - 3 * y[2:-1] + 3 * y[1:-2] - y[:-3]
     if segment is not None:
@@ -228,12 +240,15 @@ def estimate_noise(current: np.ndarray, *, segment: np.ndarray | None = None) ->
         if d.size < 3:
             continue
         mad = float(np.median(np.abs(d - np.median(d))))
-        if mad > 0:
+        if mad > tiny:
             est.append(_MAD * mad / np.sqrt(var))
     if est:
         return float(min(est))
-    rms = float(np.sqrt(np.mean(d2**2) / 6.0))
-    return rms
+    if not levels:
+        return float(np.sqrt(np.mean(d2**2) / 6.0))
+    steps = np.abs(np.diff(y))
+    steps = steps[steps > tiny]
+    return float(np.median(steps)) / math.sqrt(12.0) if steps.size else 0.0
 
 
 def remove_spikes(
@@ -448,13 +463,13 @@ def preprocess(
     steps = np.abs(np.diff(e))
     step = float(np.median(steps[steps > 0])) if np.any(steps > 0) else 0.0
     cyc = assign_cycles(e, sweeps) if cycle is None else np.asarray(cycle, dtype=np.int64)
-    noise = estimate_noise(y, segment=sweeps.segment)
+    noise = estimate_noise(y, segment=sweeps.segment, levels=not traced)
     spikes = np.empty(0, dtype=np.int64)
     clean = y
     if despike:
         clean, spikes = remove_spikes(y, noise=noise, segment=sweeps.segment, traced=traced)
         if spikes.size:
-            noise = estimate_noise(clean, segment=sweeps.segment)
+            noise = estimate_noise(clean, segment=sweeps.segment, levels=not traced)
     scale = float(np.percentile(clean, 99) - np.percentile(clean, 1)) if clean.size > 10 else 0.0
     window = smoothing_window(noise, scale, step, max_width_V=max_window_V) if smoothing else 1
     smoothed = smooth(clean, window=window, sweeps=sweeps)
