@@ -660,50 +660,73 @@ def _with_shared_ru(
     iR-broadened peaks moving further than ip·Ru.  Another couple whose own analysis could not
     decide (a neighbour's current in its window, noise) is Nernstian when its ΔEp exceeds 59/n mV
     by no more than that excess per current times its own current difference, plus 5 mV and 5 %
-    (slow electron transfer with Λ ≤ 4 adds at least 12 mV of its own: n·ΔEp ≥ 71 mV).  Surface
-    layers are neither sources nor targets."""
+    (slow electron transfer with Λ ≤ 4 adds at least 12 mV of its own: n·ΔEp ≥ 71 mV).  Adsorbed
+    layers are read alike among themselves, their Nernstian ΔEp being 0 (B&F §14.3) and their iR
+    excess a different function of the current: a layer found Nernstian through Ru on one cycle
+    vouches for the same layer on the next, whose own analysis did not run (a drifting reference
+    moved its E½ out of reach of the first cycle's)."""
     out = list(couples)
+    for surface in (False, True):
+        for k, c in _shared_ru_rereads(couples, peaks, kinetics, temperature_K, surface=surface).items():
+            out[k] = c
+    return out
+
+
+def _shared_ru_rereads(
+    couples: Sequence[FoundCouple],
+    peaks: Sequence[FoundPeak],
+    kinetics: Callable[[int, int], tuple[CoupleKinetics | None, float | None]] | None,
+    temperature_K: float,
+    *,
+    surface: bool,
+) -> dict[int, FoundCouple]:
+    """The couples :func:`_with_shared_ru` re-reads, by index, among the solution couples
+    (``surface`` False) or among the adsorbed layers (True)."""
     tf = temperature_K / STANDARD_TEMPERATURE
+
+    def is_kind(c: FoundCouple) -> bool:
+        both = peaks[c.anodic].surface and peaks[c.cathodic].surface
+        either = peaks[c.anodic].surface or peaks[c.cathodic].surface
+        return both if surface else not either
+
+    def nernst_dep(c: FoundCouple) -> float:
+        return 0.0 if surface else NERNST_DELTA_EP_V * tf / _n_of(c)
+
     slopes, rus = [], []
     for c in couples:
-        if (
-            c.reversibility != "reversible"
-            or peaks[c.anodic].surface
-            or peaks[c.cathodic].surface
-            or not any(r.startswith(IR_SOURCE) for r in c.reasons)
-        ):
+        if c.reversibility != "reversible" or not is_kind(c) or not any(IR_SOURCE in r for r in c.reasons):
             continue
         di = _current_difference(c, peaks, kinetics)
-        excess = c.delta_ep.value - NERNST_DELTA_EP_V * tf / _n_of(c)
+        excess = c.delta_ep.value - nernst_dep(c)
         if di > 0 and excess > 0:
             slopes.append(excess / di)
             if c.apparent_ru_ohm is not None:
                 rus.append(c.apparent_ru_ohm)
+    out: dict[int, FoundCouple] = {}
     if not slopes or float(np.ptp(slopes)) > SHARED_RU_SPREAD * float(np.median(slopes)):
         return out
     per_amp = float(np.median(slopes))
     for k, c in enumerate(couples):
-        pa, pc = peaks[c.anodic], peaks[c.cathodic]
-        if c.reversibility != "quasi-reversible" or pa.surface or pc.surface:
+        if c.reversibility != "quasi-reversible" or not is_kind(c):
             continue
         di = _current_difference(c, peaks, kinetics)
-        n = _n_of(c)
         predicted = per_amp * di
-        excess = c.delta_ep.value - NERNST_DELTA_EP_V * tf / n
+        excess = c.delta_ep.value - nernst_dep(c)
         if not (di > 0 and excess <= predicted * (1.0 + SHARED_RU_TOL_SHARE) + SHARED_RU_TOL_V):
             continue
+        over = "0 mV (an adsorbed layer)" if surface else "59/n mV"
         out[k] = replace(
             c,
             reversibility="reversible",
             reasons=(
                 *c.reasons,
-                f"ΔEp exceeds 59/n mV by {excess * 1e3:.0f} mV, what the iR drop seen on another couple "
+                f"ΔEp exceeds {over} by {excess * 1e3:.0f} mV, what the iR drop seen on another couple "
                 f"of this curve gives at this current ({predicted * 1e3:.0f} mV): Nernstian, widened by "
                 "the cell's uncompensated resistance",
             ),
             psi=None,
             k0=None,
-            matsuda_ayabe_lambda=math.inf,
+            matsuda_ayabe_lambda=None if surface else math.inf,
             apparent_ru_ohm=float(np.median(rus)) if rus else c.apparent_ru_ohm,
         )
     return out
