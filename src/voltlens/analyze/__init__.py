@@ -106,9 +106,11 @@ def analyze(
     """Analyse one or several voltammograms.
 
     ``scan_rates`` (V/s, one per curve) override what the curves state; ``concentrations`` (in
-    ``concentration_unit``, 0 for a blank) make a calibration series.  Several curves whose stated
-    scan rates differ make a scan-rate series on their own.  ``area_m2`` fills in a missing electrode
-    area; with ``concentration_mol_m3`` (mol/m³ = mM) the scan-rate study gives the Randles–Ševčík D.
+    ``concentration_unit``, 0 for a blank) make a calibration series, its peak heights measured on
+    the analyte curves less a compatible blank (:mod:`~voltlens.analyze.blank`).  Several curves
+    whose stated scan rates differ make a scan-rate series on their own.  ``area_m2`` fills in a
+    missing electrode area; with ``concentration_mol_m3`` (mol/m³ = mM) the scan-rate study gives
+    the Randles–Ševčík D.
     ``diffusion_m2_s`` lets the engine turn ΔEp into k0.  ``skipped`` lists (source, reason) of inputs
     the caller left out, to be reported.
     """
@@ -399,6 +401,39 @@ def _noise_derived_blank_sd(
     return float(np.mean(noise)) * gain
 
 
+def _blank_subtracted(
+    curves: list[CurveAnalysis], blanks: list[int], notes: list[str]
+) -> list[CurveAnalysis]:
+    """The series' curves with the blank subtracted (:func:`voltlens.analyze.blank.subtract_blank`,
+    the first blank compatible with every analyte curve) and analysed again, so the peak heights
+    stand on the zero the blank leaves rather than on a background the engine has to guess; the
+    blanks themselves are kept as they are.  ``curves`` itself (raw readings) when there is no
+    analyte or no blank, or no blank is compatible with every analyte curve; ``notes`` says which."""
+    from .blank import blank_incompatibility, subtract_blank
+    from .engine import analyze_curve
+
+    analyte = [i for i in range(len(curves)) if i not in blanks]
+    if not blanks or not analyte:
+        return curves
+    why = ""
+    for b in blanks:
+        blank = curves[b].voltammogram
+        reasons = [blank_incompatibility(curves[i].voltammogram, blank) for i in analyte]
+        why = next((r for r in reasons if r is not None), "")
+        if why:
+            continue
+        out = list(curves)
+        for i in analyte:
+            sub = subtract_blank(curves[i].voltammogram, blank)
+            out[i] = analyze_curve(sub)
+        notes.append(
+            f"Peak heights were measured on the curves less the blank (curve {b + 1}, {blank.source})."
+        )
+        return out
+    notes.append(f"Peak heights were measured on the raw curves: {why}.")
+    return curves
+
+
 def _concentration_series(
     curves: list[CurveAnalysis], conc: list[float], unit: str, confidence: float, notes: list[str]
 ) -> SeriesAnalysis | None:
@@ -408,9 +443,21 @@ def _concentration_series(
     if direction is None:
         notes.append("No peak was found, so no calibration was made.")
         return None
-    tracked = _tracked_peaks(curves, direction, SERIES_WINDOW_V["concentration"], set(blanks))
+    window = SERIES_WINDOW_V["concentration"]
+    tracked = _tracked_peaks(curves, direction, window, set(blanks))
+    measured = _blank_subtracted(curves, blanks, notes)
+    if measured is not curves:
+        d_sub = _series_direction([c for i, c in enumerate(measured) if i not in blanks]) or direction
+        t_sub = _tracked_peaks(measured, d_sub, window, set(blanks))
+        t_sub = [None if i in blanks else k for i, k in enumerate(t_sub)]  # a blank less itself
+        n_raw = sum(k is not None for i, k in enumerate(tracked) if i not in blanks)
+        if sum(k is not None for k in t_sub) >= n_raw:
+            direction, tracked = d_sub, t_sub
+        else:  # the subtraction lost peaks the raw curves show (a blank traced in part)
+            notes[-1] = "Peak heights were measured on the raw curves: fewer peaks were found less the blank."
+            measured = curves
     responses = np.array(
-        [abs(curves[i].peaks[k].height.value) if k is not None else np.nan for i, k in enumerate(tracked)]
+        [abs(measured[i].peaks[k].height.value) if k is not None else np.nan for i, k in enumerate(tracked)]
     )
     missing = [curves[i].voltammogram.source for i, k in enumerate(tracked) if k is None and i not in blanks]
     if missing:
@@ -418,7 +465,7 @@ def _concentration_series(
     blank_sd = None
     measured_blanks = [i for i in blanks if tracked[i] is not None]
     if len(measured_blanks) < 2 and blanks:
-        blank_sd = _noise_derived_blank_sd(curves, tracked, blanks)
+        blank_sd = _noise_derived_blank_sd(measured, tracked, blanks)
     finite = np.isfinite(responses)
     if finite.sum() < 2 or len({conc[i] for i in np.flatnonzero(finite)}) < 2:
         notes.append("Fewer than two different concentrations with a peak: no calibration.")
@@ -434,11 +481,16 @@ def _concentration_series(
         confidence=confidence,
     )
     response_u = [
-        curves[i].peaks[k].height.uncertainty if k is not None else math.nan for i, k in enumerate(tracked)
+        measured[i].peaks[k].height.uncertainty if k is not None else math.nan for i, k in enumerate(tracked)
     ]
     return SeriesAnalysis(
         kind="concentration",
-        values={"direction": direction, "slope": study.fit.slope, "response_uncertainties": response_u},
+        values={
+            "direction": direction,
+            "slope": study.fit.slope,
+            "response_uncertainties": response_u,
+            "blank_subtracted": measured is not curves,
+        },
         findings=study.findings,
         study=study,
         curves=tuple(range(len(curves))),

@@ -1088,7 +1088,14 @@ def _branch_sizes(curves: list[Any], use: list[int], up: bool) -> tuple[list[flo
     if not all(m.any() for m in inside):
         return None
     e_top, i_top = traces[-1]
-    e_star = float(e_top[inside[-1]][int(np.argmax(i_top[inside[-1]]))])
+    # the peak is looked for where every curve was traced: a trace the digitizer cut to the part
+    # where the curves differ (overlapping curves drawn over each other) reads nothing elsewhere,
+    # and its current there would be the held end of its trace
+    lo = max(float(np.nanmin(e)) for e, _ in traces)
+    hi = min(float(np.nanmax(e)) for e, _ in traces)
+    shared = inside[-1] & (e_top >= lo) & (e_top <= hi)
+    top = shared if shared.any() else inside[-1]
+    e_star = float(e_top[top][int(np.argmax(i_top[top]))])
     out = []
     for e, i in traces:
         near = np.abs(e - e_star) <= PEAK_WINDOW_V
