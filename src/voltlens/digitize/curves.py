@@ -73,14 +73,20 @@ def extend_region(
     *,
     avoid: list[tuple[int, int, int, int]] | None = None,
     label_side: str = "l",
+    tick_cols: list[float] | None = None,
 ) -> tuple[int, int, int, int]:
     """The region grown up (down) to where curve ink that crosses its top (bottom) edge ends: a
     frame taken from the outermost gridlines of a plot without spines (Excel) would cut off the
     peaks drawn beyond them; and sideways past a side without a spine (:func:`_extend_sideways`),
-    except on ``label_side`` ("l" or "r"), where the current axis' tick labels stand."""
+    except on ``label_side`` ("l" or "r"), where the current axis' tick labels stand.  Ink at the
+    potential axis' ``tick_cols`` (pixel columns of its tick labels) is no curve crossing the top
+    or bottom edge: ticks drawn inward, with their labels just past the spine."""
     x0, y0, x1, y1 = region
     h = y1 - y0
     new_y0, new_y1 = y0, y1
+    at_tick = np.zeros(x1 - x0, dtype=bool)
+    for c in _every_tick(sorted(tick_cols or []), x0, x1):
+        at_tick[max(0, round(c) - x0 - TICK_HALF) : max(0, round(c) - x0 + TICK_HALF + 1)] = True
     for side in ("t", "b"):
         line = box.lines.get(side)
         gap = int(np.ceil(line.thickness)) + 2 if line is not None else 1
@@ -90,6 +96,7 @@ def extend_region(
         else:
             lim, end = min(mask.shape[0], int(y1 + 0.35 * h)), y1 + gap
             inside = mask[max(y0, y1 - 2) : y1, x0:x1].any(axis=0)
+        inside = inside & ~at_tick[: inside.size]
         if abs(end - lim) < 4 or not inside.any():
             continue
         strip = (mask[lim:end, x0:x1] if side == "t" else mask[end:lim, x0:x1]).copy()
@@ -105,6 +112,21 @@ def extend_region(
             new_y1 = end + grown + 1
     new_x0, new_x1 = _extend_sideways(mask, (x0, new_y0, x1, new_y1), box, avoid or [], label_side)
     return new_x0, new_y0, new_x1, new_y1
+
+
+TICK_HALF = 3  # px either side of a tick label's column where an inward tick mark lies
+
+
+def _every_tick(cols: list[float], x0: int, x1: int) -> list[float]:
+    """Tick columns carried on at their spacing across [x0, x1): labels at the ends go unread
+    more often than not (cut by the frame, or too close to the other axis' labels)."""
+    if len(cols) < 2:
+        return cols
+    step = float(np.median(np.diff(cols)))
+    if step < 4 or np.ptp(np.diff(cols)) > 0.1 * step:  # not one even spacing: only the labels read
+        return cols
+    k = np.arange(np.floor((x0 - cols[0]) / step), np.ceil((x1 - cols[0]) / step) + 1)
+    return [float(v) for v in cols[0] + k * step]
 
 
 SIDEWAYS_MIN = 0.1  # least share of the region's width that curve ink runs on past a side to grow it

@@ -66,10 +66,12 @@ def _assemble(img: np.ndarray, layout: Layout, src: str, t0: float) -> Digitized
     warnings = list(layout.warnings)
     legend = find_legend(layout, region)
     exclude = _legend_exclusion(legend, ink.strength, layout.char_h) if legend is not None else []
-    region = extend_region(ink.mask, region, box, avoid=exclude, label_side=layout.y.side[0])
-    x0, y0, x1, y1 = region
     tick_rows = [lb.pos for lb in layout.y.labels] + _zero(layout.y)
     tick_cols = [lb.pos for lb in layout.x.labels]
+    region = extend_region(
+        ink.mask, region, box, avoid=exclude, label_side=layout.y.side[0], tick_cols=tick_cols
+    )
+    x0, y0, x1, y1 = region
     legend_colors = [e.color for e in legend.entries] if legend is not None else None
     cand = curve_mask(
         layout.image,
@@ -251,7 +253,8 @@ def _legend_exclusion(legend: Legend, strength: np.ndarray, char_h: float) -> li
     """What of a legend inside the axes to keep out of the curves: its whole (framed) box, or —
     when curves run on through the box (a legend drawn without a fill over the data) — only its
     handles and texts, so those curves are not cut.  A legend drawn in a frame is opaque: what lies
-    inside its frame goes, frame included (the frame's long edges are no curves running through)."""
+    inside its frame goes, frame included (the frame's long edges are no curves running through).
+    A text read short is run on over the ink of its line (:func:`_text_end`)."""
     if not legend.inside:
         return []
     box = _framed(legend.box, char_h)
@@ -266,8 +269,10 @@ def _legend_exclusion(legend: Legend, strength: np.ndarray, char_h: float) -> li
     if frame is not None:  # a framed legend is opaque: all inside its frame goes, nothing outside
         return [(x0 + frame[0], y0 + frame[1], x0 + frame[2], y0 + frame[3])]
     parts = []
-    for e in legend.entries:
-        for a0, b0, a1, b1 in (e.handle, e.text):
+    inked = strength > max(level, 1.0)
+    texts = [(*e.text[:2], _text_end(inked, e.text, char_h), e.text[3]) for e in legend.entries]
+    for e, text in zip(legend.entries, texts, strict=True):
+        for a0, b0, a1, b1 in (e.handle, text):
             p = max(2, round(0.2 * char_h))
             parts.append((a0 - p, b0 - p, a1 + p, b1 + p))
             strong[max(0, b0 - p - y0) : max(0, b1 + p - y0), max(0, a0 - p - x0) : max(0, a1 + p - x0)] = (
@@ -276,10 +281,41 @@ def _legend_exclusion(legend: Legend, strength: np.ndarray, char_h: float) -> li
     # curves crossing: strong ink outside the entries in most columns of the box
     if float(strong.any(axis=0).mean()) >= 0.5 and int(strong.sum()) >= 2 * (x1 - x0):
         return parts
-    return [box]
+    return [(box[0], box[1], max([box[2]] + [t[2] + round(char_h) for t in texts]), box[3])]
 
 
-FRAME_SIDE = 0.5  # least share of the crop's width (height) a legend frame's edge spans
+TEXT_GAP = 0.8  # widest gap (in character heights) between the words of one legend text…
+TEXT_MORE = 8.0  # …and the most (character heights) a text read short may run on past its box
+
+
+def _text_end(strong: np.ndarray, text: tuple[int, int, int, int], char_h: float) -> int:
+    """Right edge (exclusive) of a legend text whose read box ended early (the reader dropped a
+    unit, "0.1 mM" read "0.1 r"): the text runs on while ink lies in its rows and none in the
+    half-character rows just above and below them (the gaps between a legend's lines; a curve
+    crossing there is no text), with gaps no wider than a space between words."""
+    _a0, b0, a1, b1 = text
+    h, w = strong.shape
+    m = max(1, round(0.5 * char_h))
+    if b1 <= b0 or a1 >= w or b0 < 0 or b1 > h:
+        return a1
+    stop = min(w, a1 + round(TEXT_MORE * char_h))
+    band = strong[b0:b1, a1:stop].any(axis=0)
+    rims = strong[max(0, b0 - m) : b0, a1:stop].any(axis=0) | strong[b1 : b1 + m, a1:stop].any(axis=0)
+    end, gap = a1, 0
+    for k in range(band.size):
+        if rims[k]:
+            break
+        if band[k]:
+            end, gap = a1 + k + 1, 0
+        else:
+            gap += 1
+            if gap > TEXT_GAP * char_h:
+                break
+    return end
+
+
+FRAME_SIDE = 0.35  # least share of the crop's width (height) a legend frame's edge spans (a legend box
+# read taller than its frame leaves the frame's sides well under half the crop)
 FRAME_CORNER = 0.06  # most an edge's ends may miss the perpendicular edges, as a share of its length
 FRAME_MAX_EDGES = 12  # more long strokes per direction: hatching or a grid, no frame (the search is quartic)
 
@@ -379,13 +415,30 @@ def _uniform_marks(stats: np.ndarray, width: int) -> bool:
     letters of a text differ in width and height, and a text sits in one place)."""
     if stats.shape[0] < 8:
         return False
-    w, h = stats[:, 2].astype(float), stats[:, 3].astype(float)
-    mw, mh = float(np.median(w)), float(np.median(h))
-    alike = (np.abs(w - mw) <= max(1.0, 0.2 * mw)) & (np.abs(h - mh) <= max(1.0, 0.2 * mh))
-    if alike.sum() < max(8, 0.7 * w.size) or not 0.6 <= mw / max(mh, 1.0) <= 1.6:
+    w, h, area = stats[:, 2].astype(float), stats[:, 3].astype(float), stats[:, 4].astype(float)
+    for mw, mh in (
+        (float(np.median(w)), float(np.median(h))),
+        (_area_median(w, area), _area_median(h, area)),
+    ):
+        alike = (np.abs(w - mw) <= max(1.0, 0.2 * mw)) & (np.abs(h - mh) <= max(1.0, 0.2 * mh))
+        # most marks alike, or — where curves drawn later cover parts of many markers, leaving
+        # slivers — the whole markers alike holding most of the ink
+        if (
+            alike.sum() >= max(8, 0.7 * w.size)
+            or (alike.sum() >= 8 and area[alike].sum() >= 0.7 * area.sum())
+        ) and 0.6 <= mw / max(mh, 1.0) <= 1.6:
+            break
+    else:
         return False
     x = stats[alike, 0] + 0.5 * w[alike]
     return bool(np.ptp(x) >= 0.3 * width)
+
+
+def _area_median(v: np.ndarray, area: np.ndarray) -> float:
+    """The median of ``v`` over the marks weighted by their ink (a mark's size where most ink is)."""
+    o = np.argsort(v, kind="stable")
+    c = np.cumsum(area[o])
+    return float(v[o][min(int(np.searchsorted(c, 0.5 * c[-1])), v.size - 1)])
 
 
 def _refuse_filled(series: list[Series], src: str) -> None:
