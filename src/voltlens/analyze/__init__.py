@@ -14,12 +14,12 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections import Counter
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from ..errors import ParameterError
+from ..errors import ParameterError, VoltlensError
 from ..model import Technique, Voltammogram
 from .anomalies import DETECTORS, detect_anomalies
 from .contract import analysis_schema, build_report, report_of, to_json
@@ -144,6 +144,7 @@ def analyze(
         min_anomaly_confidence=min_anomaly_confidence,
         skipped=skipped,
         confidence=confidence,
+        curve_options={"diffusion_m2_s": diffusion_m2_s},
     )
 
 
@@ -159,11 +160,15 @@ def combine(
     min_anomaly_confidence: float = 0.5,
     skipped: Sequence[tuple[str, str]] = (),
     confidence: float = 0.95,
+    curve_options: Mapping[str, Any] | None = None,
 ) -> Analysis:
     """Anomalies, cycle stability, a series study and the interpretation for analysed curves.
 
     The series is a calibration when ``concentrations`` are given, a scan-rate study when
     ``series="scan_rate"`` or when the curves state two or more different scan rates, else none.
+    A calibration with a compatible blank analyses its analyte curves again less the blank, with
+    ``curve_options`` (the keywords of :func:`~voltlens.analyze.engine.analyze_curve` the curves
+    were analysed with).
     """
     curves = list(curves)
     conc = _check_per_curve("concentrations", concentrations, len(curves))
@@ -176,7 +181,8 @@ def combine(
     notes: list[str] = []
     study = None
     if conc is not None:
-        study = _concentration_series(curves, conc, concentration_unit, confidence, notes)
+        options = dict(curve_options or {})
+        study = _concentration_series(curves, conc, concentration_unit, confidence, notes, options)
     elif series == "scan_rate" or _differing_scan_rates(curves):
         study = _scan_rate_series(curves, area_m2, concentration_mol_m3, n_electrons, confidence, notes)
     curves_t = tuple(curves)
@@ -402,19 +408,20 @@ def _noise_derived_blank_sd(
 
 
 def _blank_subtracted(
-    curves: list[CurveAnalysis], blanks: list[int], notes: list[str]
-) -> list[CurveAnalysis]:
-    """The series' curves with the blank subtracted (:func:`voltlens.analyze.blank.subtract_blank`,
-    the first blank compatible with every analyte curve) and analysed again, so the peak heights
-    stand on the zero the blank leaves rather than on a background the engine has to guess; the
-    blanks themselves are kept as they are.  ``curves`` itself (raw readings) when there is no
-    analyte or no blank, or no blank is compatible with every analyte curve; ``notes`` says which."""
+    curves: list[CurveAnalysis], blanks: list[int], notes: list[str], options: Mapping[str, Any]
+) -> tuple[list[CurveAnalysis], int | None]:
+    """The series' analyte curves less a blank (:func:`voltlens.analyze.blank.subtract_blank`, the
+    first blank compatible with every analyte curve), analysed again with ``options`` (keywords of
+    :func:`~voltlens.analyze.engine.analyze_curve`), and that blank's index; the blanks themselves
+    are kept as they are.  ``(curves, None)`` (raw readings) when there is no analyte or no blank,
+    no blank is compatible with every analyte curve, or a subtracted curve cannot be analysed;
+    ``notes`` says which."""
     from .blank import blank_incompatibility, subtract_blank
     from .engine import analyze_curve
 
     analyte = [i for i in range(len(curves)) if i not in blanks]
     if not blanks or not analyte:
-        return curves
+        return curves, None
     why = ""
     for b in blanks:
         blank = curves[b].voltammogram
@@ -423,19 +430,27 @@ def _blank_subtracted(
         if why:
             continue
         out = list(curves)
-        for i in analyte:
-            sub = subtract_blank(curves[i].voltammogram, blank)
-            out[i] = analyze_curve(sub)
+        try:
+            for i in analyte:
+                out[i] = analyze_curve(subtract_blank(curves[i].voltammogram, blank), **options)
+        except VoltlensError as err:
+            why = str(err)
+            continue
         notes.append(
             f"Peak heights were measured on the curves less the blank (curve {b + 1}, {blank.source})."
         )
-        return out
+        return out, b
     notes.append(f"Peak heights were measured on the raw curves: {why}.")
-    return curves
+    return curves, None
 
 
 def _concentration_series(
-    curves: list[CurveAnalysis], conc: list[float], unit: str, confidence: float, notes: list[str]
+    curves: list[CurveAnalysis],
+    conc: list[float],
+    unit: str,
+    confidence: float,
+    notes: list[str],
+    options: Mapping[str, Any],
 ) -> SeriesAnalysis | None:
     blanks = [i for i, c in enumerate(conc) if c == 0]
     analyte = [c for i, c in enumerate(curves) if i not in blanks]
@@ -445,17 +460,20 @@ def _concentration_series(
         return None
     window = SERIES_WINDOW_V["concentration"]
     tracked = _tracked_peaks(curves, direction, window, set(blanks))
-    measured = _blank_subtracted(curves, blanks, notes)
-    if measured is not curves:
+    measured, blank = _blank_subtracted(curves, blanks, notes, options)
+    if blank is not None:
         d_sub = _series_direction([c for i, c in enumerate(measured) if i not in blanks]) or direction
         t_sub = _tracked_peaks(measured, d_sub, window, set(blanks))
-        t_sub = [None if i in blanks else k for i, k in enumerate(t_sub)]  # a blank less itself
+        # on curves less a blank the blanks' own responses are zero by construction (the one
+        # subtracted) or background differences, not peaks: they stay out of the line, and s_blank
+        # comes from the blanks' noise
+        t_sub = [None if i in blanks else k for i, k in enumerate(t_sub)]
         n_raw = sum(k is not None for i, k in enumerate(tracked) if i not in blanks)
         if sum(k is not None for k in t_sub) >= n_raw:
             direction, tracked = d_sub, t_sub
         else:  # the subtraction lost peaks the raw curves show (a blank traced in part)
             notes[-1] = "Peak heights were measured on the raw curves: fewer peaks were found less the blank."
-            measured = curves
+            measured, blank = curves, None
     responses = np.array(
         [abs(measured[i].peaks[k].height.value) if k is not None else np.nan for i, k in enumerate(tracked)]
     )
@@ -466,6 +484,8 @@ def _concentration_series(
     measured_blanks = [i for i in blanks if tracked[i] is not None]
     if len(measured_blanks) < 2 and blanks:
         blank_sd = _noise_derived_blank_sd(measured, tracked, blanks)
+        if blank_sd is not None and blank is not None:
+            blank_sd *= math.sqrt(2.0)  # a blank less a blank: the noise of both
     finite = np.isfinite(responses)
     if finite.sum() < 2 or len({conc[i] for i in np.flatnonzero(finite)}) < 2:
         notes.append("Fewer than two different concentrations with a peak: no calibration.")
@@ -475,7 +495,8 @@ def _concentration_series(
         conc,
         responses,
         blank_sd=blank_sd,
-        blank_sd_source="from the RMS noise of the blank curve(s), scaled by the engine's peak-height uncertainty per unit noise",
+        blank_sd_source="from the RMS noise of the blank curve(s), scaled by the engine's peak-height uncertainty per unit noise"
+        + (" and by √2 (a blank less a blank)" if blank is not None else ""),
         concentration_unit=unit,
         response_unit="A/m2" if density else "A",
         confidence=confidence,
@@ -489,7 +510,7 @@ def _concentration_series(
             "direction": direction,
             "slope": study.fit.slope,
             "response_uncertainties": response_u,
-            "blank_subtracted": measured is not curves,
+            "blank_curve": blank,
         },
         findings=study.findings,
         study=study,

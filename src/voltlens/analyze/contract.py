@@ -252,6 +252,11 @@ class ConcentrationSeriesOut(_Model):
     detection_limits: list[DetectionLimitOut]
     headline_lod: str | None = Field(description="name of the detection limit to quote first")
     blank: BlankOut
+    blank_subtracted: int | None = Field(
+        None,
+        description="index into curves of the blank subtracted from every analyte curve before its peak was "
+        "measured; null when the peaks were measured on the raw curves",
+    )
     findings: list[str] = []
 
 
@@ -502,6 +507,7 @@ def _concentration_out(series: SeriesAnalysis, curves: tuple[CurveAnalysis, ...]
             sd=None if st.blank_sd is None else _q(st.blank_sd * scale, unit),
             source=st.blank_sd_source,
         ),
+        blank_subtracted=series.values.get("blank_curve"),
         findings=list(series.findings),
     )
 

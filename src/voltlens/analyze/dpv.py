@@ -301,7 +301,8 @@ DIP_SIGMAS = 3.0  # two peaks are told apart only where the data dip between the
 
 def _resolved_in_data(e, r_s, r_raw, fit: _Fit, amp, f, noise) -> _Fit:
     """The fit without a component whose neighbour the data do not tell apart from it: between the
-    two centres the smoothed current ``r_s`` must dip :data:`DIP_SIGMAS` × ``noise`` below the lower
+    two centres ``r_s`` (the smoothed current less its baseline) must dip :data:`DIP_SIGMAS` ×
+    ``noise`` (the raw curve's noise, larger than the smoothed one's: a cautious margin) below the lower
     of the two tops (each the largest value within a quarter of its width of its centre).  A broad
     quasi-reversible wave that two narrower reversible shapes fit better than one shows no such
     dip (only the fitted sum does): the smaller is dropped and the rest refitted, as one peak."""

@@ -32,10 +32,11 @@ __all__ = [
     "smooth",
     "smoothing_window",
     "split_sweeps",
+    "sweep_indices",
 ]
 
 _MAD = 1.4826  # MAD → σ for Gaussian noise
-ROUNDING = 1e-9  # a spread of the differences below this fraction of the current is rounding, not noise
+ROUNDING = 1e-9  # a spread of the differences below this fraction of the current is not noise (rounding)
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +179,25 @@ def split_sweeps(potential: np.ndarray, *, hysteresis_V: float | None = None) ->
     return Sweeps(bounds, dirs, seg)
 
 
+def sweep_indices(
+    potential: np.ndarray, segment: np.ndarray | None = None, *, min_points: int = 2
+) -> list[tuple[int, np.ndarray]]:
+    """A curve's sweeps in recorded order, each as (direction ±1, indices of its points): by its
+    ``segment`` labels when they fit the curve, else as :func:`split_sweeps` splits the programme.
+    Sweeps with fewer than ``min_points`` points or no potential span are left out."""
+    e = np.asarray(potential, dtype=float)
+    seg = segment if segment is not None and len(segment) == e.size else split_sweeps(e).segment
+    seg = np.asarray(seg)
+    out = []
+    for s in dict.fromkeys(seg.tolist()):
+        idx = np.flatnonzero(seg == s)
+        es = e[idx]
+        if idx.size < min_points or np.ptp(es) <= 0:
+            continue
+        out.append((1 if es[-1] > es[0] else -1, idx))
+    return out
+
+
 def assign_cycles(potential: np.ndarray, sweeps: Sweeps) -> np.ndarray:
     """1-based cycle number of every point.
 
@@ -218,8 +238,8 @@ def estimate_noise(current: np.ndarray, *, segment: np.ndarray | None = None, le
     neighbours on the same level, the white noise well under one level step q): what varies from
     point to point is then the quantisation error, RMS q/√12, with q the median non-zero step
     between neighbours (a spike's few large steps do not move it, as they move the RMS).  A MAD
-    within floating-point rounding of the current's size counts as zero there: a current stored as
-    k·q carries differences of order 1e-16 of its size, not noise (taken as noise, they made every
+    under :data:`ROUNDING` × the current's size counts as zero there: a current stored as k·q
+    carries floating-point differences of order 1e-16 of its size, not noise (taken as noise, they made every
     stair of the staircase a peak of enormous SNR).  Not for a curve traced from a plot, whose
     differences vanish along the tracing's straight runs, not on levels.
     """

@@ -1107,26 +1107,19 @@ def _branch_sizes(curves: list[Any], use: list[int], up: bool) -> tuple[list[flo
 
 def _sweeps(curve: Any) -> list[tuple[bool, Any, Any]]:
     """A trace's sweeps in the order they were recorded, each as (positive-going, potential,
-    current) with the points in sweep order: by the trace's ``segment`` labels, else as the
-    analysis splits a potential programme (:func:`voltlens.analyze.preprocess.split_sweeps`)."""
+    current) with the points in sweep order (:func:`voltlens.analyze.preprocess.sweep_indices`)."""
     import numpy as np
 
-    from ..analyze.preprocess import split_sweeps
+    from ..analyze.preprocess import sweep_indices
 
     e = np.asarray(curve.potential, dtype=float)  # a Voltammogram's arrays are finite
     i = np.asarray(curve.current, dtype=float)
-    seg = getattr(curve, "segment", None)
-    seg = np.asarray(split_sweeps(e).segment if seg is None or len(seg) != e.size else seg)
     out = []
-    for s in dict.fromkeys(seg.tolist()):
-        m = seg == s
-        es, cs = e[m], i[m]
-        if es.size < SWEEP_MIN_POINTS or np.ptp(es) <= 0:
-            continue
-        up = bool(es[-1] > es[0])
+    for d, idx in sweep_indices(e, getattr(curve, "segment", None), min_points=SWEEP_MIN_POINTS):
+        es, cs = e[idx], i[idx]
         order = np.argsort(es, kind="stable")
-        order = order if up else order[::-1]
-        out.append((up, es[order], cs[order]))
+        order = order if d > 0 else order[::-1]
+        out.append((d > 0, es[order], cs[order]))
     return out
 
 

@@ -33,8 +33,7 @@ def test_quantised_noise_is_the_quantisation_error(seed):
     assert 0.5 * q / math.sqrt(12.0) < est < 2.0 * q / math.sqrt(12.0)
 
 
-# a reversible DPV of 66 points quantised to a ninth of its peak, with spikes (ECBench-like draw);
-# seed 9 of this draw still shows a stair near the end of the window as a peak
+# a reversible DPV of 66 points quantised to a ninth of its peak, with spikes (ECBench-like draw)
 QUANTISED_DPV = CurveSpec(
     "DPV",
     (Reversible(e0_V=0.469, concentration_mol_m3=0.622, diffusion_m2_s=4.34e-10),),
@@ -51,7 +50,19 @@ QUANTISED_DPV = CurveSpec(
 )
 
 
-@pytest.mark.parametrize("seed", range(9))
+@pytest.mark.parametrize(
+    "seed",
+    [
+        *range(9),
+        pytest.param(
+            9,
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="a stair near the end of the window still passes as a peak (known, unfixed)",
+            ),
+        ),
+    ],
+)
 def test_quantised_dpv_gives_one_peak(seed):
     # one peak, at the reversible DPV position (truth: voltlens.truth via curve_label), nothing on
     # the stairs of the quantised baseline
@@ -95,3 +106,30 @@ def test_broad_dpv_peak_is_one_peak():
         if len(res.peaks) != 1:
             split.append((seed, [round(p.potential.value, 3) for p in res.peaks]))
     assert len(split) <= 1, f"read as several peaks: {split}"
+
+
+# two reversible DPV peaks 90 mV apart (n = 1: FWHM ≈ 90 mV, so the valley between them is shallow)
+DOUBLET_DPV = CurveSpec(
+    "DPV",
+    (
+        Reversible(e0_V=-0.30, concentration_mol_m3=1.0, diffusion_m2_s=1e-9),
+        Reversible(e0_V=-0.21, concentration_mol_m3=1.0, diffusion_m2_s=1e-9),
+    ),
+    ("reversible", "reversible"),
+    DPVWaveform(start_V=-0.6, end_V=0.1, step_V=0.004, amplitude_V=0.025, pulse_width_s=0.05, period_s=0.1),
+    Cell(area_m2=7.07e-06),
+    {"noise": {"rms_A": 2e-9}},
+)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_resolved_dpv_doublet_keeps_both_peaks(seed):
+    # the data dip between the two tops by many noise σ: both peaks stay (truth: curve_label)
+    measured, clean, injected = simulate_curve(DOUBLET_DPV, np.random.default_rng(seed))
+    label = curve_label(DOUBLET_DPV, measured, clean, injected)
+    res = analyze_curve(measured)
+    found = sorted(p.potential.value for p in res.peaks)
+    truth = sorted(p.potential_V for p in label.peaks)
+    assert len(truth) == 2
+    assert len(found) == 2, f"peaks at {found}, truth {truth}"
+    assert np.allclose(found, truth, atol=0.01)
