@@ -20,7 +20,10 @@ How a peak is measured mirrors how a peak is defined (see :mod:`voltlens.truth`)
   faradaic current and by ``min_snr`` × the noise; a shoulder (a wave without a maximum) is not a
   peak; a return "peak" whose own current never turns over within 30 mV is only the earlier
   current dying away and is not reported (where that current is mostly the continued baseline,
-  the turn-over must fall back by 5 % of the height: 1/f noise on a dying current does not).
+  the turn-over must fall back by 5 % of the height: 1/f noise on a dying current does not); nor
+  is a later-sweep maximum where the current itself still flows the other way, by a fifth of its
+  height, and the corrected current never falls to half of it (an irreversible couple's forward
+  current dying faster than its baseline; not where another couple's forward wave lies ahead).
 
 The background is fitted where the faradaic current is known (:func:`_regions`): before the first
 wave, on idle stretches as the frozen continuation, and — on a sweep whose previous wave's process
@@ -69,6 +72,7 @@ RC_SKIP_V = 0.004  # rows not fitted after a turning point (charging relaxes thr
 FOOT_MIN_V = 0.05  # a first-sweep foot shorter than this tells no drift from a scaled tail
 PASSES = 2  # background fits, each followed by a new search for waves
 _DYING = "dying"  # what _measure returns for a bump that is only an earlier current dying away
+_OPPOSITE = "opposite"  # ... and for a later-sweep maximum where the current still flows the other way
 SURFACE_RETURN = 0.3  # an adsorbed peak falls back below this fraction of its height
 # half-peak widths before an adsorbed peak on an earlier wave's tail where that tail is frozen
 # (a Nernstian layer carries 11 % of its peak current at 2, 5 % at 2.5, 2 % at 3)
@@ -853,13 +857,15 @@ def _sweep_peaks(ctx, hist, m_hist, f_s, f_r, j, a, b, s, base, c, scale, bg_rms
         if k2 is None:
             return None, k
         cr = s * (f_r[a:b] - cand_base)
-        return _measure(ctx, j, s, a, b, v + 1, k2, cc, cr, cand_base, base, f_s, thr, bg_rms), k2
+        return _measure(ctx, j, s, a, b, v + 1, k2, cc, cr, cand_base, base, f_s, thr, bg_rms, signed[0]), k2
 
     def attempt(k, after, held):
         nxt = next((i for i in idx if i > k), m)
         if after is None:
             return (
-                _measure(ctx, j, s, a, b, 0, k, c, s * (f_r[a:b] - base), base, base, f_s, thr, bg_rms),
+                _measure(
+                    ctx, j, s, a, b, 0, k, c, s * (f_r[a:b] - base), base, base, f_s, thr, bg_rms, signed[0]
+                ),
                 k,
                 base,
             )
@@ -889,15 +895,17 @@ def _sweep_peaks(ctx, hist, m_hist, f_s, f_r, j, a, b, s, base, c, scale, bg_rms
                 return res2, k3, base2
         return res, k2, cand_base
 
+    signed = [False]
     for k in sorted(strong.union(tail)):
         own = _partner(forward, float(ctx.e[a + k]), s)
+        signed[0] = _alone(forward, float(ctx.e[a + k]), s)
         after = next((ev for ev in reversed(events) if ev[1] is None or ev[1] != own), None)
         if k not in strong and (after is None or after[1] is not None or k <= after[0]):
             continue  # a weak maximum counts only on the tail of an accepted wave before it
         res, k2, cand_base = attempt(k, after, False)
         if k not in strong and not isinstance(res, tuple):
             continue
-        if after is None and j > 0 and isinstance(res, tuple):
+        if after is None and j > 0 and (isinstance(res, tuple) or res is _OPPOSITE):
             # a peak of its own after this couple's forward current died away (a dying-current
             # event, or a bump too small to be a candidate): a return wave measured from the
             # current held at the valley after it (see _dying_bump); a bump that is only a dying
@@ -918,7 +926,7 @@ def _sweep_peaks(ctx, hist, m_hist, f_s, f_r, j, a, b, s, base, c, scale, bg_rms
                         stopped[j] = (a + valley, a + k1)
         if res is None:
             continue
-        if res is _DYING:
+        if res is _DYING or res is _OPPOSITE:
             events.append((k2, _partner(forward, float(ctx.e[a + k2]), -s, nearest=True)))
             continue
         pk, det = res
@@ -982,6 +990,18 @@ def _past_forward(e: np.ndarray, a: int, c: np.ndarray, q: int, k: int, own: flo
     return bool(s * (float(e[a + valley]) - own) > 0.0)
 
 
+def _alone(forward: list[float], e: float, s: int) -> bool:
+    """Is a later-sweep maximum at ``e`` (sweep direction ``s``) free of other couples' currents of
+    the opposite direction: no forward peak other than its nearest lies ahead of it along the sweep?
+    A couple the sweep has not yet come back to still draws its diffusion-limited current there (a
+    real return wave may stand on it with the current flowing the other way); the forward wave it
+    came from, once the sweep has turned, only dies away."""
+    if not forward:
+        return True
+    near = min(forward, key=lambda f: abs(f - e))
+    return not any(s * (f - e) > 0.0 and f != near for f in forward)
+
+
 def _partner(forward: list[float], e: float, s: int, *, nearest: bool = False) -> float | None:
     """The forward peak a return-sweep feature at potential ``e`` belongs to: the closest one on
     the side it came from (below it for a positive-going sweep ``s`` = +1), or simply the closest
@@ -1028,8 +1048,9 @@ def _means(x: np.ndarray, h: int) -> np.ndarray:
     return np.convolve(x, np.ones(k) / k, mode="valid")
 
 
-def _measure(ctx, j, s, a, b, lo, p, c, cr, base, sweep_base, f_s, thr, bg_rms):
-    """Measure the peak at local index ``p`` of the corrected current ``c`` (raw: ``cr``)."""
+def _measure(ctx, j, s, a, b, lo, p, c, cr, base, sweep_base, f_s, thr, bg_rms, signed=False):
+    """Measure the peak at local index ``p`` of the corrected current ``c`` (raw: ``cr``);
+    ``signed``: the current at a later sweep's peak must flow in the peak's own direction."""
     e = ctx.e[a:b]
     m = b - a
     ip_s = float(c[p])
@@ -1059,6 +1080,15 @@ def _measure(ctx, j, s, a, b, lo, p, c, cr, base, sweep_base, f_s, thr, bg_rms):
         tol = max(tol, 1.5 * ctx.noise)
     if not _turns_over(own, p - i0, w, tol):
         return _DYING
+    if signed and j > 0 and float(own[p - i0]) < -max(tol, 0.2 * ip_s) and _half_fall(c, p, m) is None:
+        # on a later sweep a wave of this direction adds current of its own sign and, measured from
+        # its baseline, falls back after its peak; where the current itself (less the continued
+        # tails of earlier waves on this sweep) still flows the other way at the "peak", by a fifth
+        # of its corrected height (more than a misfit of the background), and the
+        # corrected current never falls to half of it, nothing of this direction is driven there:
+        # it is the earlier wave's current dying faster than its held or continued baseline (an
+        # irreversible couple's return sweep, a step of the dying current), not a wave
+        return _OPPOSITE
     hr = _half_rise(c, p, lo)
     if hr is None:
         return None
