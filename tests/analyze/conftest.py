@@ -260,6 +260,7 @@ def textbook():
     return types.SimpleNamespace(
         Couple=Couple,
         simulate_cv=simulate_cv,
+        Sim=_Sim,  # the sequential solver, for an arbitrary potential programme
         simulate_dpv=simulate_dpv,
         truth_peaks=truth_peaks,
         randles_sevcik=randles_sevcik,

@@ -211,7 +211,9 @@ def _kinetics_of(fit: SweepFit, prep, time, rate, temp):
     """kinetics(ia, ic) → (semi-integral analysis, ΔEp explained by its Ru) for a pair of peaks.
 
     Computed on the first cycle, where the semi-integral starts from rest, and reused for the
-    same couple (E½ within 30 mV) in later cycles."""
+    same couple (E½ within 30 mV) in later cycles.  A later cycle's couple with no first-cycle couple
+    that near (first seen there, or moved by reference drift) is fitted on its own forward and return
+    sweeps: a full cycle has swept the couple back past its wave, so its surface is near rest again."""
     peaks = fit.peaks
     total = fit.faradaic + fit.charging
     dt = (
@@ -220,6 +222,7 @@ def _kinetics_of(fit: SweepFit, prep, time, rate, temp):
         else (prep.step_V / rate if rate else 0.0)
     )
     first: dict[float, CoupleKinetics | None] = {}
+    own: dict[tuple[int, int], CoupleKinetics | None] = {}  # later cycles' couples fitted on their own
 
     def kinetics(ia: int, ic: int) -> tuple[CoupleKinetics | None, float | None]:
         pa, pc = peaks[ia], peaks[ic]
@@ -231,7 +234,9 @@ def _kinetics_of(fit: SweepFit, prep, time, rate, temp):
         known = [k for k in first if abs(k - e_half) < 0.03]
         if known:
             kin = first[known[0]]
-        elif peaks[fwd].segment == 0 and peaks[ret].segment == 1:
+        elif (fwd, ret) in own:
+            kin = own[fwd, ret]
+        elif peaks[ret].segment == peaks[fwd].segment + 1:
             windows = [_wave_window(fit, prep, fwd), _wave_window(fit, prep, ret)]
             kin = couple_kinetics(
                 prep.potential,
@@ -244,7 +249,10 @@ def _kinetics_of(fit: SweepFit, prep, time, rate, temp):
                 surface=surface,
                 smooth_points=int(0.03 / max(prep.step_V, 1e-6)) // 2 * 2 + 1,
             )
-            first[e_half] = kin
+            if peaks[fwd].segment == 0:
+                first[e_half] = kin
+            else:
+                own[fwd, ret] = kin
         else:
             return None, None
         if kin is None:
