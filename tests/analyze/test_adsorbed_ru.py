@@ -75,6 +75,32 @@ def test_layer_current_clears_a_straight_background_and_balances_the_sweeps():
     assert float(np.sum(got[241:])) == pytest.approx(-float(np.sum(got[:241])), rel=1e-9)
 
 
+def test_layer_current_balances_each_return_against_its_own_forward_sweep():
+    """Two cycles of a layer losing a third of its coverage between them: each return sweep is
+    balanced against the forward sweep just before it, not against the first cycle's."""
+    x = np.linspace(-6.0, 6.0, 201)
+    wave = 1.0 / np.cosh(x / 2.0) ** 2
+    gap = np.zeros(20)
+    sweeps = [wave, -1.1 * wave, (2 / 3) * wave, -(2 / 3) * 1.1 * wave]
+    current = np.concatenate([gap, *[np.concatenate([w, gap]) for w in sweeps]])
+    windows = [(0, 241), (241, 462), (462, 683), (683, current.size)]
+    got = layer_current(current, windows)
+    q = [float(np.sum(got[a:b])) for a, b in windows]
+    assert q[1] == pytest.approx(-q[0], rel=1e-9)
+    assert q[3] == pytest.approx(-q[2], rel=1e-9)
+    assert q[2] == pytest.approx((2 / 3) * q[0], rel=1e-3)  # a forward sweep is never rescaled
+
+
+def test_layer_current_leaves_a_small_return_unbalanced():
+    """A layer returning a fifth of its charge (chemically irreversible) is not a background error:
+    its return sweep is not scaled up fivefold."""
+    x = np.linspace(-6.0, 6.0, 201)
+    wave = 1.0 / np.cosh(x / 2.0) ** 2
+    current = np.concatenate([np.zeros(20), wave, np.zeros(20), -0.2 * wave, np.zeros(20)])
+    got = layer_current(current, [(0, 241), (241, current.size)])
+    assert float(np.sum(got[241:])) == pytest.approx(-0.2 * float(np.sum(got[:241])), rel=1e-3)
+
+
 @pytest.mark.parametrize("ru", [10000.0, 20000.0])
 @pytest.mark.parametrize("seed", [0, 1])
 def test_nernstian_layer_on_later_cycles_shares_the_first_cycles_ru(textbook, ru, seed):

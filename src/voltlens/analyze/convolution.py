@@ -54,7 +54,7 @@ from ..constants import f_inverse_volts
 from .preprocess import savgol_nearest
 from .semiintegral import frozen_continuation, semi_derivative, semi_integral
 
-__all__ = ["CoupleKinetics", "couple_kinetics", "own_current", "own_semi_integral"]
+__all__ = ["CoupleKinetics", "couple_kinetics", "layer_current", "own_current", "own_semi_integral"]
 
 ML_FACTORS = np.linspace(1.0, 1.4, 5)  # M_lim over the plateau reached by the end of the forward wave
 MU_RANGE = (0.05, 0.95)
@@ -153,17 +153,21 @@ def couple_kinetics(
 
 
 LAYER_END_POINTS = 3  # points averaged at each end of a layer's wave for its left-over background
+LAYER_CHARGE_RATIO = 2.0  # return and forward charges further apart than this are not balanced
 
 
 def layer_current(current: np.ndarray, windows: list[tuple[int, int]]) -> np.ndarray:
     """An adsorbed layer's own current, cleared of the background left in it: inside each window the
     layer's current (zero outside its wave) less the straight line through its values at the two ends
     of its wave, where a layer that is wholly converted on each sweep carries none (B&F §14.3); then
-    each later sweep scaled to convert the charge the forward sweep did (Q = nFAΓ both ways).  A
-    background left under the wave (a few per cent of the peak at its ends) otherwise puts the
-    converted fraction off by as much and the fitted Ru a factor of several low."""
+    each return sweep (charge of the other sign from the first sweep's) scaled to convert the charge
+    the forward sweep just before it did (Q = nFAΓ both ways).  A background left under the wave (a few per cent of the
+    peak at its ends) otherwise puts the converted fraction off by as much and the fitted Ru a factor
+    of several low.  Charges further apart than :data:`LAYER_CHARGE_RATIO` are left unbalanced: a
+    layer that does not return what it took (chemically irreversible, desorbing) is not a background
+    error, and scaling its small return up would pass off noise as a wave."""
     out = np.array(current, dtype=float)
-    q0 = None
+    q_fwd = None  # the charge of the latest forward sweep
     for a, b in windows:
         nz = np.flatnonzero(out[a:b])
         if nz.size < 4 * LAYER_END_POINTS:
@@ -174,10 +178,10 @@ def layer_current(current: np.ndarray, windows: list[tuple[int, int]]) -> np.nda
         x0, x1 = s0 + 0.5 * (m - 1), s1 - 1 - 0.5 * (m - 1)  # where the two means sit
         out[s0:s1] -= head + (tail - head) * (np.arange(s0, s1) - x0) / (x1 - x0)
         q = float(np.sum(out[a:b]))
-        if q0 is None:
-            q0 = q
-        elif q * q0 < 0:
-            out[a:b] *= abs(q0 / q)
+        if q_fwd is None or q * q_fwd > 0:
+            q_fwd = q
+        elif 1.0 / LAYER_CHARGE_RATIO <= abs(q_fwd / q) <= LAYER_CHARGE_RATIO:
+            out[a:b] *= abs(q_fwd / q)
     return out
 
 
