@@ -785,15 +785,30 @@ def _by_handle_style(
     return out
 
 
+def _real_unnamed(i: int, traces: list, tl: np.ndarray, used_t: dict[int, int], biggest: int) -> bool:
+    """Whether unmatched trace ``i``, under a quarter of the largest trace's ink, is still a curve
+    whose legend entry went unread (a flat blank scan, say) rather than text or legend debris:
+    a drawn stroke (over 1 px thick: anti-aliased text and gridline fringes trace 1 px thin) running
+    over half the plot width, inked over most of it (debris traces cover a quarter to 0.43 of their
+    span), with a tenth of the largest trace's ink, in a colour no named curve has (a navy curve
+    beside a black one is a colour of its own: the colour clustering kept them apart already, so
+    only a near-identical shade, half the one-colour distance, is refused)."""
+    s, tr = traces[i]
+    span = tr.x_extent[1] - tr.x_extent[0]
+    if s.n_pixels < 0.1 * biggest or tr.thickness < 2.0 or tr.coverage < 0.45 or span < 0.5 * s.mask.shape[1]:
+        return False
+    return all(float(np.linalg.norm(tl[i] - tl[k])) > 0.5 * SAME_COLOUR_LAB for k in used_t)
+
+
 def match_legend(
     traces: list, legend: Legend, *, handle_styles: list[str] | None = None
 ) -> tuple[list, list[str | None], list[str]]:
     """Traces matched to legend entries by colour (greedy, nearest first); unmatched small traces
-    are dropped as stray marks, unmatched entries reported.  Curves of one colour told apart by
-    their line styles (one series split by :func:`.pipeline._by_style`) are named by the entry of
-    their colour whose handle draws their style (``handle_styles``, :func:`handle_style`), where
-    that is unambiguous; otherwise kept unnamed, with a note, and the entries of their colour are
-    not reported missing."""
+    are dropped as stray marks unless drawn as a curve (:func:`_real_unnamed`), unmatched entries
+    reported.  Curves of one colour told apart by their line styles (one series split by
+    :func:`.pipeline._by_style`) are named by the entry of their colour whose handle draws their
+    style (``handle_styles``, :func:`handle_style`), where that is unambiguous; otherwise kept
+    unnamed, with a note, and the entries of their colour are not reported missing."""
     notes: list[str] = []
     if not traces:
         return traces, [], notes
@@ -831,7 +846,9 @@ def match_legend(
             out.append(traces[by_entry[j]])
             labels.append(legend.entries[j].label)
     for i, t in enumerate(traces):
-        if i not in used_t and (i in styled or t[0].n_pixels >= 0.25 * biggest):
+        if i not in used_t and (
+            i in styled or t[0].n_pixels >= 0.25 * biggest or _real_unnamed(i, traces, tl, used_t, biggest)
+        ):
             out.append(t)
             labels.append(None)
     missing = [legend.entries[j].label for j in range(len(legend.entries)) if j not in used_e]
