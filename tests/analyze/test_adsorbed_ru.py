@@ -148,3 +148,13 @@ def test_slow_layer_beside_a_nernstian_layer_keeps_its_kinetic_excess(labelled_c
     fast, slow = sorted(analyze_curve(m).couples, key=lambda c: c.e_half.value)
     assert fast.reversibility == "reversible", fast.reasons
     assert slow.reversibility == "quasi-reversible", slow.reasons
+
+
+def test_layer_current_with_a_straight_window_is_left_as_it_is():
+    """A window whose current is a straight line (flat, pixel-quantised) carries no charge once its
+    ends' line is taken away: nothing to balance, and no division by its zero charge."""
+    x = np.linspace(-6.0, 6.0, 201)
+    wave = 1.0 / np.cosh(x / 2.0) ** 2
+    got = layer_current(np.r_[wave, np.full(30, -0.25)], [(0, 201), (201, 231)])
+    assert np.all(np.isfinite(got))
+    assert got[201:] == pytest.approx(0.0, abs=1e-12)

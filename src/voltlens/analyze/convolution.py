@@ -178,6 +178,8 @@ def layer_current(current: np.ndarray, windows: list[tuple[int, int]]) -> np.nda
         x0, x1 = s0 + 0.5 * (m - 1), s1 - 1 - 0.5 * (m - 1)  # where the two means sit
         out[s0:s1] -= head + (tail - head) * (np.arange(s0, s1) - x0) / (x1 - x0)
         q = float(np.sum(out[a:b]))
+        if q == 0.0:  # a straight stretch (flat, pixel-quantised): nothing left to balance
+            continue
         if q_fwd is None or q * q_fwd > 0:
             q_fwd = q
         elif 1.0 / LAYER_CHARGE_RATIO <= abs(q_fwd / q) <= LAYER_CHARGE_RATIO:

@@ -213,7 +213,9 @@ def _kinetics_of(fit: SweepFit, prep, time, rate, temp):
     Computed on the first cycle, where the semi-integral starts from rest, and reused for the
     same couple (E½ within 30 mV) in later cycles.  A later cycle's couple with no first-cycle couple
     that near (first seen there, or moved by reference drift) is fitted on its own forward and return
-    sweeps: a full cycle has swept the couple back past its wave, so its surface is near rest again."""
+    sweeps, where the forward sweep runs the way the first one did: a full cycle has swept the couple
+    back past its wave, so its surface is near rest again (not so for a wave first met on a return
+    sweep, the product of a reaction on the sweep before)."""
     peaks = fit.peaks
     total = fit.faradaic + fit.charging
     dt = (
@@ -236,7 +238,7 @@ def _kinetics_of(fit: SweepFit, prep, time, rate, temp):
             kin = first[known[0]]
         elif (fwd, ret) in own:
             kin = own[fwd, ret]
-        elif peaks[ret].segment == peaks[fwd].segment + 1:
+        elif peaks[fwd].segment % 2 == 0 and peaks[ret].segment == peaks[fwd].segment + 1:
             windows = [_wave_window(fit, prep, fwd), _wave_window(fit, prep, ret)]
             kin = couple_kinetics(
                 prep.potential,

@@ -32,6 +32,7 @@ from .image import as_rgb, load_image
 from .layout import Axis, Layout, analyse_layout
 from .legend import Legend, find_legend, handle_style, match_legend
 from .result import AxisReport, DigitizationReport, DigitizedFigure, PointUncertainty
+from .text import column_extent
 
 __all__ = ["digitize"]
 
@@ -286,32 +287,41 @@ def _legend_exclusion(legend: Legend, strength: np.ndarray, char_h: float) -> li
 
 TEXT_GAP = 0.8  # widest gap (in character heights) between the words of one legend text…
 TEXT_MORE = 8.0  # …and the most (character heights) a text read short may run on past its box
+TEXT_TALL = 0.45  # a letter's column spans this share of the text's rows (lower case: the x-height)
+TEXT_TAIL = 0.3  # the stroke ending a letter past its last tall column (character heights)
 
 
 def _text_end(strong: np.ndarray, text: tuple[int, int, int, int], char_h: float) -> int:
     """Right edge (exclusive) of a legend text whose read box ended early (the reader dropped a
     unit, "0.1 mM" read "0.1 r"): the text runs on while ink lies in its rows and none in the
     half-character rows just above and below them (the gaps between a legend's lines; a curve
-    crossing there is no text), with gaps no wider than a space between words."""
+    crossing there is no text), with gaps no wider than a space between words, and only as far as
+    its last letter-tall column (:data:`TEXT_TALL` of the text's height; a flat curve running on
+    at the text's height is a stroke wide, no letter) and the stroke that ends that letter."""
     _a0, b0, a1, b1 = text
     h, w = strong.shape
     m = max(1, round(0.5 * char_h))
     if b1 <= b0 or a1 >= w or b0 < 0 or b1 > h:
         return a1
     stop = min(w, a1 + round(TEXT_MORE * char_h))
-    band = strong[b0:b1, a1:stop].any(axis=0)
+    rows = strong[b0:b1, a1:stop]
+    band = rows.any(axis=0)
+    tall = column_extent(rows) >= TEXT_TALL * (b1 - b0)
     rims = strong[max(0, b0 - m) : b0, a1:stop].any(axis=0) | strong[b1 : b1 + m, a1:stop].any(axis=0)
-    end, gap = a1, 0
+    end, gap, last_tall = a1, 0, None
     for k in range(band.size):
         if rims[k]:
             break
         if band[k]:
             end, gap = a1 + k + 1, 0
+            last_tall = k if tall[k] else last_tall
         else:
             gap += 1
             if gap > TEXT_GAP * char_h:
                 break
-    return end
+    if last_tall is None:
+        return a1
+    return min(end, a1 + last_tall + 1 + round(TEXT_TAIL * char_h))
 
 
 FRAME_SIDE = 0.35  # least share of the crop's width (height) a legend frame's edge spans (a legend box
@@ -416,22 +426,41 @@ def _uniform_marks(stats: np.ndarray, width: int) -> bool:
     if stats.shape[0] < 8:
         return False
     w, h, area = stats[:, 2].astype(float), stats[:, 3].astype(float), stats[:, 4].astype(float)
+    x_mid = stats[:, 0] + 0.5 * w
     for mw, mh in (
         (float(np.median(w)), float(np.median(h))),
         (_area_median(w, area), _area_median(h, area)),
     ):
         alike = (np.abs(w - mw) <= max(1.0, 0.2 * mw)) & (np.abs(h - mh) <= max(1.0, 0.2 * mh))
         # most marks alike, or — where curves drawn later cover parts of many markers, leaving
-        # slivers — the whole markers alike holding most of the ink
+        # slivers — the whole markers alike holding most of the ink, at the steps of one potential
+        # grid (a row of numbers, "-0.6 -0.5 …", has its digits alike too, but grouped)
         if (
             alike.sum() >= max(8, 0.7 * w.size)
-            or (alike.sum() >= 8 and area[alike].sum() >= 0.7 * area.sum())
+            or (alike.sum() >= 8 and area[alike].sum() >= 0.7 * area.sum() and _on_one_grid(x_mid[alike], mw))
         ) and 0.6 <= mw / max(mh, 1.0) <= 1.6:
             break
     else:
         return False
     x = stats[alike, 0] + 0.5 * w[alike]
     return bool(np.ptp(x) >= 0.3 * width)
+
+
+GRID_SLACK = 0.2  # a gap between markers within this share of a step of a whole number of steps
+GRID_SHARE = 0.8  # the share of the gaps that must be so
+
+
+def _on_one_grid(x: np.ndarray, width: float) -> bool:
+    """Marks (``width`` px wide) whose x-centres step along one grid: most gaps between neighbours
+    (half a mark or more; the two sweeps of a loop share potentials, a pixel or two apart) a whole
+    number of the smallest such gap, as markers at equal potential steps, some covered, are; the
+    digits of a row of numbers are grouped instead."""
+    gaps = np.diff(np.sort(x))
+    gaps = gaps[gaps >= max(1.0, 0.5 * width)]
+    if gaps.size < 3:
+        return False
+    k = gaps / float(gaps.min())
+    return bool(np.mean(np.abs(k - np.round(k)) <= GRID_SLACK) >= GRID_SHARE)
 
 
 def _area_median(v: np.ndarray, area: np.ndarray) -> float:

@@ -1,4 +1,4 @@
-"""Two tracing classes (round 14):
+"""Legend text and marker classes of the pipeline:
 
 - a legend text whose read box ends early (the reader dropped the unit, "0.1 mM" read "0.1 r") is
   still kept out of the curves whole, so its tail is not read as a curve of the text colour;
@@ -41,7 +41,7 @@ def _excluded(parts: list[tuple[int, int, int, int]], shape: tuple[int, int]) ->
 
 
 @pytest.mark.parametrize("crossing", [False, True])
-@pytest.mark.parametrize("word", ["0.0864 mM", "blank A", "1.25 uA"])
+@pytest.mark.parametrize("word", ["0.0864 mM", "blank A", "1.25 uA", "20 mm s"])
 def test_a_legend_text_read_short_is_excluded_whole(word: str, crossing: bool) -> None:
     strength, text = _text_strength(word, (200, 130), 0.8)
     ys, xs = np.nonzero(text)
@@ -77,6 +77,25 @@ def test_a_legend_text_stops_where_a_curve_runs_alongside() -> None:
     far = np.zeros(strength.shape, bool)
     far[y0 - 40 : y1 + 40, cx + 1] = True  # the curve's middle column
     assert (far & _excluded(parts, strength.shape)).sum() <= 0.5 * (y1 - y0 + 80)
+
+
+@pytest.mark.parametrize("thickness", [2, 3, 4])
+def test_a_flat_curve_running_on_from_a_text_read_whole_is_not_hidden(thickness: int) -> None:
+    """A flat curve (a baseline) starting just right of a legend text read whole, at the text's
+    height: no letter stands in the run on, so the text is not run on over the curve."""
+    strength, text = _text_strength("0.5 mM", (100, 130), 0.8)
+    ys, xs = np.nonzero(text)
+    x0, x1, y0, y1 = int(xs.min()), int(xs.max()) + 1, int(ys.min()), int(ys.max()) + 1
+    mid = (y0 + y1) // 2
+    strength[mid : mid + thickness, x1 + 4 : 480] = 255.0
+    handle = (x0 - 60, mid - 2, x0 - 15, mid + 2)
+    entry = LegendEntry((0, 0, 0), "0.5 mM", 0.9, handle, (x0, y0, x1, y1))
+    legend = Legend((handle[0], y0, x1, y1), True, (entry,))
+    parts = _legend_exclusion(legend, strength, float(y1 - y0))
+    line = np.zeros(strength.shape, bool)
+    line[mid : mid + thickness, x1 + 4 : 480] = True
+    hidden = (line & _excluded(parts, strength.shape)).sum()
+    assert hidden <= 0.05 * line.sum(), f"{hidden} of {line.sum()} curve pixels hidden as text"
 
 
 def _peak(e: np.ndarray, ep: float, h: float) -> np.ndarray:
@@ -173,3 +192,16 @@ def test_a_legend_frame_shorter_than_its_read_box_is_found() -> None:
     frame[fy0:fy1, fx0:fx1] = True
     frame[fy0 + 3 : fy1 - 3, fx0 + 3 : fx1 - 3] = False
     assert gone[frame].mean() >= 0.95
+
+
+@pytest.mark.parametrize("row", ["-0.6 -0.5 -0.4 -0.3 -0.2 -0.1", "-1.0  -0.8  -0.6  -0.4  -0.2"])
+def test_a_row_of_negative_numbers_is_no_marker_series(row: str) -> None:
+    """Tick labels inside the axes (an x axis drawn at zero): their digits are alike in size and
+    hold most of the ink, but they come in groups, not at the steps of one potential grid."""
+    import cv2
+
+    from voltlens.digitize.pipeline import _uniform_marks
+
+    _, text = _text_strength(row, (20, 130), 0.9)
+    _, _, stats, _ = cv2.connectedComponentsWithStats(text.astype(np.uint8), connectivity=8)
+    assert not _uniform_marks(stats[1:], text.shape[1])
