@@ -14,8 +14,8 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections import Counter
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -144,7 +144,7 @@ def analyze(
         min_anomaly_confidence=min_anomaly_confidence,
         skipped=skipped,
         confidence=confidence,
-        curve_options={"diffusion_m2_s": diffusion_m2_s},
+        diffusion_m2_s=diffusion_m2_s,
     )
 
 
@@ -160,15 +160,14 @@ def combine(
     min_anomaly_confidence: float = 0.5,
     skipped: Sequence[tuple[str, str]] = (),
     confidence: float = 0.95,
-    curve_options: Mapping[str, Any] | None = None,
+    diffusion_m2_s: float | None = None,
 ) -> Analysis:
     """Anomalies, cycle stability, a series study and the interpretation for analysed curves.
 
     The series is a calibration when ``concentrations`` are given, a scan-rate study when
     ``series="scan_rate"`` or when the curves state two or more different scan rates, else none.
     A calibration with a compatible blank analyses its analyte curves again less the blank, with
-    ``curve_options`` (the keywords of :func:`~voltlens.analyze.engine.analyze_curve` the curves
-    were analysed with).
+    ``diffusion_m2_s`` (as the curves were analysed with, :func:`~voltlens.analyze.engine.analyze_curve`).
     """
     curves = list(curves)
     conc = _check_per_curve("concentrations", concentrations, len(curves))
@@ -181,8 +180,7 @@ def combine(
     notes: list[str] = []
     study = None
     if conc is not None:
-        options = dict(curve_options or {})
-        study = _concentration_series(curves, conc, concentration_unit, confidence, notes, options)
+        study = _concentration_series(curves, conc, concentration_unit, confidence, notes, diffusion_m2_s)
     elif series == "scan_rate" or _differing_scan_rates(curves):
         study = _scan_rate_series(curves, area_m2, concentration_mol_m3, n_electrons, confidence, notes)
     curves_t = tuple(curves)
@@ -408,40 +406,42 @@ def _noise_derived_blank_sd(
 
 
 def _blank_subtracted(
-    curves: list[CurveAnalysis], blanks: list[int], notes: list[str], options: Mapping[str, Any]
-) -> tuple[list[CurveAnalysis], int | None]:
+    curves: list[CurveAnalysis], blanks: list[int], diffusion_m2_s: float | None
+) -> tuple[list[CurveAnalysis], int | None, str]:
     """The series' analyte curves less a blank (:func:`voltlens.analyze.blank.subtract_blank`, the
-    first blank compatible with every analyte curve), analysed again with ``options`` (keywords of
-    :func:`~voltlens.analyze.engine.analyze_curve`), and that blank's index; the blanks themselves
-    are kept as they are.  ``(curves, None)`` (raw readings) when there is no analyte or no blank,
-    no blank is compatible with every analyte curve, or a subtracted curve cannot be analysed;
-    ``notes`` says which."""
+    first blank compatible with every analyte curve) analysed again, that blank's index, and a note
+    saying so; the blanks themselves are kept as they are.  ``(curves, None, note)`` (raw readings)
+    when no blank is compatible with every analyte curve or a curve less it cannot be analysed, the
+    note saying why; ``(curves, None, "")`` when there is no analyte or no blank."""
     from .blank import blank_incompatibility, subtract_blank
     from .engine import analyze_curve
 
     analyte = [i for i in range(len(curves)) if i not in blanks]
     if not blanks or not analyte:
-        return curves, None
+        return curves, None, ""
     why = ""
     for b in blanks:
         blank = curves[b].voltammogram
-        reasons = [blank_incompatibility(curves[i].voltammogram, blank) for i in analyte]
-        why = next((r for r in reasons if r is not None), "")
+        # every analyte curve checked before any is analysed again (subtract_blank checks once more:
+        # a few sweep splits, next to an analysis)
+        why = next((r for i in analyte if (r := blank_incompatibility(curves[i].voltammogram, blank))), "")
         if why:
             continue
         out = list(curves)
         try:
             for i in analyte:
-                out[i] = analyze_curve(subtract_blank(curves[i].voltammogram, blank), **options)
+                out[i] = analyze_curve(
+                    subtract_blank(curves[i].voltammogram, blank), diffusion_m2_s=diffusion_m2_s
+                )
         except VoltlensError as err:
             why = str(err)
             continue
-        notes.append(
-            f"Peak heights were measured on the curves less the blank (curve {b + 1}, {blank.source})."
+        return (
+            out,
+            b,
+            f"Peak heights were measured on the curves less the blank (curve {b + 1}, {blank.source}).",
         )
-        return out, b
-    notes.append(f"Peak heights were measured on the raw curves: {why}.")
-    return curves, None
+    return curves, None, f"Peak heights were measured on the raw curves: {why}."
 
 
 def _concentration_series(
@@ -450,7 +450,7 @@ def _concentration_series(
     unit: str,
     confidence: float,
     notes: list[str],
-    options: Mapping[str, Any],
+    diffusion_m2_s: float | None,
 ) -> SeriesAnalysis | None:
     blanks = [i for i, c in enumerate(conc) if c == 0]
     analyte = [c for i, c in enumerate(curves) if i not in blanks]
@@ -460,7 +460,7 @@ def _concentration_series(
         return None
     window = SERIES_WINDOW_V["concentration"]
     tracked = _tracked_peaks(curves, direction, window, set(blanks))
-    measured, blank = _blank_subtracted(curves, blanks, notes, options)
+    measured, blank, note = _blank_subtracted(curves, blanks, diffusion_m2_s)
     if blank is not None:
         d_sub = _series_direction([c for i, c in enumerate(measured) if i not in blanks]) or direction
         t_sub = _tracked_peaks(measured, d_sub, window, set(blanks))
@@ -472,8 +472,10 @@ def _concentration_series(
         if sum(k is not None for k in t_sub) >= n_raw:
             direction, tracked = d_sub, t_sub
         else:  # the subtraction lost peaks the raw curves show (a blank traced in part)
-            notes[-1] = "Peak heights were measured on the raw curves: fewer peaks were found less the blank."
+            note = "Peak heights were measured on the raw curves: fewer peaks were found less the blank."
             measured, blank = curves, None
+    if note:
+        notes.append(note)
     responses = np.array(
         [abs(measured[i].peaks[k].height.value) if k is not None else np.nan for i, k in enumerate(tracked)]
     )

@@ -14,6 +14,8 @@ direction); :func:`subtract_blank` does the subtraction.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..errors import DataError
@@ -44,9 +46,7 @@ def _overlap(e: np.ndarray, eb: np.ndarray) -> float:
 
 def _differ(a: float | None, b: float | None) -> bool:
     """Two stated settings that differ by more than :data:`SAME_SETTING` (unstated ones never do)."""
-    if a is None or b is None:
-        return False
-    return abs(a - b) > SAME_SETTING * max(abs(a), abs(b))
+    return a is not None and b is not None and not math.isclose(a, b, rel_tol=SAME_SETTING)
 
 
 def _programme_mismatch(curve: Voltammogram, blank: Voltammogram) -> str | None:

@@ -136,7 +136,9 @@ def couple_kinetics(
         total = savgol_nearest(total, smooth_points, 3)
     if surface:
         fits = []
-        for layer in (faradaic, layer_current(faradaic, windows)):
+        cleared = layer_current(faradaic, windows)
+        layers = (faradaic,) if np.array_equal(cleared, faradaic) else (faradaic, cleared)
+        for layer in layers:
             m_own = own_semi_integral(np.cumsum(layer), windows)
             fits.append(_couple_fit(e, m_own, np.diff(m_own, prepend=0.0), total, windows, **opts))
         got = [k for k in fits if k is not None]

@@ -857,14 +857,14 @@ def _sweep_peaks(ctx, hist, m_hist, f_s, f_r, j, a, b, s, base, c, scale, bg_rms
         if k2 is None:
             return None, k
         cr = s * (f_r[a:b] - cand_base)
-        return _measure(ctx, j, s, a, b, v + 1, k2, cc, cr, cand_base, base, f_s, thr, bg_rms, signed[0]), k2
+        return _measure(ctx, j, s, a, b, v + 1, k2, cc, cr, cand_base, base, f_s, thr, bg_rms, signed), k2
 
     def attempt(k, after, held):
         nxt = next((i for i in idx if i > k), m)
         if after is None:
             return (
                 _measure(
-                    ctx, j, s, a, b, 0, k, c, s * (f_r[a:b] - base), base, base, f_s, thr, bg_rms, signed[0]
+                    ctx, j, s, a, b, 0, k, c, s * (f_r[a:b] - base), base, base, f_s, thr, bg_rms, signed
                 ),
                 k,
                 base,
@@ -895,10 +895,10 @@ def _sweep_peaks(ctx, hist, m_hist, f_s, f_r, j, a, b, s, base, c, scale, bg_rms
                 return res2, k3, base2
         return res, k2, cand_base
 
-    signed = [False]
+    signed = False  # read by attempt/past_valley: the candidate's sweep has no other couple ahead
     for k in sorted(strong.union(tail)):
         own = _partner(forward, float(ctx.e[a + k]), s)
-        signed[0] = _alone(forward, float(ctx.e[a + k]), s)
+        signed = j > 0 and _alone(forward, float(ctx.e[a + k]), s)
         after = next((ev for ev in reversed(events) if ev[1] is None or ev[1] != own), None)
         if k not in strong and (after is None or after[1] is not None or k <= after[0]):
             continue  # a weak maximum counts only on the tail of an accepted wave before it

@@ -1696,7 +1696,7 @@ def _report_anomalies(
     kinds = _visible_kinds(reading, k)
     out = [a for a in found if a["kind"] in kinds and a["kind"] != "background"]
     if "noise" in kinds and not any(a["kind"] == "noise" for a in out):
-        sev = (noise[k] if k < len(noise) else None) or VISIBLE_SEVERITY
+        sev = noise[k] or VISIBLE_SEVERITY
         detail = f"the noise is {sev:.0%} of a tenth of the figure's largest peak"
         out.append(_sized_anomaly("noise", sev, VISIBLE_SEVERITY, detail))
     return out + ([background] if background else [])

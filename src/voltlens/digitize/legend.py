@@ -815,11 +815,10 @@ def match_legend(
     styled = {i for i, (s, _) in enumerate(traces) if s.style is not None}
     tl = lab_of([s.color for s, _ in traces])
     el = lab_of([e.color for e in legend.entries])
-    pairs = sorted(
-        ((float(np.linalg.norm(a - b)), i, j) for i, a in enumerate(tl) for j, b in enumerate(el)),
-        key=lambda t: t[0],
-    )
-    close = np.linalg.norm(tl[:, None, :] - el[None, :, :], axis=2) <= SAME_COLOUR_LAB
+    dist = np.linalg.norm(tl[:, None, :] - el[None, :, :], axis=2)  # trace × entry
+    order = np.argsort(dist, axis=None, kind="stable")
+    pairs = [(float(dist.flat[f]), *divmod(int(f), dist.shape[1])) for f in order]
+    close = dist <= SAME_COLOUR_LAB
     used_t: dict[int, int] = {}
     if styled and handle_styles is not None:
         used_t = _by_handle_style(traces, legend, styled, handle_styles, close)

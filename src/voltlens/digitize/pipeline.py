@@ -117,7 +117,8 @@ def _assemble(img: np.ndarray, layout: Layout, src: str, t0: float) -> Digitized
     traces = _coincident_loops(traces)
     labels: list[str | None] = [None] * len(traces)
     if legend is not None and legend.entries:
-        styles = [handle_style(ink.mask, e.handle) for e in legend.entries]
+        styled = any(s.style is not None for s, _ in traces)  # handle styles name only style-split curves
+        styles = [handle_style(ink.mask, e.handle) for e in legend.entries] if styled else None
         traces, labels, notes = match_legend(traces, legend, handle_styles=styles)
         warnings += notes
     curves, uncs, covs, conv, more, noise = _to_data(traces, layout, region, src)
